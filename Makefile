@@ -1,0 +1,129 @@
+# crmpolicy: one non-recursive Makefile.
+#   make            build the module, the command and the core library
+#   make check      install build dependencies, build, run every test (also under ASan/UBSan and valgrind)
+#   make demo       install dependencies, build, run the sandboxed walk-through
+#   make install    install into $(DESTDIR) (PREFIX, LIBDIR, SECUREDIR honoured)
+
+VERSION   := 0.1.0
+CC        ?= gcc
+BUILD     ?= build
+PREFIX    ?= /usr
+SYSCONFDIR ?= /etc
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+SECUREDIR ?= /lib/$(MULTIARCH)/security
+LOCALEDIR ?= $(PREFIX)/share/locale
+DESTDIR   ?=
+
+PKGS      := libsodium sqlite3
+WARN      := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wconversion \
+             -Wstrict-prototypes -Wmissing-prototypes -Wvla
+HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
+CPPFLAGS  += -Iinclude -D_GNU_SOURCE -DCRM_VERSION=\"$(VERSION)\" \
+             -DCRM_LOCALEDIR=\"$(LOCALEDIR)\"
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=c11 $(WARN) $(HARDEN) -fvisibility=hidden \
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDFLAGS   += -Wl,-z,relro,-z,now -Wl,--as-needed
+LIBS      := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+ifeq ($(SAN),1)
+CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS   += -fsanitize=address,undefined
+endif
+
+LIB_SRC   := $(sort $(wildcard lib/*.c))
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+MOD_SRC   := $(sort $(wildcard pam_crmpolicy/*.c))
+MOD_OBJ   := $(MOD_SRC:%.c=$(BUILD)/%.o)
+CLI_SRC   := $(sort $(wildcard tools/*.c))
+CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_SUP  := $(filter-out $(UNIT_SRC),$(sort $(wildcard tests/unit/*.c)))
+PAMT_SRC  := $(sort $(wildcard tests/pam/test_*.c))
+PAMT_BIN  := $(PAMT_SRC:tests/pam/%.c=$(BUILD)/tests/pam_%)
+PAMT_SUP  := $(filter-out $(PAMT_SRC),$(sort $(wildcard tests/pam/*.c)))
+
+CORE      := $(BUILD)/libcrmcore.a
+MODULE    := $(BUILD)/pam_crmpolicy.so
+CLI       := $(BUILD)/crmpasswd
+
+.PHONY: all tests check demo install deb bench fuzz e2e clean deps
+all: $(CORE) $(MODULE) $(CLI)
+
+$(BUILD)/%.o: %.c $(wildcard include/crmpolicy/*.h) $(wildcard lib/*.h) $(wildcard tests/*/*.h) $(wildcard tools/*.h) $(wildcard pam_crmpolicy/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(CORE): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# The module exports only pam_sm_*: hidden visibility plus a version script.
+$(MODULE): $(MOD_OBJ) $(CORE) pam_crmpolicy/exports.map
+	$(CC) -shared $(LDFLAGS) -Wl,--version-script=pam_crmpolicy/exports.map \
+	  -Wl,--no-undefined -o $@ $(MOD_OBJ) $(CORE) $(LIBS) -lpam
+
+$(CLI): $(CLI_OBJ) $(CORE)
+	$(CC) -pie $(LDFLAGS) -o $@ $(CLI_OBJ) $(CORE) $(LIBS) -lpam -lpam_misc
+
+tests: all $(UNIT_BIN) $(PAMT_BIN)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(UNIT_SUP) $(CORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-conversion -o $@ $< $(UNIT_SUP) $(CORE) \
+	  $(LDFLAGS) $(LIBS) $(shell pkg-config --libs cmocka)
+
+$(BUILD)/tests/pam_test_%: tests/pam/test_%.c $(PAMT_SUP) $(CORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-conversion -o $@ $< $(PAMT_SUP) $(CORE) \
+	  $(LDFLAGS) $(LIBS) $(shell pkg-config --libs cmocka libpamtest) -lpam
+
+deps:
+	@scripts/install-deps.sh
+
+# Every test: the normal build, the ASan/UBSan build, and valgrind over
+# 1,000 PAM transactions in one process.
+check: deps
+	$(MAKE) tests
+	scripts/run-tests.sh $(BUILD)
+	$(MAKE) BUILD=$(BUILD)/asan SAN=1 tests
+	scripts/run-tests.sh $(BUILD)/asan
+	scripts/valgrind-check.sh $(BUILD)
+	@scripts/summary.sh $(BUILD) $(BUILD)/asan
+
+demo: deps all
+	scripts/demo.sh $(BUILD)
+
+bench: all
+	scripts/bench.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(SECUREDIR) $(DESTDIR)$(PREFIX)/bin \
+	  $(DESTDIR)$(SYSCONFDIR)/security $(DESTDIR)$(SYSCONFDIR)/pam.d \
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+	  $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/pam-configs
+	install -m 0644 $(MODULE) $(DESTDIR)$(SECUREDIR)/pam_crmpolicy.so
+	install -m 4755 $(CLI) $(DESTDIR)$(PREFIX)/bin/crmpasswd
+	install -m 0644 etc/crmpolicy.conf $(DESTDIR)$(SYSCONFDIR)/security/crmpolicy.conf
+	install -m 0644 etc/crmpolicy.badwords $(DESTDIR)$(SYSCONFDIR)/security/crmpolicy.badwords
+	install -m 0644 etc/pam.d/crmpasswd $(DESTDIR)$(SYSCONFDIR)/pam.d/crmpasswd
+	install -m 0644 etc/pam-configs/crmpolicy $(DESTDIR)$(PREFIX)/share/pam-configs/crmpolicy
+	install -m 0644 man/crmpasswd.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 man/crmpolicy.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 man/pam_crmpolicy.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+
+clean:
+	rm -rf $(BUILD)
+
+# The PAM conversation driver used by the demo and the shell tests: runs
+# PAM operations for one service and user, answering prompts from stdin.
+PAMDRIVE  := $(BUILD)/tests/pamdrive
+tests all: $(PAMDRIVE)
+$(PAMDRIVE): tests/pam/pamdrive.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpam
+
+# pamdrive.c has its own main(): keep it out of the support files linked
+# into every PAM test binary (the recipe above expands PAMT_SUP late).
+PAMT_SUP  := $(filter-out tests/pam/pamdrive.c,$(PAMT_SUP))

@@ -1,0 +1,128 @@
+/*
+ * The phase functions: one core call per PAM phase, each doing its whole
+ * read-check-write inside one BEGIN IMMEDIATE transaction. The PAM module
+ * and the setuid helper call exactly these and map crm_result.verdict to a
+ * PAM code in one table.
+ */
+#ifndef CRMPOLICY_AUTH_H
+#define CRMPOLICY_AUTH_H
+
+#include "crmpolicy/context.h"
+#include "crmpolicy/policy.h"
+
+struct crm_request {
+	const char *user;
+	const char *password;		/* secret: supplied password, or NULL */
+	const char *new_password;	/* secret: for crm_pw_check/commit */
+	int by_admin;			/* crm_pw_commit: an admin reset */
+	int64_t reservation;		/* authfail/authsucc: preauth's reservation, -1 unknown */
+};
+
+enum crm_verdict {
+	CRM_V_ALLOW = 0,
+	CRM_V_WRONG,		/* wrong password */
+	CRM_V_UNKNOWN,		/* no such user */
+	CRM_V_LOCKED,
+	CRM_V_DISABLED,
+	CRM_V_INACTIVE,
+	CRM_V_EXPIRED,		/* password expired: change required */
+	CRM_V_MUST_CHANGE,	/* first login or admin reset */
+	CRM_V_REJECTED,		/* new password refused: see result.rules */
+	CRM_V_IGNORE,		/* not ours (ignore_unknown; stacked non-NSS user) */
+	CRM_V_INVALID,		/* hostile or malformed user name or remote address */
+	CRM_V_EXHAUSTED,	/* attempts in flight already reach deny */
+};
+
+struct crm_result {
+	enum crm_verdict verdict;
+	int warn_days;		/* >= 0: "Password expires in N days."; -1 none */
+	unsigned rules;		/* CRM_PW_* failed rules (CRM_V_REJECTED) */
+	int64_t lock_left;	/* seconds a lock still holds; -1 = until unlocked */
+	int64_t reservation;	/* preauth: the attempt reserved (0 = none) */
+	char reason[128];	/* untranslated reason for logs */
+	struct crm_policy pol;	/* the user's effective policy */
+	/* session information (crm_session_open) */
+	int64_t last_login;
+	char last_rhost[256];
+	char last_service[64];
+	int failed_since;
+};
+
+/*
+ * preauth (stacked) and the pre-prompt check (standalone): refuses locked,
+ * disabled and inactive accounts (disabling an inactive one), validates user
+ * name and ctx->rhost. In stacked mode creates the row of an NSS user on
+ * first sight and reserves one attempt against deny.
+ */
+int crm_auth_preauth(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
+/* authfail (stacked): counts a supplied wrong password; locks at deny. */
+int crm_auth_fail(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
+/* authsucc (stacked): clears the count and records the login. */
+int crm_auth_succ(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
+/*
+ * Standalone authentication of req->password: reserves an attempt, verifies
+ * the argon2id hash outside the transaction, then counts the failure or
+ * clears the count, records the login and re-hashes on a cost change. An
+ * unknown user costs one hash all the same.
+ */
+int crm_auth_password(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
+/*
+ * Account management: disabled/inactive (CRM_V_DISABLED/INACTIVE), locked,
+ * expired or must-change, and the expiry warning in res->warn_days.
+ */
+int crm_acct_check(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
+/* Verifies req->password against the stored one (own change). */
+int crm_pw_verify_current(const struct crm_ctx *ctx,
+	const struct crm_request *req, struct crm_result *res,
+	struct crm_error *err) __attribute__((warn_unused_result));
+
+/*
+ * Checks req->new_password: quality, history (last `history` passwords and
+ * the current one) and minimum age (not for must-change or admin resets).
+ * A refusal is CRM_V_REJECTED with res->rules and a password.reject event.
+ */
+int crm_pw_check(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
+/*
+ * Records req->new_password: in standalone mode (or an admin reset) as the
+ * account's argon2id hash; always as a history entry. Clears must-change
+ * (sets it on an admin reset), sets the change time, audits
+ * password.change (self/admin).
+ */
+int crm_pw_commit(const struct crm_ctx *ctx, const struct crm_request *req,
+	int store_hash, struct crm_result *res, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
+/* Session open: the previous login and failures since, for the greeting. */
+int crm_session_open(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
+/*
+ * Whether the store owns req->user's password (standalone: the account
+ * has an argon2id hash) or the password lives elsewhere (stacked).
+ */
+int crm_pw_store_owned(const struct crm_ctx *ctx, const char *user,
+	int *owned, struct crm_error *err) __attribute__((warn_unused_result));
+
+/* Untranslated name of a verdict for logs ("locked"). */
+const char *crm_verdict_name(enum crm_verdict v);
+
+#endif

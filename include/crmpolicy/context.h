@@ -1,0 +1,50 @@
+/*
+ * The context of one core call: configuration, the open store, the clock,
+ * who acts and from where, and the adapter's logger. Time comes only from
+ * ctx->now so that tests set the clock.
+ */
+#ifndef CRMPOLICY_CONTEXT_H
+#define CRMPOLICY_CONTEXT_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+#include "crmpolicy/config.h"
+#include "crmpolicy/error.h"
+
+/* Adapter-supplied logger; priority is a syslog priority (LOG_NOTICE...). */
+typedef void (*crm_log_fn)(void *arg, int priority, const char *msg);
+
+struct crm_ctx {
+	const struct crm_config *cfg;
+	sqlite3 *db;
+	int64_t now;		/* seconds since the epoch */
+	const char *actor;	/* who acts: a user name, "root", or the PAM service */
+	long caller_uid;	/* real uid of the caller, -1 if unknown */
+	const char *service;	/* PAM service or "crmpasswd" */
+	const char *rhost;	/* remote address, NULL or "" when local */
+	const char *tty;
+	crm_log_fn log;		/* may be NULL */
+	void *log_arg;
+};
+
+/* Flags of crm_ctx_open. */
+enum {
+	CRM_OPEN_CREATE = 1,	/* create the store and its directory (init) */
+};
+
+/*
+ * Opens the store named by cfg (checking owner, mode and symlinks, then WAL,
+ * busy timeout and schema migrations) and fills ctx with now = time(NULL).
+ * Returns 0 or CRM_ESTORE/CRM_EPERM with err saying what and where.
+ */
+int crm_ctx_open(struct crm_ctx *ctx, const struct crm_config *cfg,
+	int flags, struct crm_error *err) __attribute__((warn_unused_result));
+
+/* Closes the store; safe on a context that failed to open. */
+void crm_ctx_close(struct crm_ctx *ctx);
+
+/* Sends msg to the adapter's logger, if any. */
+void crm_ctx_log(const struct crm_ctx *ctx, int priority, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

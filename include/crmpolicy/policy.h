@@ -1,0 +1,48 @@
+/*
+ * Policy resolution: user -> groups (strictest wins) -> module argument ->
+ * global override in the store -> crmpolicy.conf -> built-in default, with
+ * the source of every effective value for `policy show --explain`.
+ */
+#ifndef CRMPOLICY_POLICY_H
+#define CRMPOLICY_POLICY_H
+
+#include "crmpolicy/config.h"
+#include "crmpolicy/context.h"
+#include "crmpolicy/store.h"	/* crm_name_cb */
+
+struct crm_policy {
+	long long num[CRM_K_COUNT];	/* only policy keys are meaningful */
+	char source[CRM_K_COUNT][CRM_SOURCE_MAX];
+};
+
+/* The stricter of a and b for key k (per crm_keyinfo.strict). */
+long long crm_policy_stricter(enum crm_key k, long long a, long long b);
+
+/*
+ * Resolves the effective policy of user (who need not be in the store; NSS
+ * groups still apply). Every stored override is re-validated: a bad row is
+ * CRM_ESTORE naming scope, target and key. Returns 0 or an error.
+ */
+int crm_policy_resolve(const struct crm_ctx *ctx, const char *user,
+	struct crm_policy *pol, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
+/* The effective policy of a group (group override over the global level). */
+int crm_policy_resolve_group(const struct crm_ctx *ctx, const char *group,
+	struct crm_policy *pol, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
+/* The global level: module argument / store global / conf / default. */
+int crm_policy_resolve_global(const struct crm_ctx *ctx,
+	struct crm_policy *pol, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
+/*
+ * Calls cb once for each group of user: the system groups (getgrouplist,
+ * when user is an NSS account) and the store groups, without duplicates.
+ */
+int crm_policy_groups(const struct crm_ctx *ctx, const char *user,
+	crm_name_cb cb, void *arg, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
+#endif

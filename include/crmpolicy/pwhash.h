@@ -1,0 +1,21 @@
+/*
+ * argon2id password hashes (libsodium crypto_pwhash_str) at the configured
+ * cost. Passwords are never copied into unwiped memory.
+ */
+#ifndef CRMPOLICY_PWHASH_H
+#define CRMPOLICY_PWHASH_H
+
+#include <stddef.h>
+#include "crmpolicy/config.h"
+
+/* Hashes password into out (CRM_HASH_MAX bytes). 0 or CRM_ENOMEM/CRM_EIO. */
+int crm_pwhash_make(const struct crm_config *cfg, const char *password,
+	char *out, struct crm_error *err) __attribute__((warn_unused_result));
+/* 1 if password matches hash, 0 if not (or hash malformed). */
+int crm_pwhash_verify(const char *hash, const char *password);
+/* 1 if hash was made with another cost than cfg's. */
+int crm_pwhash_needs_rehash(const struct crm_config *cfg, const char *hash);
+/* Spends the time of one verification on nothing (unknown users). */
+void crm_pwhash_dummy(const struct crm_config *cfg, const char *password);
+
+#endif

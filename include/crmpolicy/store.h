@@ -1,0 +1,138 @@
+/*
+ * The store: one SQLite database in WAL mode with a busy timeout and a
+ * versioned schema. This header gives the account, group, membership,
+ * policy-row and password-history accessors; every read-check-write runs
+ * inside crm_store_begin() (BEGIN IMMEDIATE) ... crm_store_commit().
+ */
+#ifndef CRMPOLICY_STORE_H
+#define CRMPOLICY_STORE_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+#include "crmpolicy/error.h"
+
+#define CRM_SCHEMA_VERSION 1
+#define CRM_NAME_MAX 256	/* bytes of a user or group name */
+#define CRM_EMAIL_MAX 320
+#define CRM_RHOST_MAX 255
+#define CRM_HASH_MAX 128	/* crypto_pwhash_STRBYTES */
+
+/*
+ * Opens (or with create, creates) the store at path. Refuses a path that is
+ * a symlink, a file not owned by root or writable by group/others, or a
+ * directory writable by others than root. Sets WAL, busy timeout, foreign
+ * keys and runs migrations up to CRM_SCHEMA_VERSION.
+ */
+int crm_store_open(const char *path, int create, sqlite3 **db,
+	struct crm_error *err) __attribute__((warn_unused_result));
+void crm_store_close(sqlite3 *db);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Rollback never fails loudly. */
+int crm_store_begin(sqlite3 *db, struct crm_error *err)
+	__attribute__((warn_unused_result));
+int crm_store_commit(sqlite3 *db, struct crm_error *err)
+	__attribute__((warn_unused_result));
+void crm_store_rollback(sqlite3 *db);
+
+/* The schema version the open store is at. */
+int crm_store_version(sqlite3 *db, int *version, struct crm_error *err);
+
+enum crm_origin {
+	CRM_ORIGIN_ADMIN = 0,	/* added with crmpasswd (or import) */
+	CRM_ORIGIN_SEEN = 1,	/* first seen by a stacked PAM stack */
+};
+
+struct crm_account {
+	int64_t id;
+	char name[CRM_NAME_MAX + 1];
+	char email[CRM_EMAIL_MAX + 1];
+	int email_verified;
+	char pw_hash[CRM_HASH_MAX];	/* argon2id; "" when the password lives elsewhere */
+	int origin;			/* enum crm_origin */
+	int64_t created;
+	int64_t pw_changed;		/* 0 = never */
+	int64_t enabled_at;		/* last admin enable; inactivity counts from here too */
+	int must_change;
+	int disabled;
+	char disabled_reason[32];	/* "admin" or "inactive" */
+	int64_t disabled_at;
+	int failures;			/* consecutive failures */
+	int64_t first_fail, last_fail;
+	int64_t locked_at;		/* 0 = not locked */
+	int fails_since_login;		/* failures since the last success */
+	int64_t last_login;
+	char last_service[64];
+	char last_rhost[CRM_RHOST_MAX + 1];
+	int64_t prev_login;		/* the login before last_login */
+	char prev_service[64];
+	char prev_rhost[CRM_RHOST_MAX + 1];
+	int prev_fails;			/* failures between prev_login and last_login */
+};
+
+/* Loads the account named name: 0, CRM_ENOENT or CRM_ESTORE. */
+int crm_account_get(sqlite3 *db, const char *name, struct crm_account *a,
+	struct crm_error *err) __attribute__((warn_unused_result));
+/* Inserts a (a->id is set). CRM_EEXIST if the name is taken. */
+int crm_account_insert(sqlite3 *db, struct crm_account *a,
+	struct crm_error *err) __attribute__((warn_unused_result));
+/* Writes every mutable field of a (by a->id). */
+int crm_account_update(sqlite3 *db, const struct crm_account *a,
+	struct crm_error *err) __attribute__((warn_unused_result));
+/* Deletes the account and everything hanging off it. CRM_ENOENT if none. */
+int crm_account_delete(sqlite3 *db, const char *name, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
+typedef int (*crm_account_cb)(void *arg, const struct crm_account *a);
+/* Calls cb for each account by name; a non-zero cb return stops and is returned. */
+int crm_account_foreach(sqlite3 *db, crm_account_cb cb, void *arg,
+	struct crm_error *err) __attribute__((warn_unused_result));
+
+typedef int (*crm_name_cb)(void *arg, const char *name);
+/* Store groups. */
+int crm_group_add(sqlite3 *db, const char *group, struct crm_error *err)
+	__attribute__((warn_unused_result));
+int crm_group_del(sqlite3 *db, const char *group, struct crm_error *err)
+	__attribute__((warn_unused_result));
+int crm_group_exists(sqlite3 *db, const char *group, int *exists,
+	struct crm_error *err) __attribute__((warn_unused_result));
+int crm_group_foreach(sqlite3 *db, crm_name_cb cb, void *arg,
+	struct crm_error *err) __attribute__((warn_unused_result));
+int crm_member_add(sqlite3 *db, const char *group, const char *user,
+	struct crm_error *err) __attribute__((warn_unused_result));
+int crm_member_del(sqlite3 *db, const char *group, const char *user,
+	struct crm_error *err) __attribute__((warn_unused_result));
+/* Members of one store group. */
+int crm_member_foreach(sqlite3 *db, const char *group, crm_name_cb cb,
+	void *arg, struct crm_error *err) __attribute__((warn_unused_result));
+/* Store groups of one user (by name). */
+int crm_member_groups(sqlite3 *db, const char *user, crm_name_cb cb,
+	void *arg, struct crm_error *err) __attribute__((warn_unused_result));
+
+/* Policy override rows: scope is "global", "group" or "user". */
+int crm_policy_row_set(sqlite3 *db, const char *scope, const char *target,
+	const char *key, const char *value, struct crm_error *err)
+	__attribute__((warn_unused_result));
+int crm_policy_row_del(sqlite3 *db, const char *scope, const char *target,
+	const char *key, struct crm_error *err)
+	__attribute__((warn_unused_result));
+typedef int (*crm_policy_row_cb)(void *arg, const char *key,
+	const char *value);
+int crm_policy_row_foreach(sqlite3 *db, const char *scope, const char *target,
+	crm_policy_row_cb cb, void *arg, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
+/* Password history (argon2id hashes), newest first. */
+int crm_pwhist_add(sqlite3 *db, int64_t account_id, const char *hash,
+	int64_t when, struct crm_error *err) __attribute__((warn_unused_result));
+typedef int (*crm_hash_cb)(void *arg, const char *hash);
+int crm_pwhist_foreach(sqlite3 *db, int64_t account_id, int limit,
+	crm_hash_cb cb, void *arg, struct crm_error *err)
+	__attribute__((warn_unused_result));
+/* Keeps only the newest keep entries. */
+int crm_pwhist_prune(sqlite3 *db, int64_t account_id, int keep,
+	struct crm_error *err) __attribute__((warn_unused_result));
+
+/* Fills err from the db's last error, naming what was being done. */
+int crm_store_error(sqlite3 *db, const char *what, struct crm_error *err);
+
+#endif

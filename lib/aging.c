@@ -1,0 +1,100 @@
+/*
+ * Password aging (expiry, warning, minimum age) and account inactivity, as
+ * pure functions of policy, account and the injected clock.
+ */
+#include <pwd.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crmpolicy/aging.h"
+
+#define DAY ((int64_t)86400)
+
+int crm_user_is_root(const char *name)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	if (strcmp(name, "root") == 0)
+		return 1;
+	if (getpwnam_r(name, &pw, buf, sizeof(buf), &res) != 0 || res == NULL)
+		return 0;
+	return res->pw_uid == 0;
+}
+
+int64_t crm_aging_expires(const struct crm_policy *pol,
+	const struct crm_account *a)
+{
+	long long max_age = pol->num[CRM_K_MAX_AGE_DAYS];
+	int64_t base = a->pw_changed ? a->pw_changed : a->created;
+
+	if (max_age <= 0)
+		return 0;
+	return base + (int64_t)max_age * DAY;
+}
+
+int crm_aging_expired(const struct crm_policy *pol, const struct crm_account *a,
+	int64_t now)
+{
+	int64_t expires = crm_aging_expires(pol, a);
+
+	return expires != 0 && now >= expires;
+}
+
+int crm_aging_warn_days(const struct crm_policy *pol,
+	const struct crm_account *a, int64_t now)
+{
+	int64_t expires = crm_aging_expires(pol, a), left;
+	long long warn = pol->num[CRM_K_WARN_DAYS];
+
+	if (expires == 0 || warn <= 0 || now >= expires)
+		return -1;
+	left = expires - now;
+	if (left > (int64_t)warn * DAY)
+		return -1;
+	return (int)((left + DAY - 1) / DAY);
+}
+
+int crm_aging_too_soon(const struct crm_policy *pol,
+	const struct crm_account *a, int64_t now)
+{
+	long long min_age = pol->num[CRM_K_MIN_AGE_DAYS];
+
+	if (min_age <= 0 || a->pw_changed == 0)
+		return 0;
+	return now < a->pw_changed + (int64_t)min_age * DAY;
+}
+
+/* The last moment the account was known to be in use. */
+static int64_t last_activity(const struct crm_account *a)
+{
+	int64_t t = a->created;
+
+	if (a->last_login > t)
+		t = a->last_login;
+	if (a->enabled_at > t)
+		t = a->enabled_at;
+	return t;
+}
+
+int crm_aging_inactive(const struct crm_policy *pol,
+	const struct crm_account *a, int64_t now)
+{
+	long long days = pol->num[CRM_K_INACTIVE_DAYS];
+
+	if (days <= 0 || crm_user_is_root(a->name))
+		return 0;
+	return now - last_activity(a) >= (int64_t)days * DAY;
+}
+
+int crm_aging_inactive_in(const struct crm_policy *pol,
+	const struct crm_account *a, int64_t now)
+{
+	long long days = pol->num[CRM_K_INACTIVE_DAYS];
+	int64_t left;
+
+	if (days <= 0 || crm_user_is_root(a->name))
+		return -1;
+	left = last_activity(a) + (int64_t)days * DAY - now;
+	return left <= 0 ? 0 : (int)((left + DAY - 1) / DAY);
+}

@@ -1,0 +1,641 @@
+/*
+ * The phase functions: preauth, authfail, authsucc, standalone password
+ * authentication, account management, password check/commit and session
+ * open. Each one does its read-check-write inside one BEGIN IMMEDIATE; a
+ * slow hash is computed between two transactions, never inside one.
+ */
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "crmpolicy/aging.h"
+#include "crmpolicy/audit.h"
+#include "crmpolicy/auth.h"
+#include "crmpolicy/lockout.h"
+#include "crmpolicy/pwhash.h"
+#include "crmpolicy/quality.h"
+#include "crmpolicy/store.h"
+#include "crmpolicy/utf8.h"
+
+const char *crm_verdict_name(enum crm_verdict v)
+{
+	switch (v) {
+	case CRM_V_ALLOW: return "allowed";
+	case CRM_V_WRONG: return "wrong password";
+	case CRM_V_UNKNOWN: return "unknown user";
+	case CRM_V_LOCKED: return "locked";
+	case CRM_V_DISABLED: return "disabled";
+	case CRM_V_INACTIVE: return "inactive";
+	case CRM_V_EXPIRED: return "password expired";
+	case CRM_V_MUST_CHANGE: return "password must be changed";
+	case CRM_V_REJECTED: return "password rejected";
+	case CRM_V_IGNORE: return "not handled";
+	case CRM_V_INVALID: return "invalid input";
+	case CRM_V_EXHAUSTED: return "attempts exhausted";
+	}
+	return "unknown";
+}
+
+static void result_init(struct crm_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->verdict = CRM_V_ALLOW;
+	res->warn_days = -1;
+}
+
+static int set_verdict(struct crm_result *res, enum crm_verdict v,
+	const char *reason)
+{
+	res->verdict = v;
+	snprintf(res->reason, sizeof(res->reason), "%s",
+		reason ? reason : crm_verdict_name(v));
+	return CRM_OK;
+}
+
+static int is_stacked(const struct crm_ctx *ctx)
+{
+	return ctx->cfg->mode != CRM_MODE_STANDALONE;
+}
+
+static int nss_user_exists(const char *name)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	return getpwnam_r(name, &pw, buf, sizeof(buf), &res) == 0 && res != NULL;
+}
+
+/*
+ * Checks the request's user name and remote address before anything else
+ * touches the store. A hostile value is refused and audited in printable
+ * form; the store keeps the bytes only through bound parameters.
+ */
+static int validate(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+{
+	const char *why = NULL;
+	char shown[64];
+
+	if (req->user == NULL || !crm_name_valid(req->user))
+		why = "invalid user name";
+	else if (!crm_rhost_valid(ctx->rhost))
+		why = "invalid remote address";
+	if (why == NULL)
+		return CRM_OK;
+	set_verdict(res, CRM_V_INVALID, why);
+	crm_printable(req->user ? req->user : "", shown, sizeof(shown));
+	if (crm_audit_add(ctx, "login.failure", shown, "reason=%s", why))
+		return crm_store_error(ctx->db, "writing the audit trail", err);
+	return CRM_OK;
+}
+
+static int audit(const struct crm_ctx *ctx, const char *event,
+	const char *user, const char *reason, struct crm_error *err)
+{
+	if (crm_audit_add(ctx, event, user, "%s%s", reason ? "reason=" : "",
+			reason ? reason : ""))
+		return crm_store_error(ctx->db, "writing the audit trail", err);
+	return CRM_OK;
+}
+
+/* Creates the row of an NSS user first seen by a stacked stack. */
+static int create_seen(const struct crm_ctx *ctx, const char *user,
+	struct crm_account *a, struct crm_error *err)
+{
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	snprintf(a->name, sizeof(a->name), "%s", user);
+	a->origin = CRM_ORIGIN_SEEN;
+	a->created = ctx->now;
+	if ((r = crm_account_insert(ctx->db, a, err)) != CRM_OK)
+		return r;
+	if (crm_audit_add(ctx, "user.add", user, "origin=seen"))
+		return crm_store_error(ctx->db, "writing the audit trail", err);
+	return CRM_OK;
+}
+
+/*
+ * Loads the account inside the open transaction. *found = 0 when there is
+ * none; with create != 0 an NSS user's row is created on first sight.
+ */
+static int load(const struct crm_ctx *ctx, const char *user, int create,
+	struct crm_account *a, int *found, struct crm_error *err)
+{
+	int r = crm_account_get(ctx->db, user, a, err);
+
+	*found = 0;
+	if (r == CRM_ENOENT) {
+		crm_error_clear(err);
+		if (!create || !nss_user_exists(user))
+			return CRM_OK;
+		if ((r = create_seen(ctx, user, a, err)) != CRM_OK)
+			return r;
+	} else if (r != CRM_OK) {
+		return r;
+	}
+	*found = 1;
+	return CRM_OK;
+}
+
+/*
+ * The state checks every phase shares: disabled, inactive (which disables
+ * and audits), and locked. Sets the verdict when the account is refused
+ * and *dirty when a must be written back.
+ */
+static int check_state(const struct crm_ctx *ctx, struct crm_result *res,
+	struct crm_account *a, int *dirty, struct crm_error *err)
+{
+	const struct crm_policy *pol = &res->pol;
+	char why[64];
+
+	if (a->disabled) {
+		snprintf(why, sizeof(why), "disabled (%s)", a->disabled_reason);
+		set_verdict(res, strcmp(a->disabled_reason, "inactive") == 0 ?
+			CRM_V_INACTIVE : CRM_V_DISABLED, why);
+		return CRM_OK;
+	}
+	if (crm_aging_inactive(pol, a, ctx->now)) {
+		a->disabled = 1;
+		a->disabled_at = ctx->now;
+		snprintf(a->disabled_reason, sizeof(a->disabled_reason), "inactive");
+		*dirty = 1;
+		set_verdict(res, CRM_V_INACTIVE, "inactive");
+		if (crm_audit_add(ctx, "inactive", a->name, "days=%lld",
+				pol->num[CRM_K_INACTIVE_DAYS]))
+			return crm_store_error(ctx->db, "writing the audit trail", err);
+		return CRM_OK;
+	}
+	if (crm_lockout_refresh(pol, a, ctx->now))
+		*dirty = 1;
+	if (crm_lockout_is_locked(pol, a, ctx->now, &res->lock_left))
+		set_verdict(res, CRM_V_LOCKED, "locked");
+	return CRM_OK;
+}
+
+/* Marks a successful login: clears failures, shifts last login to previous. */
+static void record_login(const struct crm_ctx *ctx, struct crm_account *a)
+{
+	crm_lockout_clear(a);
+	a->prev_login = a->last_login;
+	memcpy(a->prev_service, a->last_service, sizeof(a->prev_service));
+	memcpy(a->prev_rhost, a->last_rhost, sizeof(a->prev_rhost));
+	a->prev_fails = a->fails_since_login;
+	a->fails_since_login = 0;
+	a->last_login = ctx->now;
+	snprintf(a->last_service, sizeof(a->last_service), "%s",
+		ctx->service ? ctx->service : "");
+	snprintf(a->last_rhost, sizeof(a->last_rhost), "%s",
+		ctx->rhost ? ctx->rhost : "");
+}
+
+/* Counts one supplied wrong password; audits the failure and any lock. */
+static int count_failure(const struct crm_ctx *ctx, struct crm_result *res,
+	struct crm_account *a, struct crm_error *err)
+{
+	int locked = crm_lockout_fail(&res->pol, ctx->cfg, a, ctx->now);
+	int r;
+
+	set_verdict(res, CRM_V_WRONG, "wrong password");
+	if ((r = crm_account_update(ctx->db, a, err)) != CRM_OK)
+		return r;
+	if (crm_audit_add(ctx, "login.failure", a->name,
+			"reason=wrong password failures=%d", a->failures))
+		return crm_store_error(ctx->db, "writing the audit trail", err);
+	if (locked && crm_audit_add(ctx, "lock", a->name, "failures=%d",
+			a->failures))
+		return crm_store_error(ctx->db, "writing the audit trail", err);
+	return CRM_OK;
+}
+
+/* Commits, or rolls back and returns r when r is an error. */
+static int finish(const struct crm_ctx *ctx, int r, struct crm_error *err)
+{
+	if (r != CRM_OK) {
+		crm_store_rollback(ctx->db);
+		return r;
+	}
+	return crm_store_commit(ctx->db, err);
+}
+
+/* Validation, policy and the opening of the transaction, shared by phases. */
+static int begin(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+{
+	int r;
+
+	result_init(res);
+	if ((r = validate(ctx, req, res, err)) != CRM_OK ||
+			res->verdict != CRM_V_ALLOW)
+		return r;
+	if ((r = crm_policy_resolve(ctx, req->user, &res->pol, err)) != CRM_OK)
+		return r;
+	return crm_store_begin(ctx->db, err);
+}
+
+int crm_auth_preauth(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+{
+	struct crm_account a;
+	int r, found, dirty = 0, granted;
+
+	if ((r = begin(ctx, req, res, err)) != CRM_OK ||
+			res->verdict != CRM_V_ALLOW)
+		return r;
+	if ((r = load(ctx, req->user, is_stacked(ctx), &a, &found, err)))
+		return finish(ctx, r, err);
+	if (!found) {
+		if (is_stacked(ctx) || (ctx->cfg->opts & CRM_OPT_IGNORE_UNKNOWN))
+			set_verdict(res, CRM_V_IGNORE, "unknown user");
+		else
+			set_verdict(res, CRM_V_UNKNOWN, NULL);
+		return finish(ctx, CRM_OK, err);
+	}
+	r = check_state(ctx, res, &a, &dirty, err);
+	if (r == CRM_OK && res->verdict == CRM_V_ALLOW && is_stacked(ctx)) {
+		r = crm_lockout_reserve(ctx->db, &res->pol, ctx->cfg, &a, ctx->now,
+			&res->reservation, &granted, err);
+		if (r == CRM_OK && !granted)
+			set_verdict(res, CRM_V_EXHAUSTED, NULL);
+	}
+	if (r == CRM_OK && dirty)
+		r = crm_account_update(ctx->db, &a, err);
+	if (r == CRM_OK && res->verdict != CRM_V_ALLOW)
+		r = audit(ctx, "login.failure", a.name, res->reason, err);
+	return finish(ctx, r, err);
+}
+
+int crm_auth_fail(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+{
+	struct crm_account a;
+	int r, found;
+
+	if ((r = begin(ctx, req, res, err)) != CRM_OK ||
+			res->verdict != CRM_V_ALLOW)
+		return r;
+	if ((r = load(ctx, req->user, 0, &a, &found, err)) != CRM_OK)
+		return finish(ctx, r, err);
+	if (!found) {
+		set_verdict(res, CRM_V_IGNORE, "unknown user");
+		return finish(ctx, audit(ctx, "login.failure", req->user,
+			"unknown user", err), err);
+	}
+	r = crm_lockout_release(ctx->db, a.id, req->reservation, err);
+	if (r == CRM_OK && req->password == NULL) {
+		/* An abandoned conversation supplied nothing: nothing counts. */
+		set_verdict(res, CRM_V_WRONG, "no password supplied");
+		r = audit(ctx, "login.failure", a.name, res->reason, err);
+	} else if (r == CRM_OK) {
+		r = count_failure(ctx, res, &a, err);
+	}
+	return finish(ctx, r, err);
+}
+
+/* Records a success for a loaded account unless a lock has meanwhile taken hold. */
+static int settle_success(const struct crm_ctx *ctx, struct crm_result *res,
+	struct crm_account *a, const char *how, int login,
+	struct crm_error *err)
+{
+	int r, dirty = 0;
+
+	if ((r = check_state(ctx, res, a, &dirty, err)) != CRM_OK)
+		return r;
+	if (res->verdict != CRM_V_ALLOW) {
+		if (dirty && (r = crm_account_update(ctx->db, a, err)) != CRM_OK)
+			return r;
+		return audit(ctx, "login.failure", a->name, res->reason, err);
+	}
+	if (login)
+		record_login(ctx, a);
+	else
+		crm_lockout_clear(a);
+	if ((r = crm_account_update(ctx->db, a, err)) != CRM_OK)
+		return r;
+	if (!login)
+		return CRM_OK;
+	if (crm_audit_add(ctx, "login.success", a->name, "type=%s", how))
+		return crm_store_error(ctx->db, "writing the audit trail", err);
+	return CRM_OK;
+}
+
+int crm_auth_succ(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+{
+	struct crm_account a;
+	int r, found;
+
+	if ((r = begin(ctx, req, res, err)) != CRM_OK ||
+			res->verdict != CRM_V_ALLOW)
+		return r;
+	if ((r = load(ctx, req->user, 1, &a, &found, err)) != CRM_OK)
+		return finish(ctx, r, err);
+	if (!found) {
+		set_verdict(res, CRM_V_IGNORE, "unknown user");
+		return finish(ctx, CRM_OK, err);
+	}
+	r = crm_lockout_release(ctx->db, a.id, req->reservation, err);
+	if (r == CRM_OK)
+		r = settle_success(ctx, res, &a, "stacked", 1, err);
+	return finish(ctx, r, err);
+}
+
+/*
+ * Reserve, verify outside the transaction, settle: the shared path of
+ * standalone authentication (login != 0) and of the current-password check
+ * of an own change (login == 0). Both count a wrong password.
+ */
+static int verify_reserved(const struct crm_ctx *ctx,
+	const struct crm_request *req, struct crm_result *res, int login,
+	struct crm_error *err)
+{
+	struct crm_account a;
+	char newhash[CRM_HASH_MAX] = "";
+	int64_t reservation = 0;
+	int r, found, dirty = 0, granted, ok;
+
+	if ((r = begin(ctx, req, res, err)) != CRM_OK ||
+			res->verdict != CRM_V_ALLOW)
+		return r;
+	if ((r = load(ctx, req->user, 0, &a, &found, err)) != CRM_OK)
+		return finish(ctx, r, err);
+	if (!found) {
+		/* Commit first so that the dummy hash holds no lock. */
+		if ((r = finish(ctx, CRM_OK, err)) != CRM_OK)
+			return r;
+		crm_pwhash_dummy(ctx->cfg, req->password ? req->password : "");
+		set_verdict(res, (ctx->cfg->opts & CRM_OPT_IGNORE_UNKNOWN) ?
+			CRM_V_IGNORE : CRM_V_UNKNOWN, "unknown user");
+		return audit(ctx, "login.failure", req->user, "unknown user", err);
+	}
+	r = check_state(ctx, res, &a, &dirty, err);
+	if (r == CRM_OK && res->verdict == CRM_V_ALLOW) {
+		r = crm_lockout_reserve(ctx->db, &res->pol, ctx->cfg, &a, ctx->now,
+			&reservation, &granted, err);
+		if (r == CRM_OK && !granted)
+			set_verdict(res, CRM_V_EXHAUSTED, NULL);
+	}
+	if (r == CRM_OK && dirty)
+		r = crm_account_update(ctx->db, &a, err);
+	if (r == CRM_OK && res->verdict != CRM_V_ALLOW)
+		r = audit(ctx, "login.failure", a.name, res->reason, err);
+	if ((r = finish(ctx, r, err)) != CRM_OK || res->verdict != CRM_V_ALLOW)
+		return r;
+
+	/* The slow part, with no lock held; the reservation counts meanwhile. */
+	ok = req->password != NULL && a.pw_hash[0] != '\0' &&
+		crm_pwhash_verify(a.pw_hash, req->password);
+	if (a.pw_hash[0] == '\0')
+		crm_pwhash_dummy(ctx->cfg, req->password ? req->password : "");
+	if (ok && crm_pwhash_needs_rehash(ctx->cfg, a.pw_hash) &&
+			crm_pwhash_make(ctx->cfg, req->password, newhash, NULL) != CRM_OK)
+		newhash[0] = '\0';
+
+	if ((r = crm_store_begin(ctx->db, err)) != CRM_OK)
+		goto out;
+	{
+		char oldhash[CRM_HASH_MAX];
+
+		memcpy(oldhash, a.pw_hash, sizeof(oldhash));
+		if ((r = load(ctx, req->user, 0, &a, &found, err)) != CRM_OK)
+			goto fail;
+		if (!found) {
+			set_verdict(res, CRM_V_UNKNOWN, "deleted during login");
+			r = finish(ctx, CRM_OK, err);
+			goto out;
+		}
+		if ((r = crm_lockout_release(ctx->db, a.id, reservation, err)))
+			goto fail;
+		if (!ok) {
+			r = count_failure(ctx, res, &a, err);
+		} else {
+			/* Re-hash only if nobody changed the password meanwhile. */
+			if (newhash[0] != '\0' && strcmp(oldhash, a.pw_hash) == 0)
+				memcpy(a.pw_hash, newhash, sizeof(a.pw_hash));
+			r = settle_success(ctx, res, &a, "password", login, err);
+		}
+		sodium_memzero(oldhash, sizeof(oldhash));
+	}
+fail:
+	r = finish(ctx, r, err);
+out:
+	sodium_memzero(newhash, sizeof(newhash));
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	return r;
+}
+
+int crm_auth_password(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+{
+	return verify_reserved(ctx, req, res, 1, err);
+}
+
+int crm_pw_verify_current(const struct crm_ctx *ctx,
+	const struct crm_request *req, struct crm_result *res,
+	struct crm_error *err)
+{
+	return verify_reserved(ctx, req, res, 0, err);
+}
+
+int crm_acct_check(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+{
+	struct crm_account a;
+	int r, found, dirty = 0;
+
+	if ((r = begin(ctx, req, res, err)) != CRM_OK ||
+			res->verdict != CRM_V_ALLOW)
+		return r;
+	if ((r = load(ctx, req->user, 1, &a, &found, err)) != CRM_OK)
+		return finish(ctx, r, err);
+	if (!found) {
+		set_verdict(res, (ctx->cfg->opts & CRM_OPT_IGNORE_UNKNOWN) ?
+			CRM_V_IGNORE : CRM_V_UNKNOWN, "unknown user");
+		return finish(ctx, CRM_OK, err);
+	}
+	r = check_state(ctx, res, &a, &dirty, err);
+	if (r == CRM_OK && res->verdict == CRM_V_ALLOW) {
+		if (a.must_change)
+			set_verdict(res, CRM_V_MUST_CHANGE, NULL);
+		else if (crm_aging_expired(&res->pol, &a, ctx->now))
+			set_verdict(res, CRM_V_EXPIRED, NULL);
+		else
+			res->warn_days = crm_aging_warn_days(&res->pol, &a, ctx->now);
+	}
+	if (r == CRM_OK && dirty)
+		r = crm_account_update(ctx->db, &a, err);
+	if (r == CRM_OK && (res->verdict == CRM_V_LOCKED ||
+			res->verdict == CRM_V_DISABLED ||
+			res->verdict == CRM_V_INACTIVE))
+		r = audit(ctx, "login.failure", a.name, res->reason, err);
+	return finish(ctx, r, err);
+}
+
+struct history_scan {
+	const char *password;
+	int reused;
+};
+
+static int history_match(void *arg, const char *hash)
+{
+	struct history_scan *h = arg;
+
+	if (crm_pwhash_verify(hash, h->password)) {
+		h->reused = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int crm_pw_check(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+{
+	struct history_scan scan = { req->new_password, 0 };
+	struct crm_account a;
+	int r, found = 0;
+	char names[256] = "";
+
+	result_init(res);
+	if ((r = validate(ctx, req, res, err)) != CRM_OK ||
+			res->verdict != CRM_V_ALLOW)
+		return r;
+	if (req->new_password == NULL)
+		return crm_error_set(err, CRM_EINVAL, "no new password given");
+	if ((r = crm_policy_resolve(ctx, req->user, &res->pol, err)) != CRM_OK)
+		return r;
+	r = crm_account_get(ctx->db, req->user, &a, err);
+	if (r == CRM_OK)
+		found = 1;
+	else if (r != CRM_ENOENT)
+		return r;
+	crm_error_clear(err);
+	if (!found && !(is_stacked(ctx) && nss_user_exists(req->user)))
+		return set_verdict(res, CRM_V_UNKNOWN, NULL);
+	if ((r = crm_quality_check(&res->pol, req->user, req->new_password,
+			ctx->cfg->str[CRM_K_BADWORDS_FILE], &res->rules, err)))
+		return r;
+	if (found && !req->by_admin && !a.must_change &&
+			!crm_aging_expired(&res->pol, &a, ctx->now) &&
+			crm_aging_too_soon(&res->pol, &a, ctx->now))
+		res->rules |= CRM_PW_TOO_SOON;
+	if (found && !(res->rules & CRM_PW_BAD_UTF8)) {
+		if (a.pw_hash[0] != '\0')
+			history_match(&scan, a.pw_hash);
+		/* The callback stops the scan with 1 at the first match. */
+		if (!scan.reused && (r = crm_pwhist_foreach(ctx->db, a.id,
+				(int)res->pol.num[CRM_K_HISTORY] + 1, history_match,
+				&scan, err)) != CRM_OK && !scan.reused)
+			return r;
+		if (scan.reused)
+			res->rules |= CRM_PW_REUSED;
+	}
+	if (res->rules == 0)
+		return CRM_OK;
+	set_verdict(res, CRM_V_REJECTED, NULL);
+	for (unsigned bit = 1; bit < (1u << CRM_PW_RULE_COUNT); bit <<= 1) {
+		if (!(res->rules & bit))
+			continue;
+		size_t n = strlen(names);
+		snprintf(names + n, sizeof(names) - n, "%s%s", n ? "," : "",
+			crm_quality_rule_name(bit));
+	}
+	if (crm_audit_add(ctx, "password.reject", req->user, "rules=%s%s",
+			names, req->by_admin ? " by=admin" : ""))
+		return crm_store_error(ctx->db, "writing the audit trail", err);
+	return CRM_OK;
+}
+
+int crm_pw_commit(const struct crm_ctx *ctx, const struct crm_request *req,
+	int store_hash, struct crm_result *res, struct crm_error *err)
+{
+	char hash[CRM_HASH_MAX];
+	struct crm_account a;
+	int r, found;
+
+	result_init(res);
+	if ((r = validate(ctx, req, res, err)) != CRM_OK ||
+			res->verdict != CRM_V_ALLOW)
+		return r;
+	if (req->new_password == NULL)
+		return crm_error_set(err, CRM_EINVAL, "no new password given");
+	if ((r = crm_policy_resolve(ctx, req->user, &res->pol, err)) != CRM_OK)
+		return r;
+	if ((r = crm_pwhash_make(ctx->cfg, req->new_password, hash, err)))
+		return r;
+	if ((r = crm_store_begin(ctx->db, err)) != CRM_OK)
+		goto out;
+	if ((r = load(ctx, req->user, is_stacked(ctx), &a, &found, err)))
+		goto done;
+	if (!found) {
+		set_verdict(res, CRM_V_UNKNOWN, NULL);
+		goto done;
+	}
+	if (store_hash)
+		memcpy(a.pw_hash, hash, sizeof(a.pw_hash));
+	a.pw_changed = ctx->now;
+	a.must_change = req->by_admin ? 1 : 0;
+	if ((r = crm_account_update(ctx->db, &a, err)) != CRM_OK)
+		goto done;
+	if ((r = crm_pwhist_add(ctx->db, a.id, hash, ctx->now, err)) != CRM_OK)
+		goto done;
+	if ((r = crm_pwhist_prune(ctx->db, a.id,
+			(int)res->pol.num[CRM_K_HISTORY] + 1, err)) != CRM_OK)
+		goto done;
+	if (crm_audit_add(ctx, "password.change", a.name, "by=%s",
+			req->by_admin ? "admin" : "self"))
+		r = crm_store_error(ctx->db, "writing the audit trail", err);
+done:
+	r = finish(ctx, r, err);
+out:
+	sodium_memzero(hash, sizeof(hash));
+	sodium_memzero(&a, sizeof(a));
+	return r;
+}
+
+int crm_session_open(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+{
+	struct crm_account a;
+	int r;
+
+	result_init(res);
+	if ((r = validate(ctx, req, res, err)) != CRM_OK ||
+			res->verdict != CRM_V_ALLOW)
+		return r;
+	r = crm_account_get(ctx->db, req->user, &a, err);
+	if (r == CRM_ENOENT) {
+		crm_error_clear(err);
+		return set_verdict(res, CRM_V_IGNORE, "unknown user");
+	}
+	if (r != CRM_OK)
+		return r;
+	res->last_login = a.prev_login;
+	snprintf(res->last_rhost, sizeof(res->last_rhost), "%s", a.prev_rhost);
+	snprintf(res->last_service, sizeof(res->last_service), "%s",
+		a.prev_service);
+	res->failed_since = a.prev_fails;
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	return CRM_OK;
+}
+
+int crm_pw_store_owned(const struct crm_ctx *ctx, const char *user,
+	int *owned, struct crm_error *err)
+{
+	struct crm_account a;
+	int r;
+
+	*owned = 0;
+	if (user == NULL || !crm_name_valid(user))
+		return crm_error_set(err, CRM_EINVAL, "invalid user name");
+	r = crm_account_get(ctx->db, user, &a, err);
+	if (r == CRM_ENOENT) {
+		crm_error_clear(err);
+		return CRM_OK;
+	}
+	if (r != CRM_OK)
+		return r;
+	*owned = a.pw_hash[0] != '\0';
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	return CRM_OK;
+}

@@ -1,0 +1,45 @@
+/*
+ * The per-call context: opens the store named by the configuration and
+ * carries the clock, the actor and the adapter's logger. Nothing here is
+ * global, so concurrent calls in one daemon never share state.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "crmpolicy/context.h"
+#include "crmpolicy/store.h"
+
+int crm_ctx_open(struct crm_ctx *ctx, const struct crm_config *cfg,
+	int flags, struct crm_error *err)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->cfg = cfg;
+	ctx->now = (int64_t)time(NULL);
+	ctx->caller_uid = -1;
+	ctx->actor = "";
+	ctx->service = "";
+	return crm_store_open(cfg->str[CRM_K_DB],
+		(flags & CRM_OPEN_CREATE) != 0, &ctx->db, err);
+}
+
+void crm_ctx_close(struct crm_ctx *ctx)
+{
+	if (ctx->db != NULL)
+		crm_store_close(ctx->db);
+	ctx->db = NULL;
+}
+
+void crm_ctx_log(const struct crm_ctx *ctx, int priority, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (ctx->log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ctx->log(ctx->log_arg, priority, msg);
+}

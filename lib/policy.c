@@ -1,0 +1,474 @@
+/*
+ * Policy resolution: the effective value of every policy key for a user,
+ * from module arguments, store overrides (global, group, user), the conf
+ * file and the built-in defaults, with where each value came from. Across
+ * several groups the strictest value wins. Stored rows are re-validated.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crmpolicy/i18n.h"
+#include "crmpolicy/policy.h"
+#include "crmpolicy/store.h"
+
+/* The source crm_config_from_args gives to module arguments. */
+#define SOURCE_ARG "module argument"
+/* Upper bound for NSS buffers, against a backend that keeps saying ERANGE. */
+#define NSS_BUF_MAX (1024 * 1024)
+
+long long crm_policy_stricter(enum crm_key k, long long a, long long b)
+{
+	const struct crm_keyinfo *ki = crm_key_info(k);
+
+	if (ki == NULL)
+		return a;
+	switch (ki->strict) {
+	case CRM_ST_LARGER:
+	case CRM_ST_YES:
+	case CRM_ST_RANK:
+		return a > b ? a : b;
+	case CRM_ST_SMALLER:
+	case CRM_ST_NO:
+		return a < b ? a : b;
+	case CRM_ST_SMALLER_NZ:
+		/* 0 means no limit: any limit is stricter than none. */
+		if (a == 0)
+			return b;
+		if (b == 0)
+			return a;
+		return a < b ? a : b;
+	case CRM_ST_LARGER_Z:
+		/* 0 is the strictest (forever, until a success or an admin). */
+		if (a == 0 || b == 0)
+			return 0;
+		return a > b ? a : b;
+	case CRM_ST_UNION:
+		return a | b;
+	case CRM_ST_NONE:
+		break;
+	}
+	return a;
+}
+
+/* The values one level of stored rows sets. */
+struct level {
+	long long num[CRM_K_COUNT];
+	int set[CRM_K_COUNT];
+	const char *scope, *target;
+	struct crm_error err;	/* the first bad row */
+};
+
+static int take_row(void *arg, const char *key, const char *value)
+{
+	struct level *lv = arg;
+	struct crm_error e;
+	long long num;
+	char *str = NULL;
+	int k;
+
+	k = crm_key_lookup(key);
+	if (k < 0 || !crm_key_is_policy((enum crm_key)k))
+		return crm_error_set(&lv->err, CRM_ESTORE,
+			_("stored policy %s '%s': '%s' is not a policy key"),
+			lv->scope, lv->target, key != NULL ? key : "");
+	crm_error_clear(&e);
+	if (crm_key_parse((enum crm_key)k, value, &num, &str, &e) != 0) {
+		free(str);
+		return crm_error_set(&lv->err, CRM_ESTORE,
+			_("stored policy %s '%s' key %s: %s"), lv->scope,
+			lv->target, key, e.msg);
+	}
+	free(str);
+	lv->num[k] = num;
+	lv->set[k] = 1;
+	return 0;
+}
+
+/* Reads the rows of scope/target into lv; a bad row fails the whole read. */
+static int read_level(const struct crm_ctx *ctx, const char *scope,
+	const char *target, struct level *lv, struct crm_error *err)
+{
+	struct crm_error e;
+	int rc;
+
+	memset(lv, 0, sizeof(*lv));
+	lv->scope = scope;
+	lv->target = target;
+	crm_error_clear(&lv->err);
+	crm_error_clear(&e);
+	rc = crm_policy_row_foreach(ctx->db, scope, target, take_row, lv, &e);
+	if (lv->err.code != 0) {
+		if (err != NULL)
+			*err = lv->err;
+		return lv->err.code;
+	}
+	if (rc != 0) {
+		if (err != NULL)
+			*err = e;
+		return e.code != 0 ? e.code : CRM_ESTORE;
+	}
+	return 0;
+}
+
+int crm_policy_resolve_global(const struct crm_ctx *ctx,
+	struct crm_policy *pol, struct crm_error *err)
+{
+	const struct crm_config *cfg = ctx->cfg;
+	struct level lv;
+	int rc;
+
+	memset(pol, 0, sizeof(*pol));
+	for (int k = 0; k < CRM_K_COUNT; k++) {
+		pol->num[k] = cfg->num[k];
+		memcpy(pol->source[k], cfg->source[k], sizeof(pol->source[k]));
+	}
+	rc = read_level(ctx, "global", "", &lv, err);
+	if (rc != 0)
+		return rc;
+	for (int k = 0; k < CRM_K_COUNT; k++) {
+		/* A module argument is the admin's word for this stack. */
+		if (!lv.set[k] || strcmp(cfg->source[k], SOURCE_ARG) == 0)
+			continue;
+		pol->num[k] = lv.num[k];
+		snprintf(pol->source[k], sizeof(pol->source[k]),
+			"policy (global)");
+	}
+	return 0;
+}
+
+static void apply_level(struct crm_policy *pol, const struct level *lv,
+	const char *what)
+{
+	for (int k = 0; k < CRM_K_COUNT; k++) {
+		if (!lv->set[k])
+			continue;
+		pol->num[k] = lv->num[k];
+		snprintf(pol->source[k], sizeof(pol->source[k]), "%s %s", what,
+			lv->target);
+	}
+}
+
+int crm_policy_resolve_group(const struct crm_ctx *ctx, const char *group,
+	struct crm_policy *pol, struct crm_error *err)
+{
+	struct level lv;
+	int rc;
+
+	if (group == NULL || group[0] == '\0')
+		return crm_error_set(err, CRM_EINVAL, _("empty group name"));
+	rc = crm_policy_resolve_global(ctx, pol, err);
+	if (rc != 0)
+		return rc;
+	rc = read_level(ctx, "group", group, &lv, err);
+	if (rc != 0)
+		return rc;
+	apply_level(pol, &lv, "group");
+	return 0;
+}
+
+/* A growable list of names. */
+struct names {
+	char **v;
+	size_t n, cap;
+};
+
+static int names_has(const struct names *ns, const char *name)
+{
+	for (size_t i = 0; i < ns->n; i++)
+		if (strcmp(ns->v[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Adds name unless present; returns 0 or CRM_ENOMEM. */
+static int names_add(struct names *ns, const char *name)
+{
+	if (names_has(ns, name))
+		return 0;
+	if (ns->n == ns->cap) {
+		size_t cap = ns->cap ? ns->cap * 2 : 16;
+		char **v = realloc(ns->v, cap * sizeof(*v));
+		if (v == NULL)
+			return CRM_ENOMEM;
+		ns->v = v;
+		ns->cap = cap;
+	}
+	ns->v[ns->n] = strdup(name);
+	if (ns->v[ns->n] == NULL)
+		return CRM_ENOMEM;
+	ns->n++;
+	return 0;
+}
+
+static void names_free(struct names *ns)
+{
+	for (size_t i = 0; i < ns->n; i++)
+		free(ns->v[i]);
+	free(ns->v);
+	memset(ns, 0, sizeof(*ns));
+}
+
+static int names_add_cb(void *arg, const char *name)
+{
+	return names_add(arg, name);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static size_t nss_bufsize(int name)
+{
+	long n = sysconf(name);
+	return n > 0 && n < NSS_BUF_MAX ? (size_t)n : 1024;
+}
+
+/*
+ * An NSS lookup's "not found" comes back as 0 with no result, or (from some
+ * backends) as one of these errors; anything else means NSS is unusable.
+ */
+static int nss_not_found(int rc)
+{
+	return rc == 0 || rc == ENOENT || rc == ESRCH || rc == EBADF ||
+	    rc == EPERM;
+}
+
+/* The primary gid of user; *found = 0 when NSS does not know the name. */
+static int nss_user_gid(const char *user, gid_t *gid, int *found,
+	struct crm_error *err)
+{
+	size_t len = nss_bufsize(_SC_GETPW_R_SIZE_MAX);
+	struct passwd pw, *res = NULL;
+	char *buf = NULL;
+	int rc;
+
+	*found = 0;
+	for (;;) {
+		char *nb = realloc(buf, len);
+		if (nb == NULL) {
+			free(buf);
+			return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
+		}
+		buf = nb;
+		rc = getpwnam_r(user, &pw, buf, len, &res);
+		if (rc != ERANGE || len >= NSS_BUF_MAX)
+			break;
+		len *= 2;
+	}
+	if (res != NULL) {
+		*found = 1;
+		*gid = pw.pw_gid;
+	}
+	free(buf);
+	if (res == NULL && !nss_not_found(rc))
+		return crm_error_set(err, CRM_EIO,
+			_("cannot look up user '%s': %s"), user, strerror(rc));
+	return 0;
+}
+
+/* The name of gid into ns; a gid without a name has no policy to give. */
+static int nss_group_name(gid_t gid, struct names *ns, struct crm_error *err)
+{
+	size_t len = nss_bufsize(_SC_GETGR_R_SIZE_MAX);
+	struct group gr, *res = NULL;
+	char *buf = NULL;
+	int rc;
+
+	for (;;) {
+		char *nb = realloc(buf, len);
+		if (nb == NULL) {
+			free(buf);
+			return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
+		}
+		buf = nb;
+		rc = getgrgid_r(gid, &gr, buf, len, &res);
+		if (rc != ERANGE || len >= NSS_BUF_MAX)
+			break;
+		len *= 2;
+	}
+	if (res != NULL) {
+		rc = names_add(ns, gr.gr_name);
+		free(buf);
+		if (rc != 0)
+			return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
+		return 0;
+	}
+	free(buf);
+	if (!nss_not_found(rc))
+		return crm_error_set(err, CRM_EIO,
+			_("cannot look up group %lu: %s"), (unsigned long)gid,
+			strerror(rc));
+	return 0;
+}
+
+/* The NSS groups of user in getgrouplist order. */
+static int nss_groups(const char *user, struct names *ns,
+	struct crm_error *err)
+{
+	gid_t gid, *list = NULL;
+	int found, n = 32, rc;
+
+	rc = nss_user_gid(user, &gid, &found, err);
+	if (rc != 0 || !found)
+		return rc;
+	for (;;) {
+		int want = n;
+		gid_t *nl = realloc(list, (size_t)want * sizeof(*nl));
+		if (nl == NULL) {
+			free(list);
+			return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
+		}
+		list = nl;
+		if (getgrouplist(user, gid, list, &n) >= 0)
+			break;
+		/* n now holds the size needed; make sure we grow. */
+		if (n <= want)
+			n = want * 2;
+		if (n > 65536) {
+			free(list);
+			return crm_error_set(err, CRM_EIO,
+				_("cannot list the groups of '%s'"), user);
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		rc = nss_group_name(list[i], ns, err);
+		if (rc != 0)
+			break;
+	}
+	free(list);
+	return rc;
+}
+
+/* All groups of user, NSS first, then store groups sorted by name. */
+static int collect_groups(const struct crm_ctx *ctx, const char *user,
+	struct names *out, struct crm_error *err)
+{
+	struct names store = { 0 };
+	struct crm_error e;
+	int rc;
+
+	if (user == NULL || user[0] == '\0')
+		return crm_error_set(err, CRM_EINVAL, _("empty user name"));
+	rc = nss_groups(user, out, err);
+	if (rc != 0)
+		return rc;
+	crm_error_clear(&e);
+	rc = crm_member_groups(ctx->db, user, names_add_cb, &store, &e);
+	if (rc != 0) {
+		names_free(&store);
+		if (e.code == 0 && rc == CRM_ENOMEM)
+			return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
+		if (err != NULL)
+			*err = e;
+		return e.code != 0 ? e.code : CRM_ESTORE;
+	}
+	if (store.n > 1)
+		qsort(store.v, store.n, sizeof(*store.v), cmp_names);
+	for (size_t i = 0; i < store.n && rc == 0; i++)
+		rc = names_add(out, store.v[i]);
+	names_free(&store);
+	if (rc != 0)
+		return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
+	return 0;
+}
+
+int crm_policy_groups(const struct crm_ctx *ctx, const char *user,
+	crm_name_cb cb, void *arg, struct crm_error *err)
+{
+	struct names ns = { 0 };
+	int rc;
+
+	rc = collect_groups(ctx, user, &ns, err);
+	/* Callbacks run after the lookups so that they may use the store. */
+	for (size_t i = 0; i < ns.n && rc == 0; i++)
+		rc = cb(arg, ns.v[i]);
+	names_free(&ns);
+	return rc;
+}
+
+/*
+ * Folds one group's rows into the combined group level: the first group
+ * to set a key gives its value; later ones replace it only when stricter.
+ * A union that neither group reached alone names both.
+ */
+static void combine_group(struct level *all, char (*src)[CRM_SOURCE_MAX],
+	const struct level *g)
+{
+	for (int k = 0; k < CRM_K_COUNT; k++) {
+		if (!g->set[k])
+			continue;
+		if (!all->set[k]) {
+			all->set[k] = 1;
+			all->num[k] = g->num[k];
+			snprintf(src[k], CRM_SOURCE_MAX, "group %s", g->target);
+			continue;
+		}
+		long long v = crm_policy_stricter((enum crm_key)k, all->num[k],
+			g->num[k]);
+		if (v == all->num[k])
+			continue;
+		if (v == g->num[k]) {
+			snprintf(src[k], CRM_SOURCE_MAX, "group %s", g->target);
+		} else {
+			char prev[CRM_SOURCE_MAX];
+			memcpy(prev, src[k], sizeof(prev));
+			snprintf(src[k], CRM_SOURCE_MAX, "%.60s + %s", prev,
+				g->target);
+		}
+		all->num[k] = v;
+	}
+}
+
+int crm_policy_resolve(const struct crm_ctx *ctx, const char *user,
+	struct crm_policy *pol, struct crm_error *err)
+{
+	char (*src)[CRM_SOURCE_MAX] = NULL;
+	struct names groups = { 0 };
+	struct level *all = NULL, *one = NULL;
+	int rc;
+
+	if (user == NULL || user[0] == '\0')
+		return crm_error_set(err, CRM_EINVAL, _("empty user name"));
+	rc = crm_policy_resolve_global(ctx, pol, err);
+	if (rc != 0)
+		return rc;
+	rc = collect_groups(ctx, user, &groups, err);
+	if (rc != 0)
+		goto out;
+	/* On the heap: two levels and the sources are several kilobytes. */
+	all = calloc(1, sizeof(*all));
+	one = calloc(1, sizeof(*one));
+	src = calloc(CRM_K_COUNT, sizeof(*src));
+	if (all == NULL || one == NULL || src == NULL) {
+		rc = crm_error_set(err, CRM_ENOMEM, _("out of memory"));
+		goto out;
+	}
+	for (size_t i = 0; i < groups.n; i++) {
+		rc = read_level(ctx, "group", groups.v[i], one, err);
+		if (rc != 0)
+			goto out;
+		combine_group(all, src, one);
+	}
+	for (int k = 0; k < CRM_K_COUNT; k++) {
+		if (!all->set[k])
+			continue;
+		pol->num[k] = all->num[k];
+		memcpy(pol->source[k], src[k], sizeof(pol->source[k]));
+	}
+	rc = read_level(ctx, "user", user, one, err);
+	if (rc != 0)
+		goto out;
+	apply_level(pol, one, "user");
+out:
+	free(all);
+	free(one);
+	free(src);
+	names_free(&groups);
+	return rc;
+}

@@ -1,0 +1,148 @@
+/*
+ * argon2id password hashes through libsodium's crypto_pwhash_str at the
+ * cost of hash_opslimit / hash_memlimit, the check whether a stored hash
+ * was made at another cost, and a dummy computation of the same cost so
+ * that an unknown user takes as long as a known one.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "crmpolicy/error.h"
+#include "crmpolicy/pwhash.h"
+#include "crmpolicy/store.h"
+
+/* Longer passwords are refused rather than hashed at length. */
+#define PW_MAX_BYTES 4096
+
+_Static_assert(CRM_HASH_MAX == crypto_pwhash_STRBYTES,
+	"CRM_HASH_MAX must hold a crypto_pwhash_str string");
+
+/*
+ * The configured cost in libsodium's types. Returns 0, or -1 when a value
+ * is outside what libsodium accepts (the config parser bounds them, but a
+ * hand-built config must not reach libsodium unchecked).
+ */
+static int cost(const struct crm_config *cfg, unsigned long long *ops,
+	size_t *mem)
+{
+	long long o = cfg->num[CRM_K_HASH_OPSLIMIT];
+	long long m = cfg->num[CRM_K_HASH_MEMLIMIT];
+
+	if (o < 0 || (unsigned long long)o < crypto_pwhash_OPSLIMIT_MIN ||
+	    (unsigned long long)o > crypto_pwhash_OPSLIMIT_MAX)
+		return -1;
+	if (m < 0 || (unsigned long long)m < crypto_pwhash_MEMLIMIT_MIN ||
+	    (unsigned long long)m > crypto_pwhash_MEMLIMIT_MAX ||
+	    (unsigned long long)m > SIZE_MAX)
+		return -1;
+	*ops = (unsigned long long)o;
+	*mem = (size_t)m;
+	return 0;
+}
+
+/*
+ * Copies a stored hash into a buffer of the size libsodium reads; returns
+ * -1 for one that cannot be a crypto_pwhash_str string.
+ */
+static int load(const char *hash, char buf[crypto_pwhash_STRBYTES])
+{
+	size_t n;
+
+	if (!hash)
+		return -1;
+	n = strnlen(hash, crypto_pwhash_STRBYTES);
+	if (n == 0 || n == crypto_pwhash_STRBYTES)
+		return -1;
+	memset(buf, 0, crypto_pwhash_STRBYTES);
+	memcpy(buf, hash, n);
+	return 0;
+}
+
+int crm_pwhash_make(const struct crm_config *cfg, const char *password,
+	char *out, struct crm_error *err)
+{
+	unsigned long long ops;
+	size_t mem, len;
+
+	if (!cfg || !password || !out)
+		return crm_error_set(err, CRM_EINVAL,
+			"password hash without config, password or buffer");
+	out[0] = '\0';
+	if (sodium_init() < 0)
+		return crm_error_set(err, CRM_EIO, "libsodium cannot start");
+	len = strnlen(password, PW_MAX_BYTES + 1);
+	if (len > PW_MAX_BYTES)
+		return crm_error_set(err, CRM_EINVAL,
+			"password longer than %d bytes", PW_MAX_BYTES);
+	if (cost(cfg, &ops, &mem) != 0)
+		return crm_error_set(err, CRM_ECONF,
+			"hash_opslimit %lld / hash_memlimit %lld outside libsodium's limits",
+			cfg->num[CRM_K_HASH_OPSLIMIT],
+			cfg->num[CRM_K_HASH_MEMLIMIT]);
+	/* argon2id explicitly, whatever libsodium's default becomes. */
+	if (crypto_pwhash_str_alg(out, password, len, ops, mem,
+	    crypto_pwhash_ALG_ARGON2ID13) != 0) {
+		sodium_memzero(out, CRM_HASH_MAX);
+		return crm_error_set(err, CRM_ENOMEM,
+			"cannot hash password: out of memory (hash_memlimit %zu)",
+			mem);
+	}
+	return 0;
+}
+
+int crm_pwhash_verify(const char *hash, const char *password)
+{
+	char buf[crypto_pwhash_STRBYTES];
+	size_t len;
+
+	if (!password || sodium_init() < 0 || load(hash, buf) != 0)
+		return 0;
+	len = strnlen(password, PW_MAX_BYTES + 1);
+	if (len > PW_MAX_BYTES)
+		return 0;
+	return crypto_pwhash_str_verify(buf, password, len) == 0;
+}
+
+int crm_pwhash_needs_rehash(const struct crm_config *cfg, const char *hash)
+{
+	char buf[crypto_pwhash_STRBYTES];
+	unsigned long long ops;
+	size_t mem;
+
+	if (!cfg || sodium_init() < 0 || cost(cfg, &ops, &mem) != 0)
+		return 0;	/* no usable target cost: keep what works */
+	/* A malformed hash never verifies, so there is nothing to redo. */
+	if (load(hash, buf) != 0)
+		return 0;
+	/* An argon2i hash (older libsodium default) moves to argon2id. */
+	if (strncmp(buf, crypto_pwhash_argon2i_STRPREFIX,
+	    strlen(crypto_pwhash_argon2i_STRPREFIX)) == 0)
+		return 1;
+	return crypto_pwhash_str_needs_rehash(buf, ops, mem) == 1;
+}
+
+void crm_pwhash_dummy(const struct crm_config *cfg, const char *password)
+{
+	char buf[crypto_pwhash_STRBYTES];
+	unsigned long long ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+	size_t mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+	size_t len;
+	int rc;
+
+	if (sodium_init() < 0)
+		return;
+	/* Even a bad config spends time: the unknown user must not show. */
+	if (cfg && cost(cfg, &ops, &mem) != 0) {
+		ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+		mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+	}
+	if (!password)
+		password = "";
+	len = strnlen(password, PW_MAX_BYTES);
+	rc = crypto_pwhash_str_alg(buf, password, len, ops, mem,
+		crypto_pwhash_ALG_ARGON2ID13);
+	(void)rc;	/* the result is thrown away; only the time counts */
+	sodium_memzero(buf, sizeof(buf));
+}

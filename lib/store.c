@@ -1,0 +1,741 @@
+/*
+ * The store: opening with ownership/mode/symlink checks, WAL and a busy
+ * timeout, schema migrations keyed on PRAGMA user_version, transactions,
+ * and the accessors for accounts, groups, policy rows and password history.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crmpolicy/store.h"
+
+/* Long enough for 32 processes queueing on one account's row. */
+#define BUSY_TIMEOUT_MS 15000
+
+/*
+ * Migrations: migrations[i] takes the schema from version i to i + 1.
+ * A released migration is never edited; a change is a new entry.
+ */
+static const char *const migrations[] = {
+	/* 0 -> 1: accounts, groups, policy, history, reservations, audit */
+	"CREATE TABLE accounts("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" email TEXT NOT NULL DEFAULT '',"
+	" email_verified INTEGER NOT NULL DEFAULT 0,"
+	" pw_hash TEXT NOT NULL DEFAULT '',"
+	" origin INTEGER NOT NULL DEFAULT 0,"
+	" created INTEGER NOT NULL,"
+	" pw_changed INTEGER NOT NULL DEFAULT 0,"
+	" enabled_at INTEGER NOT NULL DEFAULT 0,"
+	" must_change INTEGER NOT NULL DEFAULT 0,"
+	" disabled INTEGER NOT NULL DEFAULT 0,"
+	" disabled_reason TEXT NOT NULL DEFAULT '',"
+	" disabled_at INTEGER NOT NULL DEFAULT 0,"
+	" failures INTEGER NOT NULL DEFAULT 0,"
+	" first_fail INTEGER NOT NULL DEFAULT 0,"
+	" last_fail INTEGER NOT NULL DEFAULT 0,"
+	" locked_at INTEGER NOT NULL DEFAULT 0,"
+	" fails_since_login INTEGER NOT NULL DEFAULT 0,"
+	" last_login INTEGER NOT NULL DEFAULT 0,"
+	" last_service TEXT NOT NULL DEFAULT '',"
+	" last_rhost TEXT NOT NULL DEFAULT '',"
+	" prev_login INTEGER NOT NULL DEFAULT 0,"
+	" prev_service TEXT NOT NULL DEFAULT '',"
+	" prev_rhost TEXT NOT NULL DEFAULT '',"
+	" prev_fails INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE groups(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+	"CREATE TABLE members("
+	" group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
+	" account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+	" PRIMARY KEY(group_id, account_id));"
+	"CREATE INDEX members_account ON members(account_id);"
+	"CREATE TABLE policy("
+	" scope TEXT NOT NULL CHECK(scope IN ('global','group','user')),"
+	" target TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+	" PRIMARY KEY(scope, target, key));"
+	"CREATE TABLE pw_history("
+	" id INTEGER PRIMARY KEY,"
+	" account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+	" hash TEXT NOT NULL, created INTEGER NOT NULL);"
+	"CREATE INDEX pw_history_account ON pw_history(account_id, id);"
+	"CREATE TABLE reservations("
+	" id INTEGER PRIMARY KEY,"
+	" account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+	" started INTEGER NOT NULL);"
+	"CREATE INDEX reservations_account ON reservations(account_id);"
+	"CREATE TABLE audit("
+	" id INTEGER PRIMARY KEY,"
+	" time INTEGER NOT NULL, event TEXT NOT NULL, actor TEXT NOT NULL,"
+	" subject TEXT NOT NULL DEFAULT '', service TEXT NOT NULL DEFAULT '',"
+	" rhost TEXT NOT NULL DEFAULT '', details TEXT NOT NULL DEFAULT '',"
+	" prev_hash BLOB, hash BLOB);"
+	"CREATE INDEX audit_subject ON audit(subject, time);"
+	"CREATE INDEX audit_event ON audit(event, time);",
+};
+
+int crm_store_error(sqlite3 *db, const char *what, struct crm_error *err)
+{
+	const char *file = db ? sqlite3_db_filename(db, "main") : NULL;
+
+	return crm_error_set(err, CRM_ESTORE, "store %s: %s: %s",
+		file && *file ? file : "(unopened)", what,
+		db ? sqlite3_errmsg(db) : "out of memory");
+}
+
+/* Owner root (or the caller itself) and not writable by group or others. */
+static int safe_owner_mode(const struct stat *st)
+{
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return 0;
+	return (st->st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
+static int check_dir(const char *path, int create, struct crm_error *err)
+{
+	char *copy = strdup(path);
+	const char *dir;
+	struct stat st;
+	int r = CRM_OK;
+
+	if (copy == NULL)
+		return crm_error_set(err, CRM_ENOMEM, "out of memory");
+	dir = dirname(copy);
+	if (create && mkdir(dir, 0700) != 0 && errno != EEXIST)
+		r = crm_error_set(err, CRM_ESTORE, "store directory %s: %s",
+			dir, strerror(errno));
+	else if (lstat(dir, &st) != 0)
+		r = crm_error_set(err, CRM_ESTORE, "store directory %s: %s",
+			dir, strerror(errno));
+	else if (S_ISLNK(st.st_mode))
+		r = crm_error_set(err, CRM_ESTORE,
+			"store directory %s is a symbolic link", dir);
+	else if (!S_ISDIR(st.st_mode) || !safe_owner_mode(&st))
+		r = crm_error_set(err, CRM_ESTORE,
+			"store directory %s is writable by others than root", dir);
+	free(copy);
+	return r;
+}
+
+/*
+ * Checks the database file itself before SQLite opens it; the directory
+ * check above keeps anyone else from swapping it in between.
+ */
+static int check_file(const char *path, int create, struct crm_error *err)
+{
+	struct stat st;
+	int fd, flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
+
+	if (create)
+		flags = O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
+	fd = open(path, flags, 0600);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			return crm_error_set(err, CRM_ESTORE,
+				"store %s is a symbolic link", path);
+		if (errno == ENOENT)
+			return crm_error_set(err, CRM_ESTORE,
+				"store %s does not exist (run crmpasswd init)", path);
+		return crm_error_set(err, CRM_ESTORE, "store %s: %s", path,
+			strerror(errno));
+	}
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+
+		close(fd);
+		return crm_error_set(err, CRM_ESTORE, "store %s: %s", path,
+			strerror(e));
+	}
+	close(fd);
+	if (!S_ISREG(st.st_mode))
+		return crm_error_set(err, CRM_ESTORE,
+			"store %s is not a regular file", path);
+	if (!safe_owner_mode(&st))
+		return crm_error_set(err, CRM_ESTORE,
+			"store %s is writable by others than root", path);
+	return CRM_OK;
+}
+
+static int exec_sql(sqlite3 *db, const char *sql, const char *what,
+	struct crm_error *err)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return crm_store_error(db, what, err);
+	return CRM_OK;
+}
+
+int crm_store_version(sqlite3 *db, int *version, struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL))
+		return crm_store_error(db, "reading the schema version", err);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return crm_store_error(db, "reading the schema version", err);
+	}
+	*version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return CRM_OK;
+}
+
+/* Brings the schema to CRM_SCHEMA_VERSION inside one write transaction. */
+static int migrate(sqlite3 *db, struct crm_error *err)
+{
+	const int target = (int)(sizeof(migrations) / sizeof(migrations[0]));
+	char pragma[64];
+	int version, r;
+
+	if ((r = crm_store_version(db, &version, err)) != CRM_OK)
+		return r;
+	if (version == target)
+		return CRM_OK;
+	if ((r = crm_store_begin(db, err)) != CRM_OK)
+		return r;
+	/* Re-read under the lock: another process may have migrated. */
+	if ((r = crm_store_version(db, &version, err)) != CRM_OK)
+		goto fail;
+	if (version > target) {
+		r = crm_error_set(err, CRM_ESTORE,
+			"store %s has schema version %d, newer than this crmpolicy (%d)",
+			sqlite3_db_filename(db, "main"), version, target);
+		goto fail;
+	}
+	for (int v = version; v < target; v++)
+		if ((r = exec_sql(db, migrations[v], "migrating the schema",
+				err)) != CRM_OK)
+			goto fail;
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", target);
+	if ((r = exec_sql(db, pragma, "setting the schema version", err)))
+		goto fail;
+	return crm_store_commit(db, err);
+fail:
+	crm_store_rollback(db);
+	return r;
+}
+
+int crm_store_open(const char *path, int create, sqlite3 **dbp,
+	struct crm_error *err)
+{
+	sqlite3 *db = NULL;
+	int r, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW;
+
+	*dbp = NULL;
+	if (path == NULL || path[0] != '/')
+		return crm_error_set(err, CRM_ESTORE,
+			"store path must be absolute");
+	if ((r = check_dir(path, create, err)) != CRM_OK)
+		return r;
+	if ((r = check_file(path, create, err)) != CRM_OK)
+		return r;
+	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+		r = crm_error_set(err, CRM_ESTORE, "store %s: %s", path,
+			db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return r;
+	}
+	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(db, 1);
+	if ((r = exec_sql(db, "PRAGMA foreign_keys = ON;"
+			"PRAGMA secure_delete = ON;", "setting pragmas", err)))
+		goto fail;
+	if ((r = exec_sql(db, "PRAGMA journal_mode = WAL",
+			"switching to WAL", err)))
+		goto fail;
+	if ((r = migrate(db, err)) != CRM_OK)
+		goto fail;
+	*dbp = db;
+	return CRM_OK;
+fail:
+	sqlite3_close(db);
+	return r;
+}
+
+void crm_store_close(sqlite3 *db)
+{
+	sqlite3_close(db);
+}
+
+int crm_store_begin(sqlite3 *db, struct crm_error *err)
+{
+	return exec_sql(db, "BEGIN IMMEDIATE", "starting a transaction", err);
+}
+
+int crm_store_commit(sqlite3 *db, struct crm_error *err)
+{
+	int r = exec_sql(db, "COMMIT", "committing", err);
+
+	if (r != CRM_OK)
+		crm_store_rollback(db);
+	return r;
+}
+
+void crm_store_rollback(sqlite3 *db)
+{
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ---- statements ---- */
+
+static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
+	struct crm_error *err)
+{
+	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
+		*st = NULL;
+		return crm_store_error(db, "preparing a statement", err);
+	}
+	return CRM_OK;
+}
+
+/* Steps a statement that returns no rows, then finalizes it. */
+static int run(sqlite3 *db, sqlite3_stmt *st, const char *what,
+	struct crm_error *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		if ((rc & 0xff) == SQLITE_CONSTRAINT)
+			return crm_error_set(err, CRM_EEXIST, "%s: already exists",
+				what);
+		return crm_store_error(db, what, err);
+	}
+	return CRM_OK;
+}
+
+static void copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+
+	dst[0] = '\0';
+	if (s != NULL) {
+		strncpy(dst, (const char *)s, len - 1);
+		dst[len - 1] = '\0';
+	}
+}
+
+#define ACCOUNT_COLS "id, name, email, email_verified, pw_hash, origin, " \
+	"created, pw_changed, enabled_at, must_change, disabled, " \
+	"disabled_reason, disabled_at, failures, first_fail, last_fail, " \
+	"locked_at, fails_since_login, last_login, last_service, last_rhost, " \
+	"prev_login, prev_service, prev_rhost, prev_fails"
+
+static void read_account(sqlite3_stmt *st, struct crm_account *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->id = sqlite3_column_int64(st, 0);
+	copy_text(a->name, sizeof(a->name), st, 1);
+	copy_text(a->email, sizeof(a->email), st, 2);
+	a->email_verified = sqlite3_column_int(st, 3);
+	copy_text(a->pw_hash, sizeof(a->pw_hash), st, 4);
+	a->origin = sqlite3_column_int(st, 5);
+	a->created = sqlite3_column_int64(st, 6);
+	a->pw_changed = sqlite3_column_int64(st, 7);
+	a->enabled_at = sqlite3_column_int64(st, 8);
+	a->must_change = sqlite3_column_int(st, 9);
+	a->disabled = sqlite3_column_int(st, 10);
+	copy_text(a->disabled_reason, sizeof(a->disabled_reason), st, 11);
+	a->disabled_at = sqlite3_column_int64(st, 12);
+	a->failures = sqlite3_column_int(st, 13);
+	a->first_fail = sqlite3_column_int64(st, 14);
+	a->last_fail = sqlite3_column_int64(st, 15);
+	a->locked_at = sqlite3_column_int64(st, 16);
+	a->fails_since_login = sqlite3_column_int(st, 17);
+	a->last_login = sqlite3_column_int64(st, 18);
+	copy_text(a->last_service, sizeof(a->last_service), st, 19);
+	copy_text(a->last_rhost, sizeof(a->last_rhost), st, 20);
+	a->prev_login = sqlite3_column_int64(st, 21);
+	copy_text(a->prev_service, sizeof(a->prev_service), st, 22);
+	copy_text(a->prev_rhost, sizeof(a->prev_rhost), st, 23);
+	a->prev_fails = sqlite3_column_int(st, 24);
+}
+
+/* Binds the fields after id and name, from parameter 3 on. */
+static void bind_account(sqlite3_stmt *st, const struct crm_account *a)
+{
+	sqlite3_bind_text(st, 3, a->email, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, a->email_verified);
+	sqlite3_bind_text(st, 5, a->pw_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, a->origin);
+	sqlite3_bind_int64(st, 7, a->created);
+	sqlite3_bind_int64(st, 8, a->pw_changed);
+	sqlite3_bind_int64(st, 9, a->enabled_at);
+	sqlite3_bind_int(st, 10, a->must_change);
+	sqlite3_bind_int(st, 11, a->disabled);
+	sqlite3_bind_text(st, 12, a->disabled_reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 13, a->disabled_at);
+	sqlite3_bind_int(st, 14, a->failures);
+	sqlite3_bind_int64(st, 15, a->first_fail);
+	sqlite3_bind_int64(st, 16, a->last_fail);
+	sqlite3_bind_int64(st, 17, a->locked_at);
+	sqlite3_bind_int(st, 18, a->fails_since_login);
+	sqlite3_bind_int64(st, 19, a->last_login);
+	sqlite3_bind_text(st, 20, a->last_service, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 21, a->last_rhost, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 22, a->prev_login);
+	sqlite3_bind_text(st, 23, a->prev_service, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 24, a->prev_rhost, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 25, a->prev_fails);
+}
+
+int crm_account_get(sqlite3 *db, const char *name, struct crm_account *a,
+	struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	int rc, r;
+
+	if ((r = prepare(db, "SELECT " ACCOUNT_COLS
+			" FROM accounts WHERE name = ?1", &st, err)))
+		return r;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		read_account(st, a);
+		r = CRM_OK;
+	} else if (rc == SQLITE_DONE) {
+		r = crm_error_set(err, CRM_ENOENT, "no such user");
+	} else {
+		r = crm_store_error(db, "reading an account", err);
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int crm_account_insert(sqlite3 *db, struct crm_account *a,
+	struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = prepare(db, "INSERT INTO accounts(" ACCOUNT_COLS ") VALUES("
+			"NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+			" ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
+			&st, err)))
+		return r;
+	sqlite3_bind_text(st, 2, a->name, -1, SQLITE_STATIC);
+	bind_account(st, a);
+	if ((r = run(db, st, "adding the account", err)) != CRM_OK)
+		return r;
+	a->id = sqlite3_last_insert_rowid(db);
+	return CRM_OK;
+}
+
+int crm_account_update(sqlite3 *db, const struct crm_account *a,
+	struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = prepare(db, "UPDATE accounts SET name = ?2, email = ?3,"
+			" email_verified = ?4, pw_hash = ?5, origin = ?6,"
+			" created = ?7, pw_changed = ?8, enabled_at = ?9,"
+			" must_change = ?10, disabled = ?11, disabled_reason = ?12,"
+			" disabled_at = ?13, failures = ?14, first_fail = ?15,"
+			" last_fail = ?16, locked_at = ?17, fails_since_login = ?18,"
+			" last_login = ?19, last_service = ?20, last_rhost = ?21,"
+			" prev_login = ?22, prev_service = ?23, prev_rhost = ?24,"
+			" prev_fails = ?25 WHERE id = ?1", &st, err)))
+		return r;
+	sqlite3_bind_int64(st, 1, a->id);
+	sqlite3_bind_text(st, 2, a->name, -1, SQLITE_STATIC);
+	bind_account(st, a);
+	if ((r = run(db, st, "updating the account", err)) != CRM_OK)
+		return r;
+	if (sqlite3_changes(db) != 1)
+		return crm_error_set(err, CRM_ESTORE,
+			"store: the account to update has vanished");
+	return CRM_OK;
+}
+
+int crm_account_delete(sqlite3 *db, const char *name, struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = prepare(db, "DELETE FROM accounts WHERE name = ?1", &st, err)))
+		return r;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if ((r = run(db, st, "deleting the account", err)) != CRM_OK)
+		return r;
+	if (sqlite3_changes(db) == 0)
+		return crm_error_set(err, CRM_ENOENT, "no such user");
+	if ((r = prepare(db, "DELETE FROM policy WHERE scope = 'user'"
+			" AND target = ?1", &st, err)))
+		return r;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	return run(db, st, "deleting the account's policy", err);
+}
+
+int crm_account_foreach(sqlite3 *db, crm_account_cb cb, void *arg,
+	struct crm_error *err)
+{
+	struct crm_account *a;
+	sqlite3_stmt *st;
+	int rc, r;
+
+	if ((r = prepare(db, "SELECT " ACCOUNT_COLS
+			" FROM accounts ORDER BY name", &st, err)))
+		return r;
+	a = malloc(sizeof(*a));
+	if (a == NULL) {
+		sqlite3_finalize(st);
+		return crm_error_set(err, CRM_ENOMEM, "out of memory");
+	}
+	r = CRM_OK;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_account(st, a);
+		if ((r = cb(arg, a)) != 0)
+			break;
+	}
+	if (r == CRM_OK && rc != SQLITE_DONE)
+		r = crm_store_error(db, "listing accounts", err);
+	free(a);
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Runs a one-row-per-name query with up to two text parameters. */
+static int foreach_name(sqlite3 *db, const char *sql, const char *p1,
+	crm_name_cb cb, void *arg, const char *what, struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	int rc, r;
+
+	if ((r = prepare(db, sql, &st, err)))
+		return r;
+	if (p1 != NULL)
+		sqlite3_bind_text(st, 1, p1, -1, SQLITE_STATIC);
+	r = CRM_OK;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *n = (const char *)sqlite3_column_text(st, 0);
+
+		if ((r = cb(arg, n ? n : "")) != 0)
+			break;
+	}
+	if (r == CRM_OK && rc != SQLITE_DONE)
+		r = crm_store_error(db, what, err);
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int exec_names(sqlite3 *db, const char *sql, const char *p1,
+	const char *p2, const char *what, struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = prepare(db, sql, &st, err)))
+		return r;
+	sqlite3_bind_text(st, 1, p1, -1, SQLITE_STATIC);
+	if (p2 != NULL)
+		sqlite3_bind_text(st, 2, p2, -1, SQLITE_STATIC);
+	return run(db, st, what, err);
+}
+
+int crm_group_add(sqlite3 *db, const char *group, struct crm_error *err)
+{
+	return exec_names(db, "INSERT INTO groups(name) VALUES(?1)", group,
+		NULL, "adding the group", err);
+}
+
+int crm_group_del(sqlite3 *db, const char *group, struct crm_error *err)
+{
+	int r = exec_names(db, "DELETE FROM groups WHERE name = ?1", group,
+		NULL, "deleting the group", err);
+
+	if (r == CRM_OK && sqlite3_changes(db) == 0)
+		return crm_error_set(err, CRM_ENOENT, "no such group");
+	return r;
+}
+
+static int set_found(void *arg, const char *name)
+{
+	(void)name;
+	*(int *)arg = 1;
+	return 0;
+}
+
+int crm_group_exists(sqlite3 *db, const char *group, int *exists,
+	struct crm_error *err)
+{
+	*exists = 0;
+	return foreach_name(db, "SELECT name FROM groups WHERE name = ?1",
+		group, set_found, exists, "reading groups", err);
+}
+
+int crm_group_foreach(sqlite3 *db, crm_name_cb cb, void *arg,
+	struct crm_error *err)
+{
+	return foreach_name(db, "SELECT name FROM groups ORDER BY name", NULL,
+		cb, arg, "listing groups", err);
+}
+
+int crm_member_add(sqlite3 *db, const char *group, const char *user,
+	struct crm_error *err)
+{
+	int r = exec_names(db, "INSERT OR IGNORE INTO members(group_id, account_id)"
+		" SELECT g.id, a.id FROM groups g, accounts a"
+		" WHERE g.name = ?1 AND a.name = ?2", group, user,
+		"adding the member", err);
+	int exists = 0;
+
+	if (r != CRM_OK)
+		return r;
+	if ((r = crm_group_exists(db, group, &exists, err)) != CRM_OK)
+		return r;
+	if (!exists)
+		return crm_error_set(err, CRM_ENOENT, "no such group");
+	return CRM_OK;
+}
+
+int crm_member_del(sqlite3 *db, const char *group, const char *user,
+	struct crm_error *err)
+{
+	int r = exec_names(db, "DELETE FROM members WHERE"
+		" group_id = (SELECT id FROM groups WHERE name = ?1) AND"
+		" account_id = (SELECT id FROM accounts WHERE name = ?2)",
+		group, user, "removing the member", err);
+
+	if (r == CRM_OK && sqlite3_changes(db) == 0)
+		return crm_error_set(err, CRM_ENOENT, "not a member");
+	return r;
+}
+
+int crm_member_foreach(sqlite3 *db, const char *group, crm_name_cb cb,
+	void *arg, struct crm_error *err)
+{
+	return foreach_name(db, "SELECT a.name FROM members m"
+		" JOIN groups g ON g.id = m.group_id"
+		" JOIN accounts a ON a.id = m.account_id"
+		" WHERE g.name = ?1 ORDER BY a.name", group, cb, arg,
+		"listing members", err);
+}
+
+int crm_member_groups(sqlite3 *db, const char *user, crm_name_cb cb,
+	void *arg, struct crm_error *err)
+{
+	return foreach_name(db, "SELECT g.name FROM members m"
+		" JOIN groups g ON g.id = m.group_id"
+		" JOIN accounts a ON a.id = m.account_id"
+		" WHERE a.name = ?1 ORDER BY g.name", user, cb, arg,
+		"reading the user's groups", err);
+}
+
+int crm_policy_row_set(sqlite3 *db, const char *scope, const char *target,
+	const char *key, const char *value, struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = prepare(db, "INSERT INTO policy(scope, target, key, value)"
+			" VALUES(?1, ?2, ?3, ?4) ON CONFLICT(scope, target, key)"
+			" DO UPDATE SET value = excluded.value", &st, err)))
+		return r;
+	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, target ? target : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, value, -1, SQLITE_STATIC);
+	return run(db, st, "writing the policy", err);
+}
+
+int crm_policy_row_del(sqlite3 *db, const char *scope, const char *target,
+	const char *key, struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = prepare(db, "DELETE FROM policy WHERE scope = ?1"
+			" AND target = ?2 AND key = ?3", &st, err)))
+		return r;
+	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, target ? target : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+	return run(db, st, "removing a policy value", err);
+}
+
+int crm_policy_row_foreach(sqlite3 *db, const char *scope, const char *target,
+	crm_policy_row_cb cb, void *arg, struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	int rc, r;
+
+	if ((r = prepare(db, "SELECT key, value FROM policy WHERE scope = ?1"
+			" AND target = ?2 ORDER BY key", &st, err)))
+		return r;
+	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, target ? target : "", -1, SQLITE_STATIC);
+	r = CRM_OK;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(st, 0);
+		const char *v = (const char *)sqlite3_column_text(st, 1);
+
+		if ((r = cb(arg, k ? k : "", v ? v : "")) != 0)
+			break;
+	}
+	if (r == CRM_OK && rc != SQLITE_DONE)
+		r = crm_store_error(db, "reading the policy", err);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int crm_pwhist_add(sqlite3 *db, int64_t account_id, const char *hash,
+	int64_t when, struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = prepare(db, "INSERT INTO pw_history(account_id, hash, created)"
+			" VALUES(?1, ?2, ?3)", &st, err)))
+		return r;
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, when);
+	return run(db, st, "recording password history", err);
+}
+
+int crm_pwhist_foreach(sqlite3 *db, int64_t account_id, int limit,
+	crm_hash_cb cb, void *arg, struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	int rc, r;
+
+	if ((r = prepare(db, "SELECT hash FROM pw_history WHERE account_id = ?1"
+			" ORDER BY id DESC LIMIT ?2", &st, err)))
+		return r;
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int(st, 2, limit);
+	r = CRM_OK;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(st, 0);
+
+		if ((r = cb(arg, h ? h : "")) != 0)
+			break;
+	}
+	if (r == CRM_OK && rc != SQLITE_DONE)
+		r = crm_store_error(db, "reading password history", err);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int crm_pwhist_prune(sqlite3 *db, int64_t account_id, int keep,
+	struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = prepare(db, "DELETE FROM pw_history WHERE account_id = ?1"
+			" AND id NOT IN (SELECT id FROM pw_history"
+			" WHERE account_id = ?1 ORDER BY id DESC LIMIT ?2)", &st, err)))
+		return r;
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int(st, 2, keep);
+	return run(db, st, "pruning password history", err);
+}

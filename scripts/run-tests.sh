@@ -1,0 +1,65 @@
+#!/bin/bash
+# Runs every test of one build directory: cmocka unit tests, PAM integration
+# tests (pam_wrapper/libpamtest) and the shell tests of the command and of
+# time-dependent behaviour. Prints a closing "N passed, N failed" line and
+# writes it to BUILD/test-summary; exits non-zero on any failure.
+set -u
+BUILD=$(cd "${1:?usage: run-tests.sh BUILD}" && pwd)
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP"
+export CRM_BUILD="$BUILD"
+case "$BUILD" in
+*/asan)
+	export CRM_SAN=1
+	export ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1:abort_on_error=0
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	export PAM_WRAPPER_DISABLE_DEEPBIND=1
+	;;
+esac
+pass=0 fail=0 failed_names=""
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# Adds the counts of one runner's output; a runner that exits non-zero
+# without saying how many failed counts as one failure.
+count() {
+	local name=$1 rc=$2 p f
+	p=$(grep -aoE '^\[  PASSED  \] [0-9]+ test' "$log" | awk '{s+=$4} END {print s+0}')
+	f=$(grep -aoE '^\[  FAILED  \] [0-9]+ test' "$log" | awk '{s+=$4} END {print s+0}')
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		p=$(grep -aoE '(^|: )[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
+		f=$(grep -aoE '(^|: )[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' || echo 0)
+	fi
+	[ -n "$p" ] || p=0
+	[ -n "$f" ] || f=0
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	pass=$((pass + p))
+	fail=$((fail + f))
+	[ "$f" -eq 0 ] || failed_names="$failed_names $name"
+	printf '%-40s %4d passed, %d failed\n' "$name" "$p" "$f"
+}
+
+run() {
+	local name=$1; shift
+	"$@" >"$log" 2>&1
+	local rc=$?
+	if [ "$rc" -ne 0 ]; then
+		echo "---- output of $name (exit $rc) ----"
+		tail -n 60 "$log"
+		echo "----"
+	fi
+	count "$name" "$rc"
+}
+
+echo "== tests of $BUILD"
+for t in "$BUILD"/tests/test_*; do
+	[ -x "$t" ] && run "unit/$(basename "$t")" "$t"
+done
+for t in "$BUILD"/tests/pam_test_*; do
+	[ -x "$t" ] && run "pam/$(basename "$t")" "$t"
+done
+for s in tests/cli/*.sh tests/pam/*.sh; do
+	[ -f "$s" ] && run "$s" bash "$s" "$BUILD"
+done
+echo "$pass passed, $fail failed" | tee "$BUILD/test-summary"
+[ "$fail" -eq 0 ] || { echo "failed:$failed_names"; exit 1; }

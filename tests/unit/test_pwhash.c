@@ -1,0 +1,192 @@
+/*
+ * Tests of lib/pwhash.c: argon2id hashes at the configured cost, verify,
+ * the re-hash decision when the cost changes, the dummy computation and
+ * the refusals (over-long password, cost outside libsodium's limits).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+
+#include "crmpolicy/error.h"
+#include "crmpolicy/pwhash.h"
+#include "crmpolicy/store.h"
+
+/* Only the two cost keys matter here; the cheapest cost keeps tests fast. */
+static void cheap(struct crm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->num[CRM_K_HASH_OPSLIMIT] = crypto_pwhash_OPSLIMIT_MIN;
+	cfg->num[CRM_K_HASH_MEMLIMIT] = crypto_pwhash_MEMLIMIT_MIN;
+}
+
+static void verifies_the_password_it_hashed(void **state)
+{
+	struct crm_config cfg;
+	struct crm_error err = { 0, "" };
+	char hash[CRM_HASH_MAX];
+
+	(void)state;
+	cheap(&cfg);
+	assert_int_equal(crm_pwhash_make(&cfg, "LIId5*p\xc3\xa8I!", hash, &err), 0);
+	assert_memory_equal(hash, "$argon2id$", 10);
+	assert_true(crm_pwhash_verify(hash, "LIId5*p\xc3\xa8I!"));
+}
+
+static void refuses_wrong_password(void **state)
+{
+	struct crm_config cfg;
+	struct crm_error err = { 0, "" };
+	char hash[CRM_HASH_MAX];
+
+	(void)state;
+	cheap(&cfg);
+	assert_int_equal(crm_pwhash_make(&cfg, "Correct#Horse1", hash, &err), 0);
+	assert_false(crm_pwhash_verify(hash, "correct#Horse1"));
+	assert_false(crm_pwhash_verify(hash, "Correct#Horse"));
+	assert_false(crm_pwhash_verify(hash, ""));
+	assert_false(crm_pwhash_verify(hash, NULL));
+}
+
+static void salts_every_hash(void **state)
+{
+	struct crm_config cfg;
+	struct crm_error err = { 0, "" };
+	char a[CRM_HASH_MAX], b[CRM_HASH_MAX];
+
+	(void)state;
+	cheap(&cfg);
+	assert_int_equal(crm_pwhash_make(&cfg, "Same#Pass1", a, &err), 0);
+	assert_int_equal(crm_pwhash_make(&cfg, "Same#Pass1", b, &err), 0);
+	assert_string_not_equal(a, b);
+}
+
+static void refuses_malformed_hash(void **state)
+{
+	char full[CRM_HASH_MAX];
+
+	(void)state;
+	assert_false(crm_pwhash_verify(NULL, "x"));
+	assert_false(crm_pwhash_verify("", ""));
+	assert_false(crm_pwhash_verify("$argon2id$garbage", "x"));
+	assert_false(crm_pwhash_verify("$6$salt$notargon", "x"));
+	/* no terminator within CRM_HASH_MAX bytes */
+	memset(full, 'a', sizeof(full));
+	assert_false(crm_pwhash_verify(full, "x"));
+}
+
+static void needs_rehash_when_cost_changes(void **state)
+{
+	struct crm_config cfg;
+	struct crm_error err = { 0, "" };
+	char hash[CRM_HASH_MAX];
+
+	(void)state;
+	cheap(&cfg);
+	assert_int_equal(crm_pwhash_make(&cfg, "Rehash#Me1", hash, &err), 0);
+	cfg.num[CRM_K_HASH_OPSLIMIT] = crypto_pwhash_OPSLIMIT_MIN + 1;
+	assert_true(crm_pwhash_needs_rehash(&cfg, hash));
+	cheap(&cfg);
+	cfg.num[CRM_K_HASH_MEMLIMIT] = crypto_pwhash_MEMLIMIT_MIN * 2;
+	assert_true(crm_pwhash_needs_rehash(&cfg, hash));
+}
+
+static void needs_no_rehash_at_same_cost(void **state)
+{
+	struct crm_config cfg;
+	struct crm_error err = { 0, "" };
+	char hash[CRM_HASH_MAX];
+
+	(void)state;
+	cheap(&cfg);
+	assert_int_equal(crm_pwhash_make(&cfg, "Keep#Me1", hash, &err), 0);
+	assert_false(crm_pwhash_needs_rehash(&cfg, hash));
+	assert_false(crm_pwhash_needs_rehash(&cfg, ""));
+}
+
+static void rehashes_argon2i_to_argon2id(void **state)
+{
+	struct crm_config cfg;
+	char hash[crypto_pwhash_STRBYTES];
+
+	(void)state;
+	cheap(&cfg);
+	assert_int_equal(crypto_pwhash_argon2i_str(hash, "Old#Alg1", 8,
+		crypto_pwhash_argon2i_OPSLIMIT_MIN + 2,
+		crypto_pwhash_MEMLIMIT_MIN), 0);
+	assert_true(crm_pwhash_verify(hash, "Old#Alg1"));
+	assert_true(crm_pwhash_needs_rehash(&cfg, hash));
+}
+
+static void refuses_password_over_4096_bytes(void **state)
+{
+	struct crm_config cfg;
+	struct crm_error err = { 0, "" };
+	char hash[CRM_HASH_MAX];
+	char pw[4098];
+
+	(void)state;
+	cheap(&cfg);
+	memset(pw, 'a', 4097);
+	pw[4097] = '\0';
+	assert_int_equal(crm_pwhash_make(&cfg, pw, hash, &err), CRM_EINVAL);
+	assert_string_equal(hash, "");
+	pw[4096] = '\0';
+	assert_int_equal(crm_pwhash_make(&cfg, pw, hash, &err), 0);
+	assert_true(crm_pwhash_verify(hash, pw));
+}
+
+static void refuses_cost_outside_libsodium_limits(void **state)
+{
+	struct crm_config cfg;
+	struct crm_error err = { 0, "" };
+	char hash[CRM_HASH_MAX];
+
+	(void)state;
+	cheap(&cfg);
+	cfg.num[CRM_K_HASH_OPSLIMIT] = 0;
+	assert_int_equal(crm_pwhash_make(&cfg, "Cost#Check1", hash, &err),
+		CRM_ECONF);
+	cheap(&cfg);
+	cfg.num[CRM_K_HASH_MEMLIMIT] = -1;
+	assert_int_equal(crm_pwhash_make(&cfg, "Cost#Check1", hash, &err),
+		CRM_ECONF);
+	assert_non_null(strstr(err.msg, "hash_memlimit"));
+}
+
+static void dummy_spends_time_without_output(void **state)
+{
+	struct crm_config cfg;
+
+	(void)state;
+	cheap(&cfg);
+	crm_pwhash_dummy(&cfg, "Unknown#User1");
+	crm_pwhash_dummy(&cfg, NULL);
+	/* a bad cost still spends time (at the interactive cost) */
+	cfg.num[CRM_K_HASH_OPSLIMIT] = 0;
+	crm_pwhash_dummy(&cfg, "x");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(verifies_the_password_it_hashed),
+		cmocka_unit_test(refuses_wrong_password),
+		cmocka_unit_test(salts_every_hash),
+		cmocka_unit_test(refuses_malformed_hash),
+		cmocka_unit_test(needs_rehash_when_cost_changes),
+		cmocka_unit_test(needs_no_rehash_at_same_cost),
+		cmocka_unit_test(rehashes_argon2i_to_argon2id),
+		cmocka_unit_test(refuses_password_over_4096_bytes),
+		cmocka_unit_test(refuses_cost_outside_libsodium_limits),
+		cmocka_unit_test(dummy_spends_time_without_output),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
