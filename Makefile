@@ -48,7 +48,7 @@ CORE      := $(BUILD)/libcrmcore.a
 MODULE    := $(BUILD)/pam_crmpolicy.so
 CLI       := $(BUILD)/crmpasswd
 
-.PHONY: all tests check demo install deb bench fuzz e2e clean deps
+.PHONY: all tests check demo install deb bench fuzz e2e clean deps pot
 all: $(CORE) $(MODULE) $(CLI)
 
 $(BUILD)/%.o: %.c $(wildcard include/crmpolicy/*.h) $(wildcard lib/*.h) $(wildcard tests/*/*.h) $(wildcard tools/*.h) $(wildcard pam_crmpolicy/*.h)
@@ -69,6 +69,8 @@ $(CLI): $(CLI_OBJ) $(CORE)
 
 tests: all $(UNIT_BIN) $(PAMT_BIN)
 
+# Tests build without -Wconversion: cmocka's assert macros convert every
+# argument to uintmax_t, which that warning flags at each call.
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(UNIT_SUP) $(CORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-conversion -o $@ $< $(UNIT_SUP) $(CORE) \
@@ -127,3 +129,16 @@ $(PAMDRIVE): tests/pam/pamdrive.c
 # pamdrive.c has its own main(): keep it out of the support files linked
 # into every PAM test binary (the recipe above expands PAMT_SUP late).
 PAMT_SUP  := $(filter-out tests/pam/pamdrive.c,$(PAMT_SUP))
+
+# Benchmarks (make bench): not part of make check.
+BENCH_BIN := $(BUILD)/bench/pam_transaction
+bench: $(BENCH_BIN)
+$(BENCH_BIN): bench/pam_transaction.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpam
+
+# The translation template: every user-visible string is marked with _().
+pot:
+	xgettext --language=C --keyword=_ --keyword=N_ --keyword=ngettext_:1,2 \
+	  --from-code=UTF-8 --package-name=crmpolicy --package-version=$(VERSION) \
+	  -o po/crmpolicy.pot $(sort $(wildcard $(shell grep -v '^\#' po/POTFILES.in)))
