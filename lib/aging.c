@@ -2,24 +2,24 @@
  * Password aging (expiry, warning, minimum age) and account inactivity, as
  * pure functions of policy, account and the injected clock.
  */
-#include <pwd.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "crmpolicy/aging.h"
+#include "crmpolicy/nss.h"
 
 #define DAY ((int64_t)86400)
 
 int crm_user_is_root(const char *name)
 {
-	struct passwd pw, *res = NULL;
-	char buf[4096];
+	uid_t uid = 1;
+	int found = 0;
 
 	if (strcmp(name, "root") == 0)
 		return 1;
-	if (getpwnam_r(name, &pw, buf, sizeof(buf), &res) != 0 || res == NULL)
+	/* A failing lookup grants no exemption. */
+	if (crm_nss_user(name, &uid, NULL, &found, NULL) != CRM_OK || !found)
 		return 0;
-	return res->pw_uid == 0;
+	return uid == 0;
 }
 
 int64_t crm_aging_expires(const struct crm_policy *pol,

@@ -4,7 +4,6 @@
  * open. Each one does its read-check-write inside one BEGIN IMMEDIATE; a
  * slow hash is computed between two transactions, never inside one.
  */
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sodium.h>
@@ -13,6 +12,7 @@
 #include "crmpolicy/audit.h"
 #include "crmpolicy/auth.h"
 #include "crmpolicy/lockout.h"
+#include "crmpolicy/nss.h"
 #include "crmpolicy/pwhash.h"
 #include "crmpolicy/quality.h"
 #include "crmpolicy/store.h"
@@ -56,14 +56,6 @@ static int set_verdict(struct crm_result *res, enum crm_verdict v,
 static int is_stacked(const struct crm_ctx *ctx)
 {
 	return ctx->cfg->mode != CRM_MODE_STANDALONE;
-}
-
-static int nss_user_exists(const char *name)
-{
-	struct passwd pw, *res = NULL;
-	char buf[4096];
-
-	return getpwnam_r(name, &pw, buf, sizeof(buf), &res) == 0 && res != NULL;
 }
 
 /*
@@ -123,12 +115,16 @@ static int create_seen(const struct crm_ctx *ctx, const char *user,
 static int load(const struct crm_ctx *ctx, const char *user, int create,
 	struct crm_account *a, int *found, struct crm_error *err)
 {
-	int r = crm_account_get(ctx->db, user, a, err);
+	int r = crm_account_get(ctx->db, user, a, err), nss;
 
 	*found = 0;
 	if (r == CRM_ENOENT) {
 		crm_error_clear(err);
-		if (!create || !nss_user_exists(user))
+		if (!create)
+			return CRM_OK;
+		if ((r = crm_nss_user(user, NULL, NULL, &nss, err)) != CRM_OK)
+			return r;
+		if (!nss)
 			return CRM_OK;
 		if ((r = create_seen(ctx, user, a, err)) != CRM_OK)
 			return r;
@@ -493,7 +489,7 @@ int crm_pw_check(const struct crm_ctx *ctx, const struct crm_request *req,
 {
 	struct history_scan scan = { req->new_password, 0 };
 	struct crm_account a;
-	int r, found = 0;
+	int r, found = 0, nss = 0;
 	char names[256] = "";
 
 	result_init(res);
@@ -510,7 +506,10 @@ int crm_pw_check(const struct crm_ctx *ctx, const struct crm_request *req,
 	else if (r != CRM_ENOENT)
 		return r;
 	crm_error_clear(err);
-	if (!found && !(is_stacked(ctx) && nss_user_exists(req->user)))
+	/* A system user the store has not seen yet: quality rules only. */
+	if (!found && (r = crm_nss_user(req->user, NULL, NULL, &nss, err)))
+		return r;
+	if (!found && !nss)
 		return set_verdict(res, CRM_V_UNKNOWN, NULL);
 	if ((r = crm_quality_check(&res->pol, req->user, req->new_password,
 			ctx->cfg->str[CRM_K_BADWORDS_FILE], &res->rules, err)))

@@ -13,13 +13,12 @@
 #include <unistd.h>
 
 #include "crmpolicy/i18n.h"
+#include "crmpolicy/nss.h"
 #include "crmpolicy/policy.h"
 #include "crmpolicy/store.h"
 
 /* The source crm_config_from_args gives to module arguments. */
 #define SOURCE_ARG "module argument"
-/* Upper bound for NSS buffers, against a backend that keeps saying ERANGE. */
-#define NSS_BUF_MAX (1024 * 1024)
 
 long long crm_policy_stricter(enum crm_key k, long long a, long long b)
 {
@@ -223,128 +222,6 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static size_t nss_bufsize(int name)
-{
-	long n = sysconf(name);
-	return n > 0 && n < NSS_BUF_MAX ? (size_t)n : 1024;
-}
-
-/*
- * An NSS lookup's "not found" comes back as 0 with no result, or (from some
- * backends) as one of these errors; anything else means NSS is unusable.
- */
-static int nss_not_found(int rc)
-{
-	return rc == 0 || rc == ENOENT || rc == ESRCH || rc == EBADF ||
-	    rc == EPERM;
-}
-
-/* The primary gid of user; *found = 0 when NSS does not know the name. */
-static int nss_user_gid(const char *user, gid_t *gid, int *found,
-	struct crm_error *err)
-{
-	size_t len = nss_bufsize(_SC_GETPW_R_SIZE_MAX);
-	struct passwd pw, *res = NULL;
-	char *buf = NULL;
-	int rc;
-
-	*found = 0;
-	for (;;) {
-		char *nb = realloc(buf, len);
-		if (nb == NULL) {
-			free(buf);
-			return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
-		}
-		buf = nb;
-		rc = getpwnam_r(user, &pw, buf, len, &res);
-		if (rc != ERANGE || len >= NSS_BUF_MAX)
-			break;
-		len *= 2;
-	}
-	if (res != NULL) {
-		*found = 1;
-		*gid = pw.pw_gid;
-	}
-	free(buf);
-	if (res == NULL && !nss_not_found(rc))
-		return crm_error_set(err, CRM_EIO,
-			_("cannot look up user '%s': %s"), user, strerror(rc));
-	return 0;
-}
-
-/* The name of gid into ns; a gid without a name has no policy to give. */
-static int nss_group_name(gid_t gid, struct names *ns, struct crm_error *err)
-{
-	size_t len = nss_bufsize(_SC_GETGR_R_SIZE_MAX);
-	struct group gr, *res = NULL;
-	char *buf = NULL;
-	int rc;
-
-	for (;;) {
-		char *nb = realloc(buf, len);
-		if (nb == NULL) {
-			free(buf);
-			return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
-		}
-		buf = nb;
-		rc = getgrgid_r(gid, &gr, buf, len, &res);
-		if (rc != ERANGE || len >= NSS_BUF_MAX)
-			break;
-		len *= 2;
-	}
-	if (res != NULL) {
-		rc = names_add(ns, gr.gr_name);
-		free(buf);
-		if (rc != 0)
-			return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
-		return 0;
-	}
-	free(buf);
-	if (!nss_not_found(rc))
-		return crm_error_set(err, CRM_EIO,
-			_("cannot look up group %lu: %s"), (unsigned long)gid,
-			strerror(rc));
-	return 0;
-}
-
-/* The NSS groups of user in getgrouplist order. */
-static int nss_groups(const char *user, struct names *ns,
-	struct crm_error *err)
-{
-	gid_t gid, *list = NULL;
-	int found, n = 32, rc;
-
-	rc = nss_user_gid(user, &gid, &found, err);
-	if (rc != 0 || !found)
-		return rc;
-	for (;;) {
-		int want = n;
-		gid_t *nl = realloc(list, (size_t)want * sizeof(*nl));
-		if (nl == NULL) {
-			free(list);
-			return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
-		}
-		list = nl;
-		if (getgrouplist(user, gid, list, &n) >= 0)
-			break;
-		/* n now holds the size needed; make sure we grow. */
-		if (n <= want)
-			n = want * 2;
-		if (n > 65536) {
-			free(list);
-			return crm_error_set(err, CRM_EIO,
-				_("cannot list the groups of '%s'"), user);
-		}
-	}
-	for (int i = 0; i < n; i++) {
-		rc = nss_group_name(list[i], ns, err);
-		if (rc != 0)
-			break;
-	}
-	free(list);
-	return rc;
-}
-
 /* All groups of user, NSS first, then store groups sorted by name. */
 static int collect_groups(const struct crm_ctx *ctx, const char *user,
 	struct names *out, struct crm_error *err)
@@ -355,7 +232,7 @@ static int collect_groups(const struct crm_ctx *ctx, const char *user,
 
 	if (user == NULL || user[0] == '\0')
 		return crm_error_set(err, CRM_EINVAL, _("empty user name"));
-	rc = nss_groups(user, out, err);
+	rc = crm_nss_groups(user, names_add_cb, out, err);
 	if (rc != 0)
 		return rc;
 	crm_error_clear(&e);

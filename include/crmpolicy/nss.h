@@ -1,0 +1,30 @@
+/*
+ * System account lookups (NSS) shared by the core: whether a name is a
+ * system user, its uid and primary gid. Thread-safe (the _r functions).
+ */
+#ifndef CRMPOLICY_NSS_H
+#define CRMPOLICY_NSS_H
+
+#include <sys/types.h>
+#include "crmpolicy/error.h"
+
+/*
+ * Looks user up. *found = 0 when NSS does not know the name; uid and gid
+ * may be NULL. An NSS failure other than "not found" is CRM_EIO.
+ */
+int crm_nss_user(const char *user, uid_t *uid, gid_t *gid, int *found,
+	struct crm_error *err) __attribute__((warn_unused_result));
+
+/*
+ * Calls cb with the name of each NSS group of user (getgrouplist order,
+ * primary group included); nothing when user is not an NSS account.
+ * A non-zero cb return stops and is returned.
+ */
+int crm_nss_groups(const char *user, int (*cb)(void *arg, const char *name),
+	void *arg, struct crm_error *err) __attribute__((warn_unused_result));
+
+/* 1 if user is a member (primary or supplementary) of NSS group. */
+int crm_nss_in_group(const char *user, const char *group,
+	struct crm_error *err);
+
+#endif
