@@ -545,6 +545,23 @@ int crm_pw_check(const struct crm_ctx *ctx, const struct crm_request *req,
 	return CRM_OK;
 }
 
+int crm_pw_record(const struct crm_ctx *ctx, struct crm_account *a,
+	const char *hash, int store_hash, int by_admin, long long history,
+	struct crm_error *err)
+{
+	int r;
+
+	if (store_hash)
+		snprintf(a->pw_hash, sizeof(a->pw_hash), "%s", hash);
+	a->pw_changed = ctx->now;
+	a->must_change = by_admin ? 1 : 0;
+	if ((r = crm_account_update(ctx->db, a, err)) != CRM_OK)
+		return r;
+	if ((r = crm_pwhist_add(ctx->db, a->id, hash, ctx->now, err)) != CRM_OK)
+		return r;
+	return crm_pwhist_prune(ctx->db, a->id, (int)history + 1, err);
+}
+
 int crm_pw_commit(const struct crm_ctx *ctx, const struct crm_request *req,
 	int store_hash, struct crm_result *res, struct crm_error *err)
 {
@@ -570,16 +587,8 @@ int crm_pw_commit(const struct crm_ctx *ctx, const struct crm_request *req,
 		set_verdict(res, CRM_V_UNKNOWN, NULL);
 		goto done;
 	}
-	if (store_hash)
-		memcpy(a.pw_hash, hash, sizeof(a.pw_hash));
-	a.pw_changed = ctx->now;
-	a.must_change = req->by_admin ? 1 : 0;
-	if ((r = crm_account_update(ctx->db, &a, err)) != CRM_OK)
-		goto done;
-	if ((r = crm_pwhist_add(ctx->db, a.id, hash, ctx->now, err)) != CRM_OK)
-		goto done;
-	if ((r = crm_pwhist_prune(ctx->db, a.id,
-			(int)res->pol.num[CRM_K_HISTORY] + 1, err)) != CRM_OK)
+	if ((r = crm_pw_record(ctx, &a, hash, store_hash, req->by_admin,
+			res->pol.num[CRM_K_HISTORY], err)) != CRM_OK)
 		goto done;
 	if (crm_audit_add(ctx, "password.change", a.name, "by=%s",
 			req->by_admin ? "admin" : "self"))

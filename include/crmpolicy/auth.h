@@ -9,6 +9,7 @@
 
 #include "crmpolicy/context.h"
 #include "crmpolicy/policy.h"
+#include "crmpolicy/store.h"
 
 struct crm_request {
 	const char *user;
@@ -109,6 +110,16 @@ int crm_pw_check(const struct crm_ctx *ctx, const struct crm_request *req,
 int crm_pw_commit(const struct crm_ctx *ctx, const struct crm_request *req,
 	int store_hash, struct crm_result *res, struct crm_error *err)
 	__attribute__((warn_unused_result));
+
+/*
+ * Inside the caller's transaction: records hash as a's new password (as its
+ * store hash when store_hash), sets the change time, sets must-change for
+ * an admin reset and clears it otherwise, adds a history entry and keeps
+ * the newest history + 1. Audits nothing: the caller names the event.
+ */
+int crm_pw_record(const struct crm_ctx *ctx, struct crm_account *a,
+	const char *hash, int store_hash, int by_admin, long long history,
+	struct crm_error *err) __attribute__((warn_unused_result));
 
 /* Session open: the previous login and failures since, for the greeting. */
 int crm_session_open(const struct crm_ctx *ctx, const struct crm_request *req,

@@ -1,0 +1,318 @@
+/*
+ * crmpasswd's output: text tables aligned by characters, times in ISO 8601
+ * UTC, and JSON made by SQLite's JSON functions (bound parameters on an
+ * in-memory database) rather than by escaping strings here.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "output.h"
+
+/* The command's one scratch database; opened by out_init. */
+static sqlite3 *mem;
+
+int out_init(void)
+{
+	if (sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_MEMORY, NULL) != SQLITE_OK)
+		return -1;
+	return sqlite3_exec(mem, "CREATE TABLE out_list("
+		"id INTEGER PRIMARY KEY, j TEXT NOT NULL)", NULL, NULL,
+		NULL) == SQLITE_OK ? 0 : -1;
+}
+
+void out_done(void)
+{
+	sqlite3_close(mem);
+	mem = NULL;
+}
+
+enum vkind { V_NULL, V_TEXT, V_INT };
+
+/*
+ * Runs one "SELECT f(?1, ?2, ?3)" with ?1 = the current JSON text, ?2 =
+ * path and ?3 = the value; the result replaces *json.
+ */
+static int apply(char **json, const char *sql, const char *path,
+	enum vkind kind, const char *s, long long n)
+{
+	sqlite3_stmt *st = NULL;
+	char *res = NULL;
+	int ok = 0;
+
+	if (mem == NULL || sqlite3_prepare_v2(mem, sql, -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, *json ? *json : "null", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+	if (kind == V_TEXT && s != NULL)
+		sqlite3_bind_text(st, 3, s, -1, SQLITE_STATIC);
+	else if (kind == V_INT)
+		sqlite3_bind_int64(st, 3, n);
+	else
+		sqlite3_bind_null(st, 3);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		res = strdup((const char *)sqlite3_column_text(st, 0));
+		ok = res != NULL;
+	}
+	sqlite3_finalize(st);
+	if (!ok)
+		return -1;
+	free(*json);
+	*json = res;
+	return 0;
+}
+
+static void key_path(const char *key, char *buf, size_t len)
+{
+	snprintf(buf, len, "$.\"%s\"", key);
+}
+
+char *json_new_object(void)
+{
+	return strdup("{}");
+}
+
+char *json_new_array(void)
+{
+	return strdup("[]");
+}
+
+int json_set_str(char **json, const char *key, const char *val)
+{
+	char path[96];
+
+	key_path(key, path, sizeof(path));
+	return apply(json, "SELECT json_set(?1, ?2, ?3)", path,
+		val ? V_TEXT : V_NULL, val, 0);
+}
+
+int json_set_int(char **json, const char *key, long long val)
+{
+	char path[96];
+
+	key_path(key, path, sizeof(path));
+	return apply(json, "SELECT json_set(?1, ?2, ?3)", path, V_INT, NULL,
+		val);
+}
+
+int json_set_bool(char **json, const char *key, int val)
+{
+	char path[96];
+
+	key_path(key, path, sizeof(path));
+	return apply(json, "SELECT json_set(?1, ?2, "
+		"json(CASE WHEN ?3 THEN 'true' ELSE 'false' END))", path, V_INT,
+		NULL, val != 0);
+}
+
+int json_set_raw(char **json, const char *key, const char *raw)
+{
+	char path[96];
+
+	key_path(key, path, sizeof(path));
+	return apply(json, "SELECT json_set(?1, ?2, json(?3))", path,
+		raw ? V_TEXT : V_NULL, raw, 0);
+}
+
+int json_set_time(char **json, const char *key, int64_t t)
+{
+	char buf[32];
+
+	if (t == 0)
+		return json_set_str(json, key, NULL);
+	out_time(t, "", buf, sizeof(buf));
+	return json_set_str(json, key, buf);
+}
+
+int json_push_str(char **json, const char *val)
+{
+	return apply(json, "SELECT json_insert(?1, ?2, ?3)", "$[#]",
+		val ? V_TEXT : V_NULL, val, 0);
+}
+
+char *json_from_list(const char *list)
+{
+	char *arr = json_new_array(), *copy, *save = NULL;
+
+	if (arr == NULL || list == NULL)
+		return arr;
+	copy = strdup(list);
+	if (copy == NULL) {
+		free(arr);
+		return NULL;
+	}
+	for (char *w = strtok_r(copy, ",", &save); w != NULL;
+	     w = strtok_r(NULL, ",", &save)) {
+		if (json_push_str(&arr, w) != 0) {
+			free(arr);
+			arr = NULL;
+			break;
+		}
+	}
+	free(copy);
+	return arr;
+}
+
+int out_list_begin(void)
+{
+	return sqlite3_exec(mem, "DELETE FROM out_list", NULL, NULL, NULL) ==
+		SQLITE_OK ? 0 : -1;
+}
+
+int out_list_add(const char *json)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (json == NULL || sqlite3_prepare_v2(mem,
+	    "INSERT INTO out_list(j) VALUES (json(?1))", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int out_list_print(FILE *f)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(mem, "SELECT json_group_array(json(j)) FROM "
+	    "(SELECT j FROM out_list ORDER BY id)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		fprintf(f, "%s\n", (const char *)sqlite3_column_text(st, 0));
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int out_json_print(FILE *f, const char *json)
+{
+	if (json == NULL)
+		return -1;
+	fprintf(f, "%s\n", json);
+	return 0;
+}
+
+void out_time(int64_t t, const char *none_text, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "%s", none_text);
+}
+
+/* ---- text tables ---- */
+
+/* Characters, not bytes: UTF-8 continuation bytes take no column. */
+static size_t width(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* A terminal must never receive a control byte from stored data. */
+static void put_clean(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		fputc(ch < 0x20 || ch == 0x7f ? '?' : ch, f);
+	}
+}
+
+int table_init(struct table *t, size_t ncols, const char *const *header)
+{
+	t->ncols = ncols;
+	t->nrows = 0;
+	t->cap = 0;
+	t->cells = NULL;
+	return table_add(t, header);
+}
+
+int table_add(struct table *t, const char *const *cells)
+{
+	size_t base = t->nrows * t->ncols;
+
+	if (t->nrows == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		char **p = realloc(t->cells, cap * t->ncols * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		t->cells = p;
+		t->cap = cap;
+	}
+	for (size_t i = 0; i < t->ncols; i++) {
+		t->cells[base + i] = strdup(cells[i] ? cells[i] : "");
+		if (t->cells[base + i] == NULL) {
+			for (size_t j = 0; j < i; j++)
+				free(t->cells[base + j]);
+			return -1;
+		}
+	}
+	t->nrows++;
+	return 0;
+}
+
+void table_print(const struct table *t, FILE *f)
+{
+	size_t w[16] = { 0 };
+	size_t ncols = t->ncols < 16 ? t->ncols : 16;
+
+	for (size_t r = 0; r < t->nrows; r++)
+		for (size_t c = 0; c < ncols; c++) {
+			size_t cw = width(t->cells[r * t->ncols + c]);
+
+			if (cw > w[c])
+				w[c] = cw;
+		}
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (size_t c = 0; c < ncols; c++) {
+			const char *cell = t->cells[r * t->ncols + c];
+
+			put_clean(f, cell);
+			if (c + 1 < ncols)
+				for (size_t k = width(cell); k < w[c] + 2; k++)
+					fputc(' ', f);
+		}
+		fputc('\n', f);
+	}
+}
+
+void table_free(struct table *t)
+{
+	for (size_t i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	t->cells = NULL;
+	t->nrows = t->cap = 0;
+}
+
+void out_field(FILE *f, int w, const char *label, const char *value)
+{
+	size_t lw = width(label);
+
+	put_clean(f, label);
+	for (size_t k = lw; k < (size_t)w + 1; k++)
+		fputc(' ', f);
+	put_clean(f, value);
+	fputc('\n', f);
+}
