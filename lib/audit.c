@@ -15,7 +15,7 @@ int crm_audit_add(const struct crm_ctx *ctx, const char *event,
 	const char *subject, const char *fmt, ...)
 {
 	char details[1024], psub[CRM_NAME_MAX + 1], phost[CRM_RHOST_MAX + 1];
-	char pdet[1024];
+	char pdet[1024], psvc[128], pact[128];
 	const char *rhost = ctx->rhost ? ctx->rhost : "";
 	sqlite3_stmt *st;
 	va_list ap;
@@ -44,8 +44,9 @@ int crm_audit_add(const struct crm_ctx *ctx, const char *event,
 	crm_printable(subject ? subject : "", psub, sizeof(psub));
 	crm_printable(rhost, phost, sizeof(phost));
 	crm_printable(details, pdet, sizeof(pdet));
+	crm_printable(ctx->service ? ctx->service : "", psvc, sizeof(psvc));
+	crm_printable(ctx->actor ? ctx->actor : "", pact, sizeof(pact));
 	crm_ctx_log(ctx, LOG_NOTICE, "%s user=%s service=%s rhost=%s actor=%s%s%s",
-		event, psub, ctx->service ? ctx->service : "", phost,
-		ctx->actor ? ctx->actor : "", pdet[0] ? " " : "", pdet);
+		event, psub, psvc, phost, pact, pdet[0] ? " " : "", pdet);
 	return CRM_OK;
 }
