@@ -142,3 +142,21 @@ pot:
 	xgettext --language=C --keyword=_ --keyword=N_ --keyword=ngettext_:1,2 \
 	  --from-code=UTF-8 --package-name=crmpolicy --package-version=$(VERSION) \
 	  -o po/crmpolicy.pot $(sort $(wildcard $(shell grep -v '^\#' po/POTFILES.in)))
+
+# Debian package: make deb leaves libpam-crmpolicy_<version>_<arch>.deb in
+# the top directory. dpkg-buildpackage writes to the parent directory, so
+# its results are moved out of it even when the build fails: the .deb here,
+# the dbgsym package, .buildinfo and .changes into $(BUILD)/deb. The package
+# build does not inherit SAN, BUILD or MAKEFLAGS from this make.
+deb:
+	@scripts/install-deb-deps.sh
+	@v=$$(dpkg-parsechangelog -S Version) && a=$$(dpkg-architecture -qDEB_HOST_ARCH) && \
+	p=libpam-crmpolicy && rc=0 && \
+	{ env -u MAKEFLAGS -u MAKEOVERRIDES -u MFLAGS -u MAKELEVEL -u SAN -u BUILD \
+		dpkg-buildpackage -us -uc -b || rc=$$?; } && \
+	mkdir -p $(BUILD)/deb && \
+	for f in ../$${p}-dbgsym_$${v}_$${a}.deb ../$${p}_$${v}_$${a}.buildinfo \
+		../$${p}_$${v}_$${a}.changes; do [ ! -e "$$f" ] || mv -f "$$f" $(BUILD)/deb/; done && \
+	if [ -e ../$${p}_$${v}_$${a}.deb ]; then mv -f ../$${p}_$${v}_$${a}.deb .; fi && \
+	if [ $$rc -ne 0 ]; then exit $$rc; fi && \
+	echo "built: $(CURDIR)/$${p}_$${v}_$${a}.deb"
