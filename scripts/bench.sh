@@ -1,17 +1,20 @@
 #!/bin/bash
 # make bench: the cost of one PAM transaction (auth + account + session)
-# with the default argon2id cost and with the cheapest one, in a sandbox.
+# with the default argon2id cost and with the cheapest one, and the cost of
+# refusing a known and an unknown user (they must be equal), in a sandbox.
 set -euo pipefail
 BUILD=$(cd "${1:?usage: bench.sh BUILD}" && pwd)
 N=${BENCH_N:-50}
+DRIVER="$BUILD/bench/pam_transaction"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 chmod 700 "$dir"
-run() {
-	local label=$1 cost=$2
+
+# setup EXTRA_CONF: a fresh store with one user whose password is set.
+setup() {
 	rm -f "$dir"/crmpolicy.db*
-	printf 'db = %s/crmpolicy.db\nkey_file = %s/crmpolicy.key\nbadwords_file = %s/none\n%s' \
-		"$dir" "$dir" "$dir" "$cost" > "$dir/crmpolicy.conf"
+	printf 'db = %s/crmpolicy.db\nkey_file = %s/crmpolicy.key\nbadwords_file = %s/none\ndeny = 0\n%s' \
+		"$dir" "$dir" "$dir" "$1" > "$dir/crmpolicy.conf"
 	mkdir -p "$dir/pam"
 	for t in auth account password session; do
 		echo "$t required $BUILD/pam_crmpolicy.so conf=$dir/crmpolicy.conf"
@@ -20,8 +23,17 @@ run() {
 	printf 'Bench#Pass42\n' | "$BUILD/crmpasswd" --conf "$dir/crmpolicy.conf" \
 		user add bencher --password-stdin >/dev/null
 	sqlite3 "$dir/crmpolicy.db" "UPDATE accounts SET must_change = 0"
-	printf '%-42s ' "$label:"
-	printf 'Bench#Pass42\n' | "$BUILD/bench/pam_transaction" "$dir/pam" bench bencher "$N"
 }
-run "default argon2id cost (INTERACTIVE)" ""
-run "cheapest argon2id cost (opslimit 1, 8 KiB)" $'hash_opslimit = 1\nhash_memlimit = 8192\n'
+
+measure() {
+	local label=$1 user=$2 pw=$3; shift 3
+	printf '%-44s ' "$label:"
+	printf '%s\n' "$pw" | "$DRIVER" "$dir/pam" bench "$user" "$N" "$@"
+}
+
+setup ""
+measure "transaction, default argon2id cost" bencher 'Bench#Pass42'
+measure "auth refused, known user, default cost" bencher 'Wrong#Pass42' auth
+measure "auth refused, unknown user, default cost" nosuchuser 'Wrong#Pass42' auth
+setup $'hash_opslimit = 1\nhash_memlimit = 8192\n'
+measure "transaction, cheapest argon2id cost" bencher 'Bench#Pass42'
