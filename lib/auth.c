@@ -4,8 +4,10 @@
  * open. Each one does its read-check-write inside one BEGIN IMMEDIATE; a
  * slow hash is computed between two transactions, never inside one.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sodium.h>
 
 #include "crmpolicy/aging.h"
@@ -230,36 +232,75 @@ static int begin(const struct crm_ctx *ctx, const struct crm_request *req,
 	return crm_store_begin(ctx->db, err);
 }
 
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/*
+ * The first transaction of an attempt, shared by preauth and standalone
+ * authentication: the account (an NSS user's row created on first sight
+ * when create), the state checks and, when reserve, one attempt reserved
+ * against deny. While the attempts in flight fill deny it waits for one of
+ * them to end instead of refusing: a right password is not turned away
+ * because others are being checked, yet no more than deny are checked at
+ * once. *found = 0 for an unknown user.
+ */
+static int admit(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, int create, int reserve, struct crm_account *a,
+	int *found, struct crm_error *err)
+{
+	long waited = 0, step = 2;
+
+	*found = 0;
+	for (;;) {
+		int r, dirty = 0, granted = 1;
+
+		if ((r = begin(ctx, req, res, err)) != CRM_OK ||
+				res->verdict != CRM_V_ALLOW)
+			return r;
+		if ((r = load(ctx, req->user, create, a, found, err)) != CRM_OK ||
+				!*found)
+			return finish(ctx, r, err);
+		r = check_state(ctx, res, a, &dirty, err);
+		if (r == CRM_OK && res->verdict == CRM_V_ALLOW && reserve)
+			r = crm_lockout_reserve(ctx->db, &res->pol, ctx->cfg, a,
+				ctx->now, &res->reservation, &granted, err);
+		if (r == CRM_OK && dirty)
+			r = crm_account_update(ctx->db, a, err);
+		if (r == CRM_OK && !granted && waited < ctx->admit_wait_ms) {
+			if ((r = finish(ctx, r, err)) != CRM_OK)
+				return r;
+			sleep_ms(step);
+			waited += step;
+			step = step < 64 ? step * 2 : 64;
+			continue;
+		}
+		if (r == CRM_OK && !granted)
+			set_verdict(res, CRM_V_EXHAUSTED, NULL);
+		if (r == CRM_OK && res->verdict != CRM_V_ALLOW)
+			r = audit(ctx, "login.failure", a->name, res->reason, err);
+		return finish(ctx, r, err);
+	}
+}
+
 int crm_auth_preauth(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_result *res, struct crm_error *err)
 {
 	struct crm_account a;
-	int r, found, dirty = 0, granted;
+	int r, found;
 
-	if ((r = begin(ctx, req, res, err)) != CRM_OK ||
-			res->verdict != CRM_V_ALLOW)
+	r = admit(ctx, req, res, is_stacked(ctx), is_stacked(ctx), &a, &found,
+		err);
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	if (r != CRM_OK || found || res->verdict != CRM_V_ALLOW)
 		return r;
-	if ((r = load(ctx, req->user, is_stacked(ctx), &a, &found, err)))
-		return finish(ctx, r, err);
-	if (!found) {
-		if (is_stacked(ctx) || (ctx->cfg->opts & CRM_OPT_IGNORE_UNKNOWN))
-			set_verdict(res, CRM_V_IGNORE, "unknown user");
-		else
-			set_verdict(res, CRM_V_UNKNOWN, NULL);
-		return finish(ctx, CRM_OK, err);
-	}
-	r = check_state(ctx, res, &a, &dirty, err);
-	if (r == CRM_OK && res->verdict == CRM_V_ALLOW && is_stacked(ctx)) {
-		r = crm_lockout_reserve(ctx->db, &res->pol, ctx->cfg, &a, ctx->now,
-			&res->reservation, &granted, err);
-		if (r == CRM_OK && !granted)
-			set_verdict(res, CRM_V_EXHAUSTED, NULL);
-	}
-	if (r == CRM_OK && dirty)
-		r = crm_account_update(ctx->db, &a, err);
-	if (r == CRM_OK && res->verdict != CRM_V_ALLOW)
-		r = audit(ctx, "login.failure", a.name, res->reason, err);
-	return finish(ctx, r, err);
+	if (is_stacked(ctx) || (ctx->cfg->opts & CRM_OPT_IGNORE_UNKNOWN))
+		return set_verdict(res, CRM_V_IGNORE, "unknown user");
+	return set_verdict(res, CRM_V_UNKNOWN, NULL);
 }
 
 int crm_auth_fail(const struct crm_ctx *ctx, const struct crm_request *req,
@@ -348,36 +389,19 @@ static int verify_reserved(const struct crm_ctx *ctx,
 {
 	struct crm_account a;
 	char newhash[CRM_HASH_MAX] = "";
-	int64_t reservation = 0;
-	int r, found, dirty = 0, granted, ok;
+	int64_t reservation;
+	int r, found, ok;
 
-	if ((r = begin(ctx, req, res, err)) != CRM_OK ||
+	if ((r = admit(ctx, req, res, 0, 1, &a, &found, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
-		return r;
-	if ((r = load(ctx, req->user, 0, &a, &found, err)) != CRM_OK)
-		return finish(ctx, r, err);
+		goto out;
 	if (!found) {
-		/* Commit first so that the dummy hash holds no lock. */
-		if ((r = finish(ctx, CRM_OK, err)) != CRM_OK)
-			return r;
 		crm_pwhash_dummy(ctx->cfg, req->password ? req->password : "");
 		set_verdict(res, (ctx->cfg->opts & CRM_OPT_IGNORE_UNKNOWN) ?
 			CRM_V_IGNORE : CRM_V_UNKNOWN, "unknown user");
 		return audit(ctx, "login.failure", req->user, "unknown user", err);
 	}
-	r = check_state(ctx, res, &a, &dirty, err);
-	if (r == CRM_OK && res->verdict == CRM_V_ALLOW) {
-		r = crm_lockout_reserve(ctx->db, &res->pol, ctx->cfg, &a, ctx->now,
-			&reservation, &granted, err);
-		if (r == CRM_OK && !granted)
-			set_verdict(res, CRM_V_EXHAUSTED, NULL);
-	}
-	if (r == CRM_OK && dirty)
-		r = crm_account_update(ctx->db, &a, err);
-	if (r == CRM_OK && res->verdict != CRM_V_ALLOW)
-		r = audit(ctx, "login.failure", a.name, res->reason, err);
-	if ((r = finish(ctx, r, err)) != CRM_OK || res->verdict != CRM_V_ALLOW)
-		return r;
+	reservation = res->reservation;
 
 	/* The slow part, with no lock held; the reservation counts meanwhile. */
 	ok = req->password != NULL && a.pw_hash[0] != '\0' &&

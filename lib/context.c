@@ -18,6 +18,7 @@ int crm_ctx_open(struct crm_ctx *ctx, const struct crm_config *cfg,
 	ctx->cfg = cfg;
 	ctx->now = (int64_t)time(NULL);
 	ctx->caller_uid = -1;
+	ctx->admit_wait_ms = CRM_ADMIT_WAIT_MS;
 	ctx->actor = "";
 	ctx->service = "";
 	return crm_store_open(cfg->str[CRM_K_DB],

@@ -23,9 +23,13 @@ struct crm_ctx {
 	const char *service;	/* PAM service or "crmpasswd" */
 	const char *rhost;	/* remote address, NULL or "" when local */
 	const char *tty;
+	long admit_wait_ms;	/* how long an attempt waits for attempts in flight */
 	crm_log_fn log;		/* may be NULL */
 	void *log_arg;
 };
+
+/* The default of crm_ctx.admit_wait_ms. */
+#define CRM_ADMIT_WAIT_MS 10000L
 
 /* Flags of crm_ctx_open. */
 enum {

@@ -70,6 +70,8 @@ struct tenv *tenv_new(const char *conf_text)
 	if (crm_ctx_open(&t->ctx, &t->cfg, CRM_OPEN_CREATE, &err) != CRM_OK)
 		fail_msg("store: %s", err.msg);
 	t->ctx.now = T0;
+	/* Attempts in flight are waited for only briefly in unit tests. */
+	t->ctx.admit_wait_ms = 50;
 	t->ctx.actor = "tester";
 	t->ctx.service = "test";
 	t->ctx.log = tlog;
