@@ -1,0 +1,129 @@
+/*
+ * Shared harness of the PAM integration tests: re-runs the test binary under
+ * pam_wrapper with its own service files, gives each test a fresh store made
+ * by the real crmpasswd, and runs scripted conversations through libpamtest.
+ */
+#ifndef CRM_PAMENV_H
+#define CRM_PAMENV_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <security/pam_appl.h>
+#include <libpamtest.h>
+
+#define PENV_MSGS 16
+
+/* A PAM service file; "@MOD@" becomes the module path, "@CONF@" the conf. */
+struct penv_svc {
+	const char *name;
+	const char *text;
+};
+
+/*
+ * Scripted conversation. answers are given in order to echo-off prompts
+ * (echo-on prompts get the user name); a NULL answer, or running out of
+ * answers, makes the conversation return PAM_CONV_ERR, as a client that
+ * hangs up does. Messages and prompts are captured.
+ */
+struct penv_conv {
+	const char *answers[PENV_MSGS];
+	size_t nanswered;
+	char prompts[PENV_MSGS][128];
+	size_t nprompts;
+	char *info[PENV_MSGS];		/* pamtest_conv_data.out_info */
+	char *err[PENV_MSGS];		/* pamtest_conv_data.out_err */
+	size_t ninfo, nerr;
+	struct pamtest_conv_data data;
+	char buf[2 * PENV_MSGS][PAM_MAX_MSG_SIZE + 1];
+};
+
+/*
+ * Called first in main: without PAM_WRAPPER in the environment, makes the
+ * temp dir, writes the service files, runs the binary again under
+ * pam_wrapper in a child, removes the dir and exits with the child's
+ * status (never returns then); with it, picks the dir up again.
+ */
+void penv_boot(char **argv, const struct penv_svc *svcs, size_t n);
+/* Returns rc for main; the launching process removes the temp dir after
+ * the test (unless CRM_KEEP=1), even when the test crashed. */
+int penv_finish(int rc);
+
+const char *penv_dir(void);
+const char *penv_conf(void);
+const char *penv_build(void);
+
+/*
+ * A fresh store for one test: removes db and key, writes the conf (the
+ * test settings plus extra, may be NULL), the bad-words file, and runs
+ * `crmpasswd --conf CONF init`. Use as cmocka setup through penv_setup.
+ */
+void penv_reset(const char *extra);
+int penv_setup(void **state);
+
+/*
+ * Runs build/crmpasswd --conf CONF ARGS... (NULL-terminated) with input on
+ * its stdin; its stdout+stderr go into out (may be NULL). Returns the exit
+ * code (or 128+signal).
+ */
+int penv_crm(const char *input, char *out, size_t outlen, ...)
+	__attribute__((sentinel));
+/* The same, failing the test unless the exit code is 0. */
+void penv_crm_ok(const char *input, ...) __attribute__((sentinel));
+
+/* Adds a standalone user with a password and clears must-change by a real
+ * chauthtok through service svc. */
+void penv_user(const char *svc, const char *user, const char *initial,
+	const char *password);
+
+void penv_conv_init(struct penv_conv *c, ...) __attribute__((sentinel));
+/* 1 if some captured info or error message contains needle. */
+int penv_conv_has(const struct penv_conv *c, const char *needle);
+/* All captured messages, one a line, for failure messages. */
+const char *penv_conv_dump(const struct penv_conv *c);
+
+/* The scripted conversation function; appdata is a struct penv_conv. */
+int penv_conv_fn(int n, const struct pam_message **msg,
+	struct pam_response **resp, void *arg);
+
+/*
+ * One PAM transaction: pam_start(service, user), PAM_RHOST = rhost (NULL:
+ * unset), then the cases through libpamtest on that handle. Each case's
+ * op_rv is filled; returns the pamtest result.
+ */
+enum pamtest_err penv_run(const char *service, const char *user,
+	const char *rhost, struct penv_conv *c, struct pam_testcase *cases,
+	size_t n);
+
+/* penv_run that fails the test, naming the case, on an unexpected result. */
+void penv_expect_at(const char *file, int line, const char *service,
+	const char *user, const char *rhost, struct penv_conv *c,
+	struct pam_testcase *cases, size_t n);
+#define PENV_EXPECT(svc, user, rhost, conv, ...) do { \
+	struct pam_testcase penv_c_[] = { __VA_ARGS__ }; \
+	penv_expect_at(__FILE__, __LINE__, svc, user, rhost, conv, penv_c_, \
+		sizeof penv_c_ / sizeof penv_c_[0]); \
+} while (0)
+
+/* One operation on its own transaction; returns its PAM code. */
+int penv_op(const char *service, const char *user, const char *rhost,
+	struct penv_conv *c, enum pamtest_ops op, int flags);
+
+/*
+ * Sends stderr (where pam_wrapper prints what modules send to syslog) to
+ * a file until penv_capture_end, which returns what was written.
+ */
+void penv_capture_start(void);
+const char *penv_capture_end(void);
+
+/*
+ * The first column of the first row of sql on the store, with text
+ * parameters bound in order (NULL-terminated); -1 when there is no row.
+ */
+int64_t penv_sql(const char *sql, ...) __attribute__((sentinel));
+/* Executes sql (no parameters) on the store, failing the test on error. */
+void penv_sql_exec(const char *sql);
+
+#endif
