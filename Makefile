@@ -42,7 +42,8 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_SUP  := $(filter-out $(UNIT_SRC),$(sort $(wildcard tests/unit/*.c)))
 PAMT_SRC  := $(sort $(wildcard tests/pam/test_*.c))
 PAMT_BIN  := $(PAMT_SRC:tests/pam/%.c=$(BUILD)/tests/pam_%)
-PAMT_SUP  := $(filter-out $(PAMT_SRC),$(sort $(wildcard tests/pam/*.c)))
+# pamdrive.c is a program of its own (PAMDRIVE below), not test support.
+PAMT_SUP  := $(filter-out $(PAMT_SRC) tests/pam/pamdrive.c,$(sort $(wildcard tests/pam/*.c)))
 
 CORE      := $(BUILD)/libcrmcore.a
 MODULE    := $(BUILD)/pam_crmpolicy.so
@@ -125,10 +126,6 @@ tests all: $(PAMDRIVE)
 $(PAMDRIVE): tests/pam/pamdrive.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpam
-
-# pamdrive.c has its own main(): keep it out of the support files linked
-# into every PAM test binary (the recipe above expands PAMT_SUP late).
-PAMT_SUP  := $(filter-out tests/pam/pamdrive.c,$(PAMT_SUP))
 
 # Benchmarks (make bench): not part of make check.
 BENCH_BIN := $(BUILD)/bench/pam_transaction
