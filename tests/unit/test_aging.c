@@ -19,49 +19,6 @@
 #define PW1 "Gr3en-Apple!x"
 #define PW2 "Blu3-Orange?y"
 
-static void resolve(struct tenv *t, const char *user, struct crm_policy *pol)
-{
-	struct crm_error e;
-
-	if (crm_policy_resolve(&t->ctx, user, pol, &e) != CRM_OK)
-		fail_msg("crm_policy_resolve: %s", e.msg);
-}
-
-static void blank(struct crm_account *a, const char *name)
-{
-	memset(a, 0, sizeof(*a));
-	snprintf(a->name, sizeof(a->name), "%s", name);
-	a->created = T0;
-}
-
-/* A stored account created at T0 with password pw set at the clock's now. */
-static void add_user(struct tenv *t, const char *name, const char *pw)
-{
-	struct crm_account a;
-	struct crm_request req = { 0 };
-	struct crm_result res;
-	struct crm_error e;
-
-	blank(&a, name);
-	if (crm_account_insert(t->ctx.db, &a, &e) != CRM_OK)
-		fail_msg("insert %s: %s", name, e.msg);
-	if (pw == NULL)
-		return;
-	req.user = name;
-	req.new_password = pw;
-	if (crm_pw_commit(&t->ctx, &req, 1, &res, &e) != CRM_OK)
-		fail_msg("commit %s: %s", name, e.msg);
-	assert_int_equal(res.verdict, CRM_V_ALLOW);
-}
-
-static void get(struct tenv *t, const char *name, struct crm_account *a)
-{
-	struct crm_error e;
-
-	if (crm_account_get(t->ctx.db, name, a, &e) != CRM_OK)
-		fail_msg("get %s: %s", name, e.msg);
-}
-
 static enum crm_verdict preauth(struct tenv *t, const char *user)
 {
 	struct crm_request req = { .user = user, .reservation = -1 };
@@ -82,23 +39,6 @@ static void acct(struct tenv *t, const char *user, struct crm_result *res)
 		fail_msg("acct_check %s: %s", user, e.msg);
 }
 
-static long long count_events(struct tenv *t, const char *event,
-	const char *subject)
-{
-	sqlite3_stmt *st;
-	long long n;
-
-	assert_int_equal(sqlite3_prepare_v2(t->ctx.db, "SELECT count(*) FROM"
-		" audit WHERE event = ?1 AND subject = ?2", -1, &st, NULL),
-		SQLITE_OK);
-	sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
 /* ---- expiry ---- */
 
 static void expired_after_max_age(void **state)
@@ -108,8 +48,8 @@ static void expired_after_max_age(void **state)
 	struct crm_account a;
 
 	(void)state;
-	resolve(t, "alice", &pol);
-	blank(&a, "alice");
+	tenv_resolve(t, "alice", &pol);
+	tenv_blank(&a, "alice");
 	a.pw_changed = T0;
 	assert_int_equal(crm_aging_expires(&pol, &a), T0 + 90 * DAY);
 	assert_int_equal(crm_aging_expired(&pol, &a, T0 + 90 * DAY), 1);
@@ -124,8 +64,8 @@ static void not_expired_before_max_age(void **state)
 	struct crm_account a;
 
 	(void)state;
-	resolve(t, "alice", &pol);
-	blank(&a, "alice");
+	tenv_resolve(t, "alice", &pol);
+	tenv_blank(&a, "alice");
 	a.pw_changed = T0;
 	assert_int_equal(crm_aging_expired(&pol, &a, T0 + 90 * DAY - 1), 0);
 	/* A change restarts the clock. */
@@ -141,8 +81,8 @@ static void expiry_counts_from_creation_without_a_change(void **state)
 	struct crm_account a;
 
 	(void)state;
-	resolve(t, "alice", &pol);
-	blank(&a, "alice");
+	tenv_resolve(t, "alice", &pol);
+	tenv_blank(&a, "alice");
 	assert_int_equal(crm_aging_expires(&pol, &a), T0 + 10 * DAY);
 	assert_int_equal(crm_aging_expired(&pol, &a, T0 + 10 * DAY), 1);
 	tenv_free(t);
@@ -155,8 +95,8 @@ static void max_age_zero_never_expires(void **state)
 	struct crm_account a;
 
 	(void)state;
-	resolve(t, "alice", &pol);
-	blank(&a, "alice");
+	tenv_resolve(t, "alice", &pol);
+	tenv_blank(&a, "alice");
 	a.pw_changed = T0;
 	assert_int_equal(crm_aging_expires(&pol, &a), 0);
 	assert_int_equal(crm_aging_expired(&pol, &a, T0 + 10000 * DAY), 0);
@@ -170,7 +110,7 @@ static void acct_check_refuses_expired_password(void **state)
 	struct crm_result res;
 
 	(void)state;
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	t->ctx.now = T0 + 90 * DAY - 1;
 	acct(t, "alice", &res);
 	assert_int_equal(res.verdict, CRM_V_ALLOW);
@@ -190,8 +130,8 @@ static void warn_days_counts_down(void **state)
 	int64_t exp = T0 + 90 * DAY;
 
 	(void)state;
-	resolve(t, "alice", &pol);
-	blank(&a, "alice");
+	tenv_resolve(t, "alice", &pol);
+	tenv_blank(&a, "alice");
 	a.pw_changed = T0;
 	assert_int_equal(crm_aging_warn_days(&pol, &a, exp - 7 * DAY - 1), -1);
 	assert_int_equal(crm_aging_warn_days(&pol, &a, exp - 7 * DAY), 7);
@@ -210,8 +150,8 @@ static void warn_days_zero_never_warns(void **state)
 	struct crm_account a;
 
 	(void)state;
-	resolve(t, "alice", &pol);
-	blank(&a, "alice");
+	tenv_resolve(t, "alice", &pol);
+	tenv_blank(&a, "alice");
 	a.pw_changed = T0;
 	assert_int_equal(crm_aging_warn_days(&pol, &a, T0 + 89 * DAY), -1);
 	tenv_free(t);
@@ -224,7 +164,7 @@ static void acct_check_reports_the_warning(void **state)
 	struct crm_result res;
 
 	(void)state;
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	t->ctx.now = T0 + 82 * DAY;
 	acct(t, "alice", &res);
 	assert_int_equal(res.verdict, CRM_V_ALLOW);
@@ -248,17 +188,17 @@ static void min_age_blocks_early_change(void **state)
 	struct crm_error e;
 
 	(void)state;
-	resolve(t, "alice", &pol);
-	blank(&a, "alice");
+	tenv_resolve(t, "alice", &pol);
+	tenv_blank(&a, "alice");
 	a.pw_changed = T0;
 	assert_int_equal(crm_aging_too_soon(&pol, &a, T0 + 2 * DAY - 1), 1);
 
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	t->ctx.now = T0 + DAY;
 	assert_int_equal(crm_pw_check(&t->ctx, &req, &res, &e), CRM_OK);
 	assert_int_equal(res.verdict, CRM_V_REJECTED);
 	assert_true(res.rules & CRM_PW_TOO_SOON);
-	assert_int_equal(count_events(t, "password.reject", "alice"), 1);
+	assert_int_equal(tenv_count_events(t, "password.reject", "alice"), 1);
 	tenv_free(t);
 }
 
@@ -272,15 +212,15 @@ static void min_age_allows_change_after_it_passes(void **state)
 	struct crm_error e;
 
 	(void)state;
-	resolve(t, "alice", &pol);
-	blank(&a, "alice");
+	tenv_resolve(t, "alice", &pol);
+	tenv_blank(&a, "alice");
 	a.pw_changed = T0;
 	assert_int_equal(crm_aging_too_soon(&pol, &a, T0 + 2 * DAY), 0);
 	/* A password never changed is never too young. */
 	a.pw_changed = 0;
 	assert_int_equal(crm_aging_too_soon(&pol, &a, T0), 0);
 
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	t->ctx.now = T0 + 2 * DAY;
 	assert_int_equal(crm_pw_check(&t->ctx, &req, &res, &e), CRM_OK);
 	assert_int_equal(res.verdict, CRM_V_ALLOW);
@@ -296,13 +236,13 @@ static void min_age_does_not_block_a_forced_change(void **state)
 	struct crm_error e;
 
 	(void)state;
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	t->ctx.now = T0 + 60;
 	assert_int_equal(crm_admin_user_expire(&t->ctx, "alice", &e), CRM_OK);
 	assert_int_equal(crm_pw_check(&t->ctx, &req, &res, &e), CRM_OK);
 	assert_int_equal(res.verdict, CRM_V_ALLOW);
 	/* Nor an admin reset. */
-	add_user(t, "bob", PW1);
+	tenv_add_user(t, "bob", PW1);
 	req.user = "bob";
 	req.by_admin = 1;
 	assert_int_equal(crm_pw_check(&t->ctx, &req, &res, &e), CRM_OK);
@@ -319,8 +259,8 @@ static void inactive_after_inactive_days(void **state)
 	struct crm_account a;
 
 	(void)state;
-	resolve(t, "alice", &pol);
-	blank(&a, "alice");
+	tenv_resolve(t, "alice", &pol);
+	tenv_blank(&a, "alice");
 	assert_int_equal(crm_aging_inactive(&pol, &a, T0 + 30 * DAY), 1);
 	assert_int_equal(crm_aging_inactive_in(&pol, &a, T0 + 30 * DAY), 0);
 	tenv_free(t);
@@ -333,8 +273,8 @@ static void active_within_inactive_days(void **state)
 	struct crm_account a;
 
 	(void)state;
-	resolve(t, "alice", &pol);
-	blank(&a, "alice");
+	tenv_resolve(t, "alice", &pol);
+	tenv_blank(&a, "alice");
 	assert_int_equal(crm_aging_inactive(&pol, &a, T0 + 30 * DAY - 1), 0);
 	assert_int_equal(crm_aging_inactive_in(&pol, &a, T0), 30);
 	assert_int_equal(crm_aging_inactive_in(&pol, &a, T0 + 29 * DAY + 1), 1);
@@ -355,8 +295,8 @@ static void inactive_days_zero_never_inactive(void **state)
 	struct crm_account a;
 
 	(void)state;
-	resolve(t, "alice", &pol);
-	blank(&a, "alice");
+	tenv_resolve(t, "alice", &pol);
+	tenv_blank(&a, "alice");
 	assert_int_equal(crm_aging_inactive(&pol, &a, T0 + 10000 * DAY), 0);
 	assert_int_equal(crm_aging_inactive_in(&pol, &a, T0), -1);
 	tenv_free(t);
@@ -369,16 +309,16 @@ static void root_never_inactive(void **state)
 	struct crm_account a;
 
 	(void)state;
-	resolve(t, "root", &pol);
-	blank(&a, "root");
+	tenv_resolve(t, "root", &pol);
+	tenv_blank(&a, "root");
 	assert_int_equal(crm_aging_inactive(&pol, &a, T0 + 1000 * DAY), 0);
 	assert_int_equal(crm_aging_inactive_in(&pol, &a, T0), -1);
 
 	/* Through the phase function as well: root is let in and not disabled. */
-	add_user(t, "root", PW1);
+	tenv_add_user(t, "root", PW1);
 	t->ctx.now = T0 + 1000 * DAY;
 	assert_int_equal(preauth(t, "root"), CRM_V_ALLOW);
-	get(t, "root", &a);
+	tenv_get(t, "root", &a);
 	assert_int_equal(a.disabled, 0);
 	tenv_free(t);
 }
@@ -398,19 +338,19 @@ static void inactive_after_inactive_days_disables_and_audits(void **state)
 	struct crm_account a;
 
 	(void)state;
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	t->ctx.now = T0 + 30 * DAY;
 	assert_int_equal(preauth(t, "alice"), CRM_V_INACTIVE);
-	get(t, "alice", &a);
+	tenv_get(t, "alice", &a);
 	assert_int_equal(a.disabled, 1);
 	assert_string_equal(a.disabled_reason, "inactive");
 	assert_int_equal(a.disabled_at, T0 + 30 * DAY);
-	assert_int_equal(count_events(t, "inactive", "alice"), 1);
-	assert_int_equal(count_events(t, "login.failure", "alice"), 1);
+	assert_int_equal(tenv_count_events(t, "inactive", "alice"), 1);
+	assert_int_equal(tenv_count_events(t, "login.failure", "alice"), 1);
 	/* Later attempts are refused as inactive without a second event. */
 	t->ctx.now = T0 + 31 * DAY;
 	assert_int_equal(preauth(t, "alice"), CRM_V_INACTIVE);
-	assert_int_equal(count_events(t, "inactive", "alice"), 1);
+	assert_int_equal(tenv_count_events(t, "inactive", "alice"), 1);
 	tenv_free(t);
 }
 
@@ -421,14 +361,14 @@ static void active_account_not_disabled(void **state)
 	struct crm_result res;
 
 	(void)state;
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	t->ctx.now = T0 + 30 * DAY - 1;
 	assert_int_equal(preauth(t, "alice"), CRM_V_ALLOW);
 	acct(t, "alice", &res);
 	assert_int_equal(res.verdict, CRM_V_ALLOW);
-	get(t, "alice", &a);
+	tenv_get(t, "alice", &a);
 	assert_int_equal(a.disabled, 0);
-	assert_int_equal(count_events(t, "inactive", "alice"), 0);
+	assert_int_equal(tenv_count_events(t, "inactive", "alice"), 0);
 	tenv_free(t);
 }
 
@@ -439,13 +379,13 @@ static void acct_check_disables_inactive_account(void **state)
 	struct crm_result res;
 
 	(void)state;
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	t->ctx.now = T0 + 40 * DAY;
 	acct(t, "alice", &res);
 	assert_int_equal(res.verdict, CRM_V_INACTIVE);
-	get(t, "alice", &a);
+	tenv_get(t, "alice", &a);
 	assert_int_equal(a.disabled, 1);
-	assert_int_equal(count_events(t, "inactive", "alice"), 1);
+	assert_int_equal(tenv_count_events(t, "inactive", "alice"), 1);
 	tenv_free(t);
 }
 
@@ -458,7 +398,7 @@ static void login_restarts_inactivity_clock(void **state)
 	struct crm_error e;
 
 	(void)state;
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	t->ctx.now = T0 + 20 * DAY;
 	assert_int_equal(crm_auth_password(&t->ctx, &req, &res, &e), CRM_OK);
 	assert_int_equal(res.verdict, CRM_V_ALLOW);
@@ -476,15 +416,15 @@ static void enable_restarts_inactivity_clock(void **state)
 	struct crm_error e;
 
 	(void)state;
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	t->ctx.now = T0 + 31 * DAY;
 	assert_int_equal(preauth(t, "alice"), CRM_V_INACTIVE);
 	t->ctx.now = T0 + 40 * DAY;
 	assert_int_equal(crm_admin_user_enable(&t->ctx, "alice", &e), CRM_OK);
-	get(t, "alice", &a);
+	tenv_get(t, "alice", &a);
 	assert_int_equal(a.disabled, 0);
 	assert_int_equal(a.enabled_at, T0 + 40 * DAY);
-	assert_int_equal(count_events(t, "enable", "alice"), 1);
+	assert_int_equal(tenv_count_events(t, "enable", "alice"), 1);
 	/* Without a login since, the clock runs from the enable. */
 	assert_int_equal(preauth(t, "alice"), CRM_V_ALLOW);
 	t->ctx.now = T0 + 70 * DAY - 1;
@@ -500,12 +440,12 @@ static void admin_disabled_account_is_disabled_not_inactive(void **state)
 	struct crm_error e;
 
 	(void)state;
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	assert_int_equal(crm_admin_user_disable(&t->ctx, "alice", &e), CRM_OK);
 	assert_int_equal(preauth(t, "alice"), CRM_V_DISABLED);
 	t->ctx.now = T0 + 100 * DAY;
 	assert_int_equal(preauth(t, "alice"), CRM_V_DISABLED);
-	assert_int_equal(count_events(t, "inactive", "alice"), 0);
+	assert_int_equal(tenv_count_events(t, "inactive", "alice"), 0);
 	tenv_free(t);
 }
 

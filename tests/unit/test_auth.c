@@ -26,35 +26,6 @@
 
 /* ---- helpers ---- */
 
-static void add_user(struct tenv *t, const char *name, const char *pw)
-{
-	struct crm_account a;
-	struct crm_request req = { 0 };
-	struct crm_result res;
-	struct crm_error e;
-
-	memset(&a, 0, sizeof(a));
-	snprintf(a.name, sizeof(a.name), "%s", name);
-	a.created = T0;
-	if (crm_account_insert(t->ctx.db, &a, &e) != CRM_OK)
-		fail_msg("insert %s: %s", name, e.msg);
-	if (pw == NULL)
-		return;
-	req.user = name;
-	req.new_password = pw;
-	if (crm_pw_commit(&t->ctx, &req, 1, &res, &e) != CRM_OK)
-		fail_msg("commit %s: %s", name, e.msg);
-	assert_int_equal(res.verdict, CRM_V_ALLOW);
-}
-
-static void get(struct tenv *t, const char *name, struct crm_account *a)
-{
-	struct crm_error e;
-
-	if (crm_account_get(t->ctx.db, name, a, &e) != CRM_OK)
-		fail_msg("get %s: %s", name, e.msg);
-}
-
 static int has_account(struct tenv *t, const char *name)
 {
 	struct crm_account a;
@@ -172,13 +143,6 @@ static long long query_int(struct tenv *t, const char *sql, const char *p1,
 	return n;
 }
 
-static long long count_events(struct tenv *t, const char *event,
-	const char *subject)
-{
-	return query_int(t, "SELECT count(*) FROM audit WHERE event = ?1"
-		" AND subject = ?2", event, subject);
-}
-
 /* 1 if some audit row about subject has event and details containing what. */
 static int has_event(struct tenv *t, const char *event, const char *subject,
 	const char *what)
@@ -219,17 +183,17 @@ static void standalone_password_success_records_login(void **state)
 	struct crm_account a;
 
 	(void)state;
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	t->ctx.now = T0 + 100;
 	t->ctx.service = "sshd";
 	t->ctx.rhost = "192.0.2.7";
 	assert_int_equal(login(t, "alice", PW1), CRM_V_ALLOW);
-	get(t, "alice", &a);
+	tenv_get(t, "alice", &a);
 	assert_int_equal(a.last_login, T0 + 100);
 	assert_string_equal(a.last_service, "sshd");
 	assert_string_equal(a.last_rhost, "192.0.2.7");
 	assert_int_equal(a.failures, 0);
-	assert_int_equal(count_events(t, "login.success", "alice"), 1);
+	assert_int_equal(tenv_count_events(t, "login.success", "alice"), 1);
 	assert_true(has_event(t, "login.success", "alice", "type=password"));
 	/* The reservation was released. */
 	assert_int_equal(reservations(t), 0);
@@ -242,20 +206,20 @@ static void wrong_password_counts_and_audits(void **state)
 	struct crm_account a;
 
 	(void)state;
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	t->ctx.now = T0 + 50;
 	assert_int_equal(login(t, "alice", WRONG), CRM_V_WRONG);
-	get(t, "alice", &a);
+	tenv_get(t, "alice", &a);
 	assert_int_equal(a.failures, 1);
 	assert_int_equal(a.last_fail, T0 + 50);
 	assert_int_equal(a.fails_since_login, 1);
 	assert_int_equal(a.last_login, 0);
 	assert_true(has_event(t, "login.failure", "alice", "wrong password"));
-	assert_int_equal(count_events(t, "login.success", "alice"), 0);
+	assert_int_equal(tenv_count_events(t, "login.success", "alice"), 0);
 	assert_int_equal(reservations(t), 0);
 	/* A missing password is wrong as well. */
 	assert_int_equal(login(t, "alice", NULL), CRM_V_WRONG);
-	get(t, "alice", &a);
+	tenv_get(t, "alice", &a);
 	assert_int_equal(a.failures, 2);
 	tenv_free(t);
 }
@@ -266,11 +230,11 @@ static void success_clears_failure_count(void **state)
 	struct crm_account a;
 
 	(void)state;
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	assert_int_equal(login(t, "alice", WRONG), CRM_V_WRONG);
 	assert_int_equal(login(t, "alice", WRONG), CRM_V_WRONG);
 	assert_int_equal(login(t, "alice", PW1), CRM_V_ALLOW);
-	get(t, "alice", &a);
+	tenv_get(t, "alice", &a);
 	assert_int_equal(a.failures, 0);
 	assert_int_equal(a.fails_since_login, 0);
 	/* Two more wrong ones do not lock: the count started again. */
@@ -286,12 +250,12 @@ static void locks_after_deny_wrong_passwords_and_audits_lock(void **state)
 	struct crm_account a;
 
 	(void)state;
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(login(t, "alice", WRONG), CRM_V_WRONG);
-	get(t, "alice", &a);
+	tenv_get(t, "alice", &a);
 	assert_int_equal(a.locked_at, T0);
-	assert_int_equal(count_events(t, "lock", "alice"), 1);
+	assert_int_equal(tenv_count_events(t, "lock", "alice"), 1);
 	tenv_free(t);
 }
 
@@ -305,18 +269,18 @@ static void locked_account_refused_and_audited(void **state)
 	long long before;
 
 	(void)state;
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(login(t, "alice", WRONG), CRM_V_WRONG);
-	before = count_events(t, "login.failure", "alice");
+	before = tenv_count_events(t, "login.failure", "alice");
 	t->ctx.now = T0 + DAY;
 	/* The right password does not open a locked account. */
 	assert_int_equal(crm_auth_password(&t->ctx, &req, &res, &e), CRM_OK);
 	assert_int_equal(res.verdict, CRM_V_LOCKED);
 	assert_int_equal(res.lock_left, -1);
 	assert_true(has_event(t, "login.failure", "alice", "locked"));
-	assert_int_equal(count_events(t, "login.failure", "alice"), before + 1);
-	assert_int_equal(count_events(t, "login.success", "alice"), 0);
+	assert_int_equal(tenv_count_events(t, "login.failure", "alice"), before + 1);
+	assert_int_equal(tenv_count_events(t, "login.success", "alice"), 0);
 	assert_int_equal(preauth(t, "alice", NULL), CRM_V_LOCKED);
 	assert_int_equal(acct(t, "alice"), CRM_V_LOCKED);
 	tenv_free(t);
@@ -328,11 +292,11 @@ static void unlock_lets_the_right_password_in(void **state)
 	struct crm_error e;
 
 	(void)state;
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(login(t, "alice", WRONG), CRM_V_WRONG);
 	assert_int_equal(crm_admin_user_unlock(&t->ctx, "alice", &e), CRM_OK);
-	assert_int_equal(count_events(t, "unlock", "alice"), 1);
+	assert_int_equal(tenv_count_events(t, "unlock", "alice"), 1);
 	assert_int_equal(login(t, "alice", PW1), CRM_V_ALLOW);
 	tenv_free(t);
 }
@@ -342,7 +306,7 @@ static void unlock_time_lets_the_right_password_in(void **state)
 	struct tenv *t = tenv_new("deny = 3\nunlock_time = 600\n");
 
 	(void)state;
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(login(t, "alice", WRONG), CRM_V_WRONG);
 	t->ctx.now = T0 + 599;
@@ -358,7 +322,7 @@ static void disabled_account_refused_by_every_phase(void **state)
 	struct crm_error e;
 
 	(void)state;
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	assert_int_equal(crm_admin_user_disable(&t->ctx, "alice", &e), CRM_OK);
 	assert_int_equal(login(t, "alice", PW1), CRM_V_DISABLED);
 	assert_int_equal(preauth(t, "alice", NULL), CRM_V_DISABLED);
@@ -391,7 +355,7 @@ static void unknown_user_is_unknown_and_audited(void **state)
 	enum crm_verdict v;
 
 	(void)state;
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	try_login(t, "alice", WRONG, &v);
 	assert_int_equal(v, CRM_V_WRONG);
 	try_login(t, "mallory", WRONG, &v);
@@ -421,7 +385,7 @@ static void ignore_unknown_gives_ignore(void **state)
 
 	(void)state;
 	t->cfg.opts |= CRM_OPT_IGNORE_UNKNOWN;
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	assert_int_equal(login(t, "mallory", WRONG), CRM_V_IGNORE);
 	assert_int_equal(preauth(t, "mallory", NULL), CRM_V_IGNORE);
 	assert_int_equal(acct(t, "mallory"), CRM_V_IGNORE);
@@ -437,10 +401,10 @@ static void account_without_store_password_never_matches(void **state)
 	struct crm_account a;
 
 	(void)state;
-	add_user(t, "alice", NULL);
+	tenv_add_user(t, "alice", NULL);
 	assert_int_equal(login(t, "alice", ""), CRM_V_WRONG);
 	assert_int_equal(login(t, "alice", PW1), CRM_V_WRONG);
-	get(t, "alice", &a);
+	tenv_get(t, "alice", &a);
 	assert_int_equal(a.failures, 2);
 	tenv_free(t);
 }
@@ -454,7 +418,7 @@ static void login_denied_when_it_cannot_be_recorded(void **state)
 	struct crm_error e;
 
 	(void)state;
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	assert_int_equal(sqlite3_exec(t->ctx.db, "PRAGMA query_only = 1", NULL,
 		NULL, NULL), SQLITE_OK);
 	crm_error_clear(&e);
@@ -474,13 +438,13 @@ static void rehash_on_cost_change(void **state)
 	char before[CRM_HASH_MAX];
 
 	(void)state;
-	add_user(t, "alice", PW1);
-	get(t, "alice", &a);
+	tenv_add_user(t, "alice", PW1);
+	tenv_get(t, "alice", &a);
 	memcpy(before, a.pw_hash, sizeof(before));
 	assert_non_null(strstr(before, "t=1"));
 	t->cfg.num[CRM_K_HASH_OPSLIMIT] = 2;
 	assert_int_equal(login(t, "alice", PW1), CRM_V_ALLOW);
-	get(t, "alice", &a);
+	tenv_get(t, "alice", &a);
 	assert_string_not_equal(a.pw_hash, before);
 	assert_non_null(strstr(a.pw_hash, "$argon2id$"));
 	assert_non_null(strstr(a.pw_hash, "t=2"));
@@ -497,16 +461,16 @@ static void no_rehash_without_cost_change(void **state)
 	char before[CRM_HASH_MAX];
 
 	(void)state;
-	add_user(t, "alice", PW1);
-	get(t, "alice", &a);
+	tenv_add_user(t, "alice", PW1);
+	tenv_get(t, "alice", &a);
 	memcpy(before, a.pw_hash, sizeof(before));
 	assert_int_equal(login(t, "alice", PW1), CRM_V_ALLOW);
-	get(t, "alice", &a);
+	tenv_get(t, "alice", &a);
 	assert_string_equal(a.pw_hash, before);
 	/* Nor on a wrong password, whatever the cost. */
 	t->cfg.num[CRM_K_HASH_OPSLIMIT] = 2;
 	assert_int_equal(login(t, "alice", WRONG), CRM_V_WRONG);
-	get(t, "alice", &a);
+	tenv_get(t, "alice", &a);
 	assert_string_equal(a.pw_hash, before);
 	tenv_free(t);
 }
@@ -524,15 +488,15 @@ static void stacked_preauth_creates_nss_user_row(void **state)
 	assert_false(has_account(t, "daemon"));
 	assert_int_equal(preauth(t, "daemon", &resv), CRM_V_ALLOW);
 	assert_true(resv > 0);
-	get(t, "daemon", &a);
+	tenv_get(t, "daemon", &a);
 	assert_int_equal(a.origin, CRM_ORIGIN_SEEN);
 	assert_int_equal(a.created, T0);
 	assert_string_equal(a.pw_hash, "");
-	assert_int_equal(count_events(t, "user.add", "daemon"), 1);
+	assert_int_equal(tenv_count_events(t, "user.add", "daemon"), 1);
 	/* A second sight makes no second row or event. */
 	assert_int_equal(authsucc(t, "daemon", resv), CRM_V_ALLOW);
 	assert_int_equal(preauth(t, "daemon", &resv), CRM_V_ALLOW);
-	assert_int_equal(count_events(t, "user.add", "daemon"), 1);
+	assert_int_equal(tenv_count_events(t, "user.add", "daemon"), 1);
 	tenv_free(t);
 }
 
@@ -576,7 +540,7 @@ static void authfail_without_password_counts_nothing(void **state)
 	assert_int_equal(preauth(t, "daemon", &resv), CRM_V_ALLOW);
 	assert_int_equal(reservations(t), 1);
 	assert_int_equal(authfail(t, "daemon", NULL, resv), CRM_V_WRONG);
-	get(t, "daemon", &a);
+	tenv_get(t, "daemon", &a);
 	assert_int_equal(a.failures, 0);
 	assert_int_equal(a.fails_since_login, 0);
 	/* The attempt it had reserved is given back. */
@@ -597,7 +561,7 @@ static void authfail_with_password_counts_and_releases(void **state)
 	assert_int_equal(preauth(t, "daemon", &resv), CRM_V_ALLOW);
 	t->ctx.now = T0 + 5;
 	assert_int_equal(authfail(t, "daemon", WRONG, resv), CRM_V_WRONG);
-	get(t, "daemon", &a);
+	tenv_get(t, "daemon", &a);
 	assert_int_equal(a.failures, 1);
 	assert_int_equal(a.last_fail, T0 + 5);
 	assert_int_equal(reservations(t), 0);
@@ -617,9 +581,9 @@ static void stacked_locks_after_deny_authfails(void **state)
 		assert_int_equal(preauth(t, "daemon", &resv), CRM_V_ALLOW);
 		assert_int_equal(authfail(t, "daemon", WRONG, resv), CRM_V_WRONG);
 	}
-	get(t, "daemon", &a);
+	tenv_get(t, "daemon", &a);
 	assert_true(a.locked_at != 0);
-	assert_int_equal(count_events(t, "lock", "daemon"), 1);
+	assert_int_equal(tenv_count_events(t, "lock", "daemon"), 1);
 	/* Refused before any prompt. */
 	assert_int_equal(preauth(t, "daemon", &resv), CRM_V_LOCKED);
 	assert_int_equal(resv, 0);
@@ -638,7 +602,7 @@ static void stacked_root_not_locked_without_even_deny_root(void **state)
 		assert_int_equal(preauth(t, "root", &resv), CRM_V_ALLOW);
 		assert_int_equal(authfail(t, "root", WRONG, resv), CRM_V_WRONG);
 	}
-	get(t, "root", &a);
+	tenv_get(t, "root", &a);
 	assert_int_equal(a.locked_at, 0);
 	assert_int_equal(preauth(t, "root", &resv), CRM_V_ALLOW);
 	tenv_free(t);
@@ -710,7 +674,7 @@ static void authsucc_clears_count_and_records_login(void **state)
 	assert_int_equal(preauth(t, "daemon", &resv), CRM_V_ALLOW);
 	t->ctx.now = T0 + 30;
 	assert_int_equal(authsucc(t, "daemon", resv), CRM_V_ALLOW);
-	get(t, "daemon", &a);
+	tenv_get(t, "daemon", &a);
 	assert_int_equal(a.failures, 0);
 	assert_int_equal(a.last_login, T0 + 30);
 	assert_string_equal(a.last_rhost, "198.51.100.4");
@@ -733,7 +697,7 @@ static void authsucc_refused_for_locked_account(void **state)
 	assert_int_equal(authfail(t, "daemon", WRONG, r1), CRM_V_WRONG);
 	assert_int_equal(authfail(t, "daemon", WRONG, r2), CRM_V_WRONG);
 	assert_int_equal(authsucc(t, "daemon", -1), CRM_V_LOCKED);
-	assert_int_equal(count_events(t, "login.success", "daemon"), 0);
+	assert_int_equal(tenv_count_events(t, "login.success", "daemon"), 0);
 	tenv_free(t);
 }
 
@@ -839,7 +803,7 @@ static void names_with_quotes_stay_intact(void **state)
 		assert_int_equal(login(t, names[i], PW1), CRM_V_ALLOW);
 		assert_int_equal(query_int(t, "SELECT count(*) FROM accounts"
 			" WHERE name = ?1", names[i], NULL), 1);
-		assert_int_equal(count_events(t, "login.success", names[i]), 1);
+		assert_int_equal(tenv_count_events(t, "login.success", names[i]), 1);
 	}
 	assert_int_equal(query_int(t, "SELECT count(*) FROM accounts", NULL,
 		NULL), 5);
@@ -861,12 +825,12 @@ static void hostile_rhost_refused(void **state)
 	(void)state;
 	memset(longhost, '1', sizeof(longhost) - 1);
 	longhost[sizeof(longhost) - 1] = '\0';
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
 		t->ctx.rhost = hosts[i];
 		check_refused_everywhere(t, "alice");
 	}
-	get(t, "alice", &a);
+	tenv_get(t, "alice", &a);
 	assert_int_equal(a.last_login, 0);
 	assert_int_equal(a.failures, 0);
 	assert_true(has_event(t, "login.failure", "alice",
@@ -884,11 +848,11 @@ static void ordinary_rhosts_accepted(void **state)
 	struct crm_account a;
 
 	(void)state;
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
 		t->ctx.rhost = hosts[i];
 		assert_int_equal(login(t, "alice", PW1), CRM_V_ALLOW);
-		get(t, "alice", &a);
+		tenv_get(t, "alice", &a);
 		assert_string_equal(a.last_rhost, hosts[i] ? hosts[i] : "");
 	}
 	tenv_free(t);
@@ -920,11 +884,11 @@ static void admin_reset_forces_change(void **state)
 	struct crm_account a;
 
 	(void)state;
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	assert_int_equal(acct(t, "alice"), CRM_V_ALLOW);
 	t->ctx.now = T0 + 10;
 	commit(t, "alice", PW2, 1, 1);
-	get(t, "alice", &a);
+	tenv_get(t, "alice", &a);
 	assert_int_equal(a.must_change, 1);
 	assert_int_equal(a.pw_changed, T0 + 10);
 	assert_int_equal(acct(t, "alice"), CRM_V_MUST_CHANGE);
@@ -955,7 +919,7 @@ static void history_rejects_last_n_and_current(void **state)
 	unsigned rules = 0;
 
 	(void)state;
-	add_user(t, "alice", NULL);
+	tenv_add_user(t, "alice", NULL);
 	for (int i = 0; i < 5; i++) {
 		t->ctx.now = T0 + i * DAY;
 		commit(t, "alice", pws[i], 0, 1);
@@ -977,7 +941,7 @@ static void history_allows_older_than_n(void **state)
 	unsigned rules = 99;
 
 	(void)state;
-	add_user(t, "alice", NULL);
+	tenv_add_user(t, "alice", NULL);
 	for (int i = 0; i < 5; i++) {
 		t->ctx.now = T0 + i * DAY;
 		commit(t, "alice", pws[i], 0, 1);
@@ -1001,7 +965,7 @@ static void history_applies_in_stacked_mode_without_store_hash(void **state)
 	stacked(t);
 	commit(t, "daemon", PW1, 0, 0);
 	commit(t, "daemon", PW2, 0, 0);
-	get(t, "daemon", &a);
+	tenv_get(t, "daemon", &a);
 	assert_string_equal(a.pw_hash, "");
 	assert_int_equal(pw_check(t, "daemon", PW1, NULL), CRM_V_REJECTED);
 	assert_int_equal(pw_check(t, "daemon", PW3, NULL), CRM_V_ALLOW);
@@ -1014,7 +978,7 @@ static void pw_check_names_failed_quality_rules_and_audits(void **state)
 	unsigned rules = 0;
 
 	(void)state;
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	assert_int_equal(pw_check(t, "alice", "short", &rules), CRM_V_REJECTED);
 	assert_true(rules & CRM_PW_SHORT);
 	assert_true(rules & CRM_PW_NO_DIGIT);
@@ -1046,18 +1010,18 @@ static void verify_current_counts_wrong_but_records_no_login(void **state)
 	struct crm_account a;
 
 	(void)state;
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	assert_int_equal(crm_pw_verify_current(&t->ctx, &req, &res, &e), CRM_OK);
 	assert_int_equal(res.verdict, CRM_V_WRONG);
-	get(t, "alice", &a);
+	tenv_get(t, "alice", &a);
 	assert_int_equal(a.failures, 1);
 	req.password = PW1;
 	assert_int_equal(crm_pw_verify_current(&t->ctx, &req, &res, &e), CRM_OK);
 	assert_int_equal(res.verdict, CRM_V_ALLOW);
-	get(t, "alice", &a);
+	tenv_get(t, "alice", &a);
 	assert_int_equal(a.failures, 0);
 	assert_int_equal(a.last_login, 0);
-	assert_int_equal(count_events(t, "login.success", "alice"), 0);
+	assert_int_equal(tenv_count_events(t, "login.success", "alice"), 0);
 	tenv_free(t);
 }
 
@@ -1068,8 +1032,8 @@ static void store_owned_only_with_a_hash(void **state)
 	int owned = -1;
 
 	(void)state;
-	add_user(t, "alice", PW1);
-	add_user(t, "bob", NULL);
+	tenv_add_user(t, "alice", PW1);
+	tenv_add_user(t, "bob", NULL);
 	assert_int_equal(crm_pw_store_owned(&t->ctx, "alice", &owned, &e), CRM_OK);
 	assert_int_equal(owned, 1);
 	assert_int_equal(crm_pw_store_owned(&t->ctx, "bob", &owned, &e), CRM_OK);
@@ -1090,7 +1054,7 @@ static void session_open_reports_previous_login_and_failures(void **state)
 	struct crm_error e;
 
 	(void)state;
-	add_user(t, "alice", PW1);
+	tenv_add_user(t, "alice", PW1);
 	t->ctx.service = "sshd";
 	t->ctx.rhost = "192.0.2.1";
 	assert_int_equal(login(t, "alice", PW1), CRM_V_ALLOW);

@@ -13,27 +13,12 @@
 #include "crmpolicy/policy.h"
 #include "crmpolicy/store.h"
 
-static void resolve(struct tenv *t, const char *user, struct crm_policy *pol)
-{
-	struct crm_error e;
-
-	if (crm_policy_resolve(&t->ctx, user, pol, &e) != CRM_OK)
-		fail_msg("crm_policy_resolve: %s", e.msg);
-}
-
-static void blank(struct crm_account *a, const char *name)
-{
-	memset(a, 0, sizeof(*a));
-	snprintf(a->name, sizeof(a->name), "%s", name);
-	a->created = T0;
-}
-
 /* An account row in the store (reservations refer to it). */
 static void stored(struct tenv *t, struct crm_account *a, const char *name)
 {
 	struct crm_error e;
 
-	blank(a, name);
+	tenv_blank(a, name);
 	if (crm_account_insert(t->ctx.db, a, &e) != CRM_OK)
 		fail_msg("insert %s: %s", name, e.msg);
 }
@@ -61,8 +46,8 @@ static void locks_after_deny_consecutive_failures(void **state)
 	int64_t left = 0;
 
 	(void)state;
-	resolve(t, "alice", &pol);
-	blank(&a, "alice");
+	tenv_resolve(t, "alice", &pol);
+	tenv_blank(&a, "alice");
 	assert_int_equal(crm_lockout_fail(&pol, &t->cfg, &a, T0), 0);
 	assert_int_equal(crm_lockout_fail(&pol, &t->cfg, &a, T0 + 1), 0);
 	assert_int_equal(crm_lockout_is_locked(&pol, &a, T0 + 1, NULL), 0);
@@ -87,8 +72,8 @@ static void not_locked_below_deny(void **state)
 	struct crm_account a;
 
 	(void)state;
-	resolve(t, "alice", &pol);
-	blank(&a, "alice");
+	tenv_resolve(t, "alice", &pol);
+	tenv_blank(&a, "alice");
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(crm_lockout_fail(&pol, &t->cfg, &a, T0 + i), 0);
 	assert_int_equal(crm_lockout_is_locked(&pol, &a, T0 + 5, NULL), 0);
@@ -103,8 +88,8 @@ static void further_failures_keep_the_first_lock_time(void **state)
 	struct crm_account a;
 
 	(void)state;
-	resolve(t, "alice", &pol);
-	blank(&a, "alice");
+	tenv_resolve(t, "alice", &pol);
+	tenv_blank(&a, "alice");
 	crm_lockout_fail(&pol, &t->cfg, &a, T0);
 	assert_int_equal(crm_lockout_fail(&pol, &t->cfg, &a, T0 + 1), 1);
 	/* A guess while locked does not extend the lock or lock "again". */
@@ -121,8 +106,8 @@ static void deny_zero_never_locks(void **state)
 	struct crm_account a;
 
 	(void)state;
-	resolve(t, "alice", &pol);
-	blank(&a, "alice");
+	tenv_resolve(t, "alice", &pol);
+	tenv_blank(&a, "alice");
 	assert_int_equal(crm_lockout_applies(&pol, &t->cfg, &a), 0);
 	for (int i = 0; i < 50; i++)
 		assert_int_equal(crm_lockout_fail(&pol, &t->cfg, &a, T0 + i), 0);
@@ -141,8 +126,8 @@ static void unlock_time_lifts_lock(void **state)
 	int64_t left = 0;
 
 	(void)state;
-	resolve(t, "alice", &pol);
-	blank(&a, "alice");
+	tenv_resolve(t, "alice", &pol);
+	tenv_blank(&a, "alice");
 	for (int i = 0; i < 3; i++)
 		crm_lockout_fail(&pol, &t->cfg, &a, T0);
 	assert_int_equal(crm_lockout_is_locked(&pol, &a, T0 + 599, &left), 1);
@@ -166,8 +151,8 @@ static void lock_left_counts_down(void **state)
 	int64_t left = 0;
 
 	(void)state;
-	resolve(t, "alice", &pol);
-	blank(&a, "alice");
+	tenv_resolve(t, "alice", &pol);
+	tenv_blank(&a, "alice");
 	assert_int_equal(crm_lockout_fail(&pol, &t->cfg, &a, T0), 1);
 	assert_int_equal(crm_lockout_is_locked(&pol, &a, T0, &left), 1);
 	assert_int_equal(left, 3600);
@@ -183,8 +168,8 @@ static void unlock_time_zero_keeps_lock_until_cleared(void **state)
 	struct crm_account a;
 
 	(void)state;
-	resolve(t, "alice", &pol);
-	blank(&a, "alice");
+	tenv_resolve(t, "alice", &pol);
+	tenv_blank(&a, "alice");
 	for (int i = 0; i < 3; i++)
 		crm_lockout_fail(&pol, &t->cfg, &a, T0);
 	assert_int_equal(crm_lockout_refresh(&pol, &a, T0 + 1000 * DAY), 0);
@@ -207,8 +192,8 @@ static void fail_interval_forgets_old_failures(void **state)
 	struct crm_account a;
 
 	(void)state;
-	resolve(t, "alice", &pol);
-	blank(&a, "alice");
+	tenv_resolve(t, "alice", &pol);
+	tenv_blank(&a, "alice");
 	crm_lockout_fail(&pol, &t->cfg, &a, T0);
 	crm_lockout_fail(&pol, &t->cfg, &a, T0 + 10);
 	/* Past the interval from the first failure: the count starts over. */
@@ -229,8 +214,8 @@ static void failures_within_fail_interval_count_together(void **state)
 	struct crm_account a;
 
 	(void)state;
-	resolve(t, "alice", &pol);
-	blank(&a, "alice");
+	tenv_resolve(t, "alice", &pol);
+	tenv_blank(&a, "alice");
 	crm_lockout_fail(&pol, &t->cfg, &a, T0);
 	crm_lockout_fail(&pol, &t->cfg, &a, T0 + 500);
 	assert_int_equal(crm_lockout_refresh(&pol, &a, T0 + 900), 0);
@@ -245,8 +230,8 @@ static void fail_interval_zero_keeps_failures_until_success(void **state)
 	struct crm_account a;
 
 	(void)state;
-	resolve(t, "alice", &pol);
-	blank(&a, "alice");
+	tenv_resolve(t, "alice", &pol);
+	tenv_blank(&a, "alice");
 	crm_lockout_fail(&pol, &t->cfg, &a, T0);
 	crm_lockout_fail(&pol, &t->cfg, &a, T0 + 100 * DAY);
 	assert_int_equal(crm_lockout_fail(&pol, &t->cfg, &a, T0 + 200 * DAY), 1);
@@ -260,8 +245,8 @@ static void fail_interval_does_not_lift_a_lock(void **state)
 	struct crm_account a;
 
 	(void)state;
-	resolve(t, "alice", &pol);
-	blank(&a, "alice");
+	tenv_resolve(t, "alice", &pol);
+	tenv_blank(&a, "alice");
 	crm_lockout_fail(&pol, &t->cfg, &a, T0);
 	crm_lockout_fail(&pol, &t->cfg, &a, T0 + 1);
 	assert_int_equal(crm_lockout_refresh(&pol, &a, T0 + DAY), 0);
@@ -278,8 +263,8 @@ static void root_not_locked_without_even_deny_root(void **state)
 	struct crm_account a;
 
 	(void)state;
-	resolve(t, "root", &pol);
-	blank(&a, "root");
+	tenv_resolve(t, "root", &pol);
+	tenv_blank(&a, "root");
 	assert_int_equal(crm_lockout_applies(&pol, &t->cfg, &a), 0);
 	for (int i = 0; i < 10; i++)
 		assert_int_equal(crm_lockout_fail(&pol, &t->cfg, &a, T0 + i), 0);
@@ -296,8 +281,8 @@ static void root_locked_with_even_deny_root(void **state)
 	struct crm_account a;
 
 	(void)state;
-	resolve(t, "root", &pol);
-	blank(&a, "root");
+	tenv_resolve(t, "root", &pol);
+	tenv_blank(&a, "root");
 	assert_int_equal(crm_lockout_applies(&pol, &t->cfg, &a), 1);
 	crm_lockout_fail(&pol, &t->cfg, &a, T0);
 	crm_lockout_fail(&pol, &t->cfg, &a, T0);
@@ -313,8 +298,8 @@ static void non_root_locked_without_even_deny_root(void **state)
 	struct crm_account a;
 
 	(void)state;
-	resolve(t, "daemon", &pol);
-	blank(&a, "daemon");
+	tenv_resolve(t, "daemon", &pol);
+	tenv_blank(&a, "daemon");
 	assert_int_equal(crm_lockout_applies(&pol, &t->cfg, &a), 1);
 	tenv_free(t);
 }
@@ -331,7 +316,7 @@ static void reservation_granted_below_deny(void **state)
 	int granted = 0;
 
 	(void)state;
-	resolve(t, "alice", &pol);
+	tenv_resolve(t, "alice", &pol);
 	stored(t, &a, "alice");
 	assert_int_equal(crm_lockout_reserve(t->ctx.db, &pol, &t->cfg, &a, T0,
 		&id1, &granted, &e), CRM_OK);
@@ -355,7 +340,7 @@ static void reservation_refused_when_attempts_in_flight_reach_deny(void **state)
 	int granted = 0;
 
 	(void)state;
-	resolve(t, "alice", &pol);
+	tenv_resolve(t, "alice", &pol);
 	stored(t, &a, "alice");
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(crm_lockout_reserve(t->ctx.db, &pol, &t->cfg, &a,
@@ -380,7 +365,7 @@ static void reservation_counts_recorded_failures(void **state)
 	int granted = 0;
 
 	(void)state;
-	resolve(t, "alice", &pol);
+	tenv_resolve(t, "alice", &pol);
 	stored(t, &a, "alice");
 	a.failures = 2;
 	assert_int_equal(crm_lockout_reserve(t->ctx.db, &pol, &t->cfg, &a, T0,
@@ -403,7 +388,7 @@ static void stale_reservation_lapses(void **state)
 	int granted = 0;
 
 	(void)state;
-	resolve(t, "alice", &pol);
+	tenv_resolve(t, "alice", &pol);
 	stored(t, &a, "alice");
 	assert_int_equal(crm_lockout_reserve(t->ctx.db, &pol, &t->cfg, &a, T0,
 		&id, &granted, &e), CRM_OK);
@@ -431,7 +416,7 @@ static void release_by_id_frees_that_attempt(void **state)
 	sqlite3_stmt *st;
 
 	(void)state;
-	resolve(t, "alice", &pol);
+	tenv_resolve(t, "alice", &pol);
 	stored(t, &a, "alice");
 	assert_int_equal(crm_lockout_reserve(t->ctx.db, &pol, &t->cfg, &a, T0,
 		&id1, &granted, &e), CRM_OK);
@@ -462,7 +447,7 @@ static void release_with_negative_id_frees_the_oldest(void **state)
 	sqlite3_stmt *st;
 
 	(void)state;
-	resolve(t, "alice", &pol);
+	tenv_resolve(t, "alice", &pol);
 	stored(t, &a, "alice");
 	stored(t, &b, "bob");
 	assert_int_equal(crm_lockout_reserve(t->ctx.db, &pol, &t->cfg, &b, T0,
@@ -495,7 +480,7 @@ static void release_of_zero_changes_nothing(void **state)
 	int granted = 0;
 
 	(void)state;
-	resolve(t, "alice", &pol);
+	tenv_resolve(t, "alice", &pol);
 	stored(t, &a, "alice");
 	assert_int_equal(crm_lockout_reserve(t->ctx.db, &pol, &t->cfg, &a, T0,
 		&id, &granted, &e), CRM_OK);
@@ -514,7 +499,7 @@ static void no_reservation_when_lockout_does_not_apply(void **state)
 	int granted = 0;
 
 	(void)state;
-	resolve(t, "root", &pol);
+	tenv_resolve(t, "root", &pol);
 	stored(t, &a, "root");
 	for (int i = 0; i < 5; i++) {
 		assert_int_equal(crm_lockout_reserve(t->ctx.db, &pol, &t->cfg, &a,

@@ -45,16 +45,6 @@ static void row(struct tenv *t, const char *scope, const char *target,
 		value, &e), 0);
 }
 
-static void resolve(struct tenv *t, const char *user, struct crm_policy *pol)
-{
-	struct crm_error e;
-
-	crm_error_clear(&e);
-	int rc = crm_policy_resolve(&t->ctx, user, pol, &e);
-	if (rc != 0)
-		fail_msg("crm_policy_resolve: %s", e.msg);
-}
-
 static void stricter_follows_each_kind_both_ways(void **state)
 {
 	(void)state;
@@ -95,7 +85,7 @@ static void defaults_apply_without_conf_or_rows(void **state)
 	struct tenv *t = *state;
 	struct crm_policy pol;
 
-	resolve(t, "alice", &pol);
+	tenv_resolve(t, "alice", &pol);
 	assert_int_equal(pol.num[CRM_K_WARN_DAYS], 7);
 	assert_string_equal(pol.source[CRM_K_WARN_DAYS], "default");
 	assert_int_equal(pol.num[CRM_K_DENY], 3);
@@ -121,7 +111,7 @@ static void user_over_group_over_global_over_conf_over_default(void **state)
 	/* The user level wins even when it is weaker. */
 	row(t, "user", "alice", "deny", "9");
 
-	resolve(t, "alice", &pol);
+	tenv_resolve(t, "alice", &pol);
 	assert_int_equal(pol.num[CRM_K_WARN_DAYS], 7);
 	assert_string_equal(pol.source[CRM_K_WARN_DAYS], "default");
 	assert_int_equal(pol.num[CRM_K_MINLEN], 10);
@@ -138,7 +128,7 @@ static void user_over_group_over_global_over_conf_over_default(void **state)
 	assert_string_equal(pol.source[CRM_K_DENY], "user alice");
 
 	/* Another user sees the global level only. */
-	resolve(t, "bob", &pol);
+	tenv_resolve(t, "bob", &pol);
 	assert_int_equal(pol.num[CRM_K_MAX_AGE_DAYS], 60);
 	assert_int_equal(pol.num[CRM_K_DENY], 5);
 	tenv_free(t);
@@ -160,10 +150,10 @@ static void module_argument_beats_global_row_but_not_group(void **state)
 	add_member(t, "ops", "alice");
 	row(t, "group", "ops", "history", "12");
 
-	resolve(t, "bob", &pol);
+	tenv_resolve(t, "bob", &pol);
 	assert_int_equal(pol.num[CRM_K_DENY], 7);
 	assert_string_equal(pol.source[CRM_K_DENY], "module argument");
-	resolve(t, "alice", &pol);
+	tenv_resolve(t, "alice", &pol);
 	assert_int_equal(pol.num[CRM_K_HISTORY], 12);
 	assert_string_equal(pol.source[CRM_K_HISTORY], "group ops");
 }
@@ -226,7 +216,7 @@ static void strictest_value_wins_across_groups(void **state)
 
 			row(t, "group", "ga", across[i].key, va);
 			row(t, "group", "gb", across[i].key, vb);
-			resolve(t, "alice", &pol);
+			tenv_resolve(t, "alice", &pol);
 			if (pol.num[across[i].k] != across[i].want)
 				fail_msg("%s: ga=%s gb=%s gave %lld, want %lld",
 					across[i].key, va, vb,
@@ -247,7 +237,7 @@ static void classes_from_two_groups_are_united(void **state)
 	add_member(t, "gb", "alice");
 	row(t, "group", "ga", "classes", "lower,upper");
 	row(t, "group", "gb", "classes", "digit");
-	resolve(t, "alice", &pol);
+	tenv_resolve(t, "alice", &pol);
 	assert_int_equal(pol.num[CRM_K_CLASSES],
 		CRM_CLASS_LOWER | CRM_CLASS_UPPER | CRM_CLASS_DIGIT);
 	assert_non_null(strstr(pol.source[CRM_K_CLASSES], "ga"));
@@ -264,7 +254,7 @@ static void equal_values_name_the_first_group(void **state)
 	add_member(t, "ga", "alice");
 	row(t, "group", "ga", "minlen", "12");
 	row(t, "group", "gb", "minlen", "12");
-	resolve(t, "alice", &pol);
+	tenv_resolve(t, "alice", &pol);
 	assert_int_equal(pol.num[CRM_K_MINLEN], 12);
 	assert_string_equal(pol.source[CRM_K_MINLEN], "group ga");
 }
@@ -279,7 +269,7 @@ static void group_level_replaces_global_even_when_weaker(void **state)
 	add_account(t, "alice");
 	add_member(t, "interns", "alice");
 	row(t, "group", "interns", "minlen", "10");
-	resolve(t, "alice", &pol);
+	tenv_resolve(t, "alice", &pol);
 	assert_int_equal(pol.num[CRM_K_MINLEN], 10);
 	assert_string_equal(pol.source[CRM_K_MINLEN], "group interns");
 }
@@ -300,7 +290,7 @@ static void corrupted_group_row_fails_closed(void **state)
 	assert_non_null(strstr(e.msg, "staff"));
 	assert_non_null(strstr(e.msg, "minlen"));
 	/* A user outside the group is not affected. */
-	resolve(t, "bob", &pol);
+	tenv_resolve(t, "bob", &pol);
 }
 
 static void non_policy_key_in_store_fails_closed(void **state)
@@ -386,7 +376,7 @@ static void nss_group_policy_applies_to_system_account(void **state)
 
 	/* Not in the store at all: the NSS group still counts. */
 	row(t, "group", "root", "minlen", "16");
-	resolve(t, "root", &pol);
+	tenv_resolve(t, "root", &pol);
 	assert_int_equal(pol.num[CRM_K_MINLEN], 16);
 	assert_string_equal(pol.source[CRM_K_MINLEN], "group root");
 }

@@ -10,6 +10,7 @@
 #include <ftw.h>
 
 #include "testlib.h"
+#include "crmpolicy/auth.h"
 #include "crmpolicy/store.h"
 
 static void tlog(void *arg, int priority, const char *msg)
@@ -108,4 +109,63 @@ int tenv_teardown(void **state)
 {
 	tenv_free(*state);
 	return 0;
+}
+
+void tenv_resolve(struct tenv *t, const char *user, struct crm_policy *pol)
+{
+	struct crm_error e;
+
+	if (crm_policy_resolve(&t->ctx, user, pol, &e) != CRM_OK)
+		fail_msg("crm_policy_resolve: %s", e.msg);
+}
+
+void tenv_blank(struct crm_account *a, const char *name)
+{
+	memset(a, 0, sizeof(*a));
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	a->created = T0;
+}
+
+void tenv_add_user(struct tenv *t, const char *name, const char *pw)
+{
+	struct crm_account a;
+	struct crm_request req = { 0 };
+	struct crm_result res;
+	struct crm_error e;
+
+	tenv_blank(&a, name);
+	if (crm_account_insert(t->ctx.db, &a, &e) != CRM_OK)
+		fail_msg("insert %s: %s", name, e.msg);
+	if (pw == NULL)
+		return;
+	req.user = name;
+	req.new_password = pw;
+	if (crm_pw_commit(&t->ctx, &req, 1, &res, &e) != CRM_OK)
+		fail_msg("commit %s: %s", name, e.msg);
+	assert_int_equal(res.verdict, CRM_V_ALLOW);
+}
+
+void tenv_get(struct tenv *t, const char *name, struct crm_account *a)
+{
+	struct crm_error e;
+
+	if (crm_account_get(t->ctx.db, name, a, &e) != CRM_OK)
+		fail_msg("get %s: %s", name, e.msg);
+}
+
+long long tenv_count_events(struct tenv *t, const char *event,
+	const char *subject)
+{
+	sqlite3_stmt *st;
+	long long n;
+
+	assert_int_equal(sqlite3_prepare_v2(t->ctx.db, "SELECT count(*) FROM"
+		" audit WHERE event = ?1 AND subject = ?2", -1, &st, NULL),
+		SQLITE_OK);
+	sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
 }

@@ -13,6 +13,8 @@
 
 #include "crmpolicy/config.h"
 #include "crmpolicy/context.h"
+#include "crmpolicy/policy.h"
+#include "crmpolicy/store.h"
 
 /* 2026-01-01T00:00:00Z: the clock every test starts from. */
 #define T0 ((int64_t)1767225600)
@@ -40,5 +42,17 @@ char *tenv_write(struct tenv *t, const char *name, const char *text);
 /* cmocka setup/teardown wrappers using *state. */
 int tenv_setup(void **state);
 int tenv_teardown(void **state);
+
+/* The effective policy of user; fails the test on error. */
+void tenv_resolve(struct tenv *t, const char *user, struct crm_policy *pol);
+/* A zeroed account named name, created at T0 (not stored). */
+void tenv_blank(struct crm_account *a, const char *name);
+/* Stores an account created at T0, with password pw (if not NULL) set at ctx.now. */
+void tenv_add_user(struct tenv *t, const char *name, const char *pw);
+/* Loads the stored account name; fails the test if there is none. */
+void tenv_get(struct tenv *t, const char *name, struct crm_account *a);
+/* Number of audit rows with event about subject. */
+long long tenv_count_events(struct tenv *t, const char *event,
+	const char *subject);
 
 #endif
