@@ -14,7 +14,7 @@ SECUREDIR ?= /lib/$(MULTIARCH)/security
 LOCALEDIR ?= $(PREFIX)/share/locale
 DESTDIR   ?=
 
-PKGS      := libsodium sqlite3
+PKGS      := libsodium sqlite3 libmaxminddb
 WARN      := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wconversion \
              -Wstrict-prototypes -Wmissing-prototypes -Wvla
 HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
@@ -157,3 +157,9 @@ deb:
 	if [ -e ../$${p}_$${v}_$${a}.deb ]; then mv -f ../$${p}_$${v}_$${a}.deb .; fi && \
 	if [ $$rc -ne 0 ]; then exit $$rc; fi && \
 	echo "built: $(CURDIR)/$${p}_$${v}_$${a}.deb"
+
+# Source-IP rules benchmark (make bench): crm_rules_decide over 1,000 rules.
+bench: $(BUILD)/bench/rules
+$(BUILD)/bench/rules: bench/rules.c $(CORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE) $(LDFLAGS) $(LIBS)

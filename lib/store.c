@@ -77,6 +77,41 @@ static const char *const migrations[] = {
 	" prev_hash BLOB, hash BLOB);"
 	"CREATE INDEX audit_subject ON audit(subject, time);"
 	"CREATE INDEX audit_event ON audit(event, time);",
+	/* 1 -> 2: source-IP rules, IP throttling, login history, known addresses */
+	"CREATE TABLE rules("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" priority INTEGER NOT NULL,"
+	" scope TEXT NOT NULL DEFAULT 'all',"
+	" services TEXT NOT NULL DEFAULT '',"
+	" network TEXT NOT NULL,"
+	" action TEXT NOT NULL CHECK(action IN ('allow','deny','disabled')),"
+	" created INTEGER NOT NULL);"
+	"CREATE INDEX rules_order ON rules(priority, id);"
+	"CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE ip_failures("
+	" id INTEGER PRIMARY KEY, ip TEXT NOT NULL, time INTEGER NOT NULL);"
+	"CREATE INDEX ip_failures_ip ON ip_failures(ip, time);"
+	"CREATE TABLE ip_blocks("
+	" ip TEXT PRIMARY KEY, blocked_at INTEGER NOT NULL,"
+	" until INTEGER NOT NULL, failures INTEGER NOT NULL);"
+	"CREATE TABLE logins("
+	" id INTEGER PRIMARY KEY,"
+	" time INTEGER NOT NULL, last_time INTEGER NOT NULL,"
+	" count INTEGER NOT NULL DEFAULT 1,"
+	" user TEXT NOT NULL, service TEXT NOT NULL, rhost TEXT NOT NULL,"
+	" tty TEXT NOT NULL, type TEXT NOT NULL, success INTEGER NOT NULL,"
+	" reason TEXT NOT NULL, country_code TEXT NOT NULL, country TEXT NOT NULL,"
+	" city TEXT NOT NULL, org TEXT NOT NULL, new_ip INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX logins_user ON logins(user, time);"
+	"CREATE INDEX logins_time ON logins(time);"
+	"CREATE TABLE known_ips("
+	" account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+	" ip TEXT NOT NULL, first_seen INTEGER NOT NULL,"
+	" last_seen INTEGER NOT NULL, count INTEGER NOT NULL,"
+	" PRIMARY KEY(account_id, ip));"
+	"ALTER TABLE accounts ADD COLUMN last_place TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE accounts ADD COLUMN prev_place TEXT NOT NULL DEFAULT '';",
 };
 
 int crm_store_error(sqlite3 *db, const char *what, struct crm_error *err)
@@ -326,7 +361,7 @@ static void copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)
 	"created, pw_changed, enabled_at, must_change, disabled, " \
 	"disabled_reason, disabled_at, failures, first_fail, last_fail, " \
 	"locked_at, fails_since_login, last_login, last_service, last_rhost, " \
-	"prev_login, prev_service, prev_rhost, prev_fails"
+	"prev_login, prev_service, prev_rhost, prev_fails, last_place, prev_place"
 
 static void read_account(sqlite3_stmt *st, struct crm_account *a)
 {
@@ -356,6 +391,8 @@ static void read_account(sqlite3_stmt *st, struct crm_account *a)
 	copy_text(a->prev_service, sizeof(a->prev_service), st, 22);
 	copy_text(a->prev_rhost, sizeof(a->prev_rhost), st, 23);
 	a->prev_fails = sqlite3_column_int(st, 24);
+	copy_text(a->last_place, sizeof(a->last_place), st, 25);
+	copy_text(a->prev_place, sizeof(a->prev_place), st, 26);
 }
 
 /* Binds the fields after id and name, from parameter 3 on. */
@@ -384,6 +421,8 @@ static void bind_account(sqlite3_stmt *st, const struct crm_account *a)
 	sqlite3_bind_text(st, 23, a->prev_service, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 24, a->prev_rhost, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 25, a->prev_fails);
+	sqlite3_bind_text(st, 26, a->last_place, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 27, a->prev_place, -1, SQLITE_STATIC);
 }
 
 int crm_account_get(sqlite3 *db, const char *name, struct crm_account *a,
@@ -417,7 +456,8 @@ int crm_account_insert(sqlite3 *db, struct crm_account *a,
 
 	if ((r = prepare(db, "INSERT INTO accounts(" ACCOUNT_COLS ") VALUES("
 			"NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-			" ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
+			" ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
+			" ?26, ?27)",
 			&st, err)))
 		return r;
 	sqlite3_bind_text(st, 2, a->name, -1, SQLITE_STATIC);
@@ -442,7 +482,8 @@ int crm_account_update(sqlite3 *db, const struct crm_account *a,
 			" last_fail = ?16, locked_at = ?17, fails_since_login = ?18,"
 			" last_login = ?19, last_service = ?20, last_rhost = ?21,"
 			" prev_login = ?22, prev_service = ?23, prev_rhost = ?24,"
-			" prev_fails = ?25 WHERE id = ?1", &st, err)))
+			" prev_fails = ?25, last_place = ?26, prev_place = ?27"
+			" WHERE id = ?1", &st, err)))
 		return r;
 	sqlite3_bind_int64(st, 1, a->id);
 	sqlite3_bind_text(st, 2, a->name, -1, SQLITE_STATIC);
@@ -738,4 +779,35 @@ int crm_pwhist_prune(sqlite3 *db, int64_t account_id, int keep,
 	sqlite3_bind_int64(st, 1, account_id);
 	sqlite3_bind_int(st, 2, keep);
 	return run(db, st, "pruning password history", err);
+}
+
+int crm_setting_get(sqlite3 *db, const char *key, char *value, size_t len,
+	struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	int rc, r;
+
+	if ((r = prepare(db, "SELECT value FROM settings WHERE key = ?1", &st,
+			err)))
+		return r;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		copy_text(value, len, st, 0);
+		r = CRM_OK;
+	} else if (rc == SQLITE_DONE) {
+		r = crm_error_set(err, CRM_ENOENT, "no setting %s", key);
+	} else {
+		r = crm_store_error(db, "reading a setting", err);
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int crm_setting_set(sqlite3 *db, const char *key, const char *value,
+	struct crm_error *err)
+{
+	return exec_names(db, "INSERT INTO settings(key, value) VALUES(?1, ?2)"
+		" ON CONFLICT(key) DO UPDATE SET value = excluded.value", key,
+		value, "writing a setting", err);
 }

@@ -37,3 +37,6 @@ measure "auth refused, known user, default cost" bencher 'Wrong#Pass42' auth
 measure "auth refused, unknown user, default cost" nosuchuser 'Wrong#Pass42' auth
 setup $'hash_opslimit = 1\nhash_memlimit = 8192\n'
 measure "transaction, cheapest argon2id cost" bencher 'Bench#Pass42'
+
+# Source-IP rules: one evaluation of 1,000 rules (no PAM, the core alone).
+"$BUILD/bench/rules"

@@ -11,7 +11,7 @@
 #include <sqlite3.h>
 #include "crmpolicy/error.h"
 
-#define CRM_SCHEMA_VERSION 1
+#define CRM_SCHEMA_VERSION 2
 #define CRM_NAME_MAX 256	/* bytes of a user or group name */
 #define CRM_EMAIL_MAX 320
 #define CRM_RHOST_MAX 255
@@ -67,7 +67,15 @@ struct crm_account {
 	char prev_service[64];
 	char prev_rhost[CRM_RHOST_MAX + 1];
 	int prev_fails;			/* failures between prev_login and last_login */
+	char last_place[256];		/* "City, Country" of last_rhost, "" unknown */
+	char prev_place[256];
 };
+
+/* A store-wide setting (e.g. the rules' default action): 0, CRM_ENOENT. */
+int crm_setting_get(sqlite3 *db, const char *key, char *value, size_t len,
+	struct crm_error *err) __attribute__((warn_unused_result));
+int crm_setting_set(sqlite3 *db, const char *key, const char *value,
+	struct crm_error *err) __attribute__((warn_unused_result));
 
 /* Loads the account named name: 0, CRM_ENOENT or CRM_ESTORE. */
 int crm_account_get(sqlite3 *db, const char *name, struct crm_account *a,

@@ -1,0 +1,257 @@
+/*
+ * IP throttling: failures from one address, across every user and
+ * service, block the address once ip_deny of them fall within ip_interval.
+ * Counting runs inside the caller's BEGIN IMMEDIATE, so concurrent failures
+ * are each counted once and exactly one of them starts the block.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "crmpolicy/addr.h"
+#include "crmpolicy/audit.h"
+#include "crmpolicy/i18n.h"
+#include "crmpolicy/store.h"
+#include "crmpolicy/throttle.h"
+#include "crmpolicy/utf8.h"
+
+#define KEY_MAX (CRM_RHOST_MAX + 1)
+
+/* Runs a statement without rows; finalizes it. */
+static int run(sqlite3 *db, sqlite3_stmt *st, const char *what,
+	struct crm_error *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? CRM_OK : crm_store_error(db, what, err);
+}
+
+static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
+	const char *what, struct crm_error *err)
+{
+	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
+		*st = NULL;
+		return crm_store_error(db, what, err);
+	}
+	return CRM_OK;
+}
+
+/*
+ * The block row of key: *found, *until. A lapsed row is deleted here so
+ * that the table only ever holds blocks that may still be in force.
+ */
+static int block_get(const struct crm_ctx *ctx, const char *key, int *found,
+	int64_t *until, struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*found = 0;
+	*until = 0;
+	if ((rc = prepare(ctx->db, "SELECT until FROM ip_blocks WHERE ip = ?1",
+			&st, "reading an address block", err)) != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*found = 1;
+		*until = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return crm_store_error(ctx->db, "reading an address block", err);
+	if (*found && *until <= ctx->now) {
+		*found = 0;
+		if ((rc = prepare(ctx->db, "DELETE FROM ip_blocks WHERE ip = ?1",
+				&st, "removing a lapsed block", err)) != 0)
+			return rc;
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		return run(ctx->db, st, "removing a lapsed block", err);
+	}
+	return CRM_OK;
+}
+
+/* Throttling applies to remote logins only, and not when it is off. */
+static int applies(const struct crm_ctx *ctx, char *key, size_t len)
+{
+	crm_addr_key(ctx->rhost ? ctx->rhost : "", key, len);
+	return ctx->cfg->num[CRM_K_IP_DENY] > 0 && key[0] != '\0';
+}
+
+int crm_throttle_check(const struct crm_ctx *ctx, int *blocked,
+	int64_t *until, struct crm_error *err)
+{
+	char key[KEY_MAX];
+	int found;
+	int64_t end;
+	int rc;
+
+	*blocked = 0;
+	if (until != NULL)
+		*until = 0;
+	if (!applies(ctx, key, sizeof(key)))
+		return CRM_OK;
+	if ((rc = block_get(ctx, key, &found, &end, err)) != 0)
+		return rc;
+	*blocked = found;
+	if (found && until != NULL)
+		*until = end;
+	return CRM_OK;
+}
+
+int crm_throttle_fail(const struct crm_ctx *ctx, int *blocked_now,
+	struct crm_error *err)
+{
+	const long long deny = ctx->cfg->num[CRM_K_IP_DENY];
+	const long long interval = ctx->cfg->num[CRM_K_IP_INTERVAL];
+	const int64_t until = ctx->now + ctx->cfg->num[CRM_K_IP_BLOCK_TIME];
+	static const char *const what = "counting an address failure";
+	sqlite3_stmt *st;
+	char key[KEY_MAX];
+	long long n = 0;
+	int64_t end;
+	int rc, found;
+
+	*blocked_now = 0;
+	if (!applies(ctx, key, sizeof(key)))
+		return CRM_OK;
+	if ((rc = block_get(ctx, key, &found, &end, err)) != 0)
+		return rc;
+	if (found) {
+		/* Already blocked: the row keeps the tally, no new event. */
+		if ((rc = prepare(ctx->db, "UPDATE ip_blocks SET failures ="
+				" failures + 1 WHERE ip = ?1", &st, what, err)) != 0)
+			return rc;
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		return run(ctx->db, st, what, err);
+	}
+	/* Only failures within ip_interval count; older ones go. */
+	if ((rc = prepare(ctx->db, "DELETE FROM ip_failures WHERE ip = ?1"
+			" AND time <= ?2", &st, what, err)) != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, ctx->now - interval);
+	if ((rc = run(ctx->db, st, what, err)) != 0)
+		return rc;
+	if ((rc = prepare(ctx->db, "INSERT INTO ip_failures(ip, time)"
+			" VALUES(?1, ?2)", &st, what, err)) != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, ctx->now);
+	if ((rc = run(ctx->db, st, what, err)) != 0)
+		return rc;
+	if ((rc = prepare(ctx->db, "SELECT count(*) FROM ip_failures"
+			" WHERE ip = ?1", &st, what, err)) != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	else
+		rc = crm_store_error(ctx->db, what, err);
+	sqlite3_finalize(st);
+	if (rc != 0 || n < deny)
+		return rc;
+
+	/*
+	 * The block row takes over the count, so that once it lapses the
+	 * address starts afresh instead of being blocked again at once.
+	 */
+	if ((rc = prepare(ctx->db, "INSERT OR REPLACE INTO ip_blocks(ip,"
+			" blocked_at, until, failures) VALUES(?1, ?2, ?3, ?4)",
+			&st, "blocking an address", err)) != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, ctx->now);
+	sqlite3_bind_int64(st, 3, until);
+	sqlite3_bind_int64(st, 4, n);
+	if ((rc = run(ctx->db, st, "blocking an address", err)) != 0)
+		return rc;
+	if ((rc = prepare(ctx->db, "DELETE FROM ip_failures WHERE ip = ?1",
+			&st, "blocking an address", err)) != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if ((rc = run(ctx->db, st, "blocking an address", err)) != 0)
+		return rc;
+	if (crm_audit_add(ctx, "ip.throttled", NULL, "failures=%lld until=%lld",
+			n, (long long)until) != 0)
+		return crm_error_set(err, CRM_ESTORE,
+			_("cannot write the audit trail"));
+	*blocked_now = 1;
+	return CRM_OK;
+}
+
+int crm_throttle_foreach(const struct crm_ctx *ctx, crm_block_cb cb,
+	void *arg, struct crm_error *err)
+{
+	struct crm_block b;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = prepare(ctx->db, "SELECT ip, blocked_at, until, failures"
+			" FROM ip_blocks WHERE until > ?1 ORDER BY ip", &st,
+			"listing address blocks", err)) != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, ctx->now);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *ip = sqlite3_column_text(st, 0);
+		int r;
+
+		memset(&b, 0, sizeof(b));
+		snprintf(b.ip, sizeof(b.ip), "%s", ip ? (const char *)ip : "");
+		b.blocked_at = sqlite3_column_int64(st, 1);
+		b.until = sqlite3_column_int64(st, 2);
+		b.failures = sqlite3_column_int(st, 3);
+		if ((r = cb(arg, &b)) != 0) {
+			sqlite3_finalize(st);
+			return r;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return crm_store_error(ctx->db, "listing address blocks", err);
+	return CRM_OK;
+}
+
+int crm_throttle_clear(const struct crm_ctx *ctx, const char *ip,
+	struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	char key[KEY_MAX];
+	int64_t until;
+	int rc, found;
+
+	if (ip == NULL || ip[0] == '\0' || !crm_rhost_valid(ip)) {
+		char shown[64];
+
+		crm_printable(ip ? ip : "", shown, sizeof(shown));
+		return crm_error_set(err, CRM_EINVAL,
+			_("invalid address \"%s\""), shown);
+	}
+	crm_addr_key(ip, key, sizeof(key));
+	if ((rc = crm_store_begin(ctx->db, err)) != 0)
+		return rc;
+	rc = block_get(ctx, key, &found, &until, err);
+	if (rc == 0 && !found)
+		rc = crm_error_set(err, CRM_ENOENT, _("not blocked: %s"), key);
+	if (rc == 0)
+		rc = prepare(ctx->db, "DELETE FROM ip_blocks WHERE ip = ?1", &st,
+			"lifting a block", err);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		rc = run(ctx->db, st, "lifting a block", err);
+	}
+	if (rc == 0)
+		rc = prepare(ctx->db, "DELETE FROM ip_failures WHERE ip = ?1",
+			&st, "lifting a block", err);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		rc = run(ctx->db, st, "lifting a block", err);
+	}
+	if (rc == 0 && crm_audit_add(ctx, "ip.unblock", NULL, "ip=%s", key) != 0)
+		rc = crm_error_set(err, CRM_ESTORE,
+			_("cannot write the audit trail"));
+	if (rc == 0)
+		return crm_store_commit(ctx->db, err);
+	crm_store_rollback(ctx->db);
+	return rc;
+}
