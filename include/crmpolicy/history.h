@@ -1,0 +1,56 @@
+/*
+ * Login history: every authentication attempt with time, user, service,
+ * remote address, tty, login type, result and reason, place and whether
+ * the address was new. Repeated identical successes within
+ * history_merge_seconds update one row's counter.
+ */
+#ifndef CRMPOLICY_HISTORY_H
+#define CRMPOLICY_HISTORY_H
+
+#include <stdint.h>
+#include "crmpolicy/context.h"
+#include "crmpolicy/geo.h"
+#include "crmpolicy/store.h"
+
+/* Login types. */
+#define CRM_LOGIN_PASSWORD "password"
+#define CRM_LOGIN_STACKED "stacked"
+
+struct crm_login {
+	int64_t id;
+	int64_t time;		/* first attempt of the row */
+	int64_t last_time;	/* last attempt merged into the row */
+	long long count;
+	char user[CRM_NAME_MAX + 1];
+	char service[64];
+	char rhost[CRM_RHOST_MAX + 1];
+	char tty[64];
+	char type[32];		/* CRM_LOGIN_* */
+	int success;
+	char reason[128];	/* "" on success */
+	struct crm_place place;
+	int new_ip;
+};
+
+/*
+ * Records one attempt of user at ctx->now from ctx->service/rhost/tty,
+ * inside the caller's transaction, merging an identical success within
+ * history_merge_seconds. place may be NULL (looked up here).
+ */
+int crm_history_record(const struct crm_ctx *ctx, const char *user,
+	const char *type, int success, const char *reason, int new_ip,
+	const struct crm_place *place, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
+struct crm_login_filter {
+	const char *user;	/* NULL = everyone */
+	int64_t since, until;	/* 0 = open */
+	int failed_only;
+};
+typedef int (*crm_login_cb)(void *arg, const struct crm_login *l);
+/* Matching rows, oldest first. */
+int crm_history_foreach(const struct crm_ctx *ctx,
+	const struct crm_login_filter *f, crm_login_cb cb, void *arg,
+	struct crm_error *err) __attribute__((warn_unused_result));
+
+#endif
