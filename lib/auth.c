@@ -7,17 +7,24 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <sodium.h>
 
 #include "crmpolicy/aging.h"
 #include "crmpolicy/audit.h"
 #include "crmpolicy/auth.h"
+#include "crmpolicy/geo.h"
+#include "crmpolicy/history.h"
+#include "crmpolicy/knownip.h"
 #include "crmpolicy/lockout.h"
+#include "crmpolicy/mail.h"
 #include "crmpolicy/nss.h"
 #include "crmpolicy/pwhash.h"
 #include "crmpolicy/quality.h"
+#include "crmpolicy/rules.h"
 #include "crmpolicy/store.h"
+#include "crmpolicy/throttle.h"
 #include "crmpolicy/utf8.h"
 
 const char *crm_verdict_name(enum crm_verdict v)
@@ -35,6 +42,8 @@ const char *crm_verdict_name(enum crm_verdict v)
 	case CRM_V_IGNORE: return "not handled";
 	case CRM_V_INVALID: return "invalid input";
 	case CRM_V_EXHAUSTED: return "attempts exhausted";
+	case CRM_V_THROTTLED: return "address throttled";
+	case CRM_V_IP_DENIED: return "address denied";
 	}
 	return "unknown";
 }
@@ -91,6 +100,67 @@ static int audit(const struct crm_ctx *ctx, const char *event,
 			reason ? reason : ""))
 		return crm_store_error(ctx->db, "writing the audit trail", err);
 	return CRM_OK;
+}
+
+static const char *login_type(const struct crm_ctx *ctx)
+{
+	return is_stacked(ctx) ? CRM_LOGIN_STACKED : CRM_LOGIN_PASSWORD;
+}
+
+/*
+ * A refused attempt: one audit event and one login-history row, inside
+ * the caller's transaction.
+ */
+static int refused(const struct crm_ctx *ctx, const char *user,
+	const char *reason, struct crm_error *err)
+{
+	int r = audit(ctx, "login.failure", user, reason, err);
+
+	if (r == CRM_OK)
+		r = crm_history_record(ctx, user, login_type(ctx), 0, reason, 0,
+			NULL, err);
+	return r;
+}
+
+/*
+ * The checks on the address, before anything about the account: a
+ * throttled address, then the source-IP rules (first match wins).
+ */
+static int gate(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+{
+	struct crm_rule_decision d;
+	int64_t until = 0;
+	int r, blocked = 0;
+	char why[128];
+
+	if ((r = crm_throttle_check(ctx, &blocked, &until, err)) != CRM_OK)
+		return r;
+	if (blocked)
+		return set_verdict(res, CRM_V_THROTTLED, "address throttled");
+	if ((r = crm_rules_decide(ctx, req->user, ctx->service, ctx->rhost, &d,
+			err)) != CRM_OK)
+		return r;
+	snprintf(res->rule, sizeof(res->rule), "%s", d.rule);
+	if (d.action != CRM_RULE_DENY)
+		return CRM_OK;
+	snprintf(why, sizeof(why), "denied by rule %s", d.rule);
+	set_verdict(res, CRM_V_IP_DENIED, why);
+	if (crm_audit_add(ctx, "ip.denied", req->user, "rule=%s", d.rule))
+		return crm_store_error(ctx->db, "writing the audit trail", err);
+	return CRM_OK;
+}
+
+/* The place of ctx->rhost; a geolocation problem is logged, never fatal. */
+static void locate(const struct crm_ctx *ctx, struct crm_place *place)
+{
+	struct crm_error e;
+
+	memset(place, 0, sizeof(*place));
+	if (ctx->rhost == NULL || ctx->rhost[0] == '\0')
+		return;
+	if (crm_geo_lookup(ctx->cfg, ctx->rhost, place, &e) != CRM_OK)
+		crm_ctx_log(ctx, LOG_WARNING, "geolocation: %s", e.msg);
 }
 
 /* Creates the row of an NSS user first seen by a stacked stack. */
@@ -173,8 +243,11 @@ static int check_state(const struct crm_ctx *ctx, struct crm_result *res,
 }
 
 /* Marks a successful login: clears failures, shifts last login to previous. */
-static void record_login(const struct crm_ctx *ctx, struct crm_account *a)
+static void record_login(const struct crm_ctx *ctx, struct crm_account *a,
+	const struct crm_place *place)
 {
+	memcpy(a->prev_place, a->last_place, sizeof(a->prev_place));
+	crm_geo_format(place, a->last_place, sizeof(a->last_place));
 	crm_lockout_clear(a);
 	a->prev_login = a->last_login;
 	memcpy(a->prev_service, a->last_service, sizeof(a->prev_service));
@@ -186,6 +259,25 @@ static void record_login(const struct crm_ctx *ctx, struct crm_account *a)
 		ctx->service ? ctx->service : "");
 	snprintf(a->last_rhost, sizeof(a->last_rhost), "%s",
 		ctx->rhost ? ctx->rhost : "");
+}
+
+/*
+ * What every supplied wrong password adds, whoever the user: the history
+ * row and one failure against the address (IP throttling). With reason
+ * the attempt is also audited (an unknown user).
+ */
+static int wrong_guess(const struct crm_ctx *ctx, const char *user,
+	const char *reason, struct crm_error *err)
+{
+	int r, blocked_now = 0;
+
+	r = reason ? audit(ctx, "login.failure", user, reason, err) : CRM_OK;
+	if (r == CRM_OK)
+		r = crm_history_record(ctx, user, login_type(ctx), 0,
+			reason ? reason : "wrong password", 0, NULL, err);
+	if (r == CRM_OK)
+		r = crm_throttle_fail(ctx, &blocked_now, err);
+	return r;
 }
 
 /* Counts one supplied wrong password; audits the failure and any lock. */
@@ -204,7 +296,7 @@ static int count_failure(const struct crm_ctx *ctx, struct crm_result *res,
 	if (locked && crm_audit_add(ctx, "lock", a->name, "failures=%d",
 			a->failures))
 		return crm_store_error(ctx->db, "writing the audit trail", err);
-	return CRM_OK;
+	return wrong_guess(ctx, a->name, NULL, err);
 }
 
 /* Commits, or rolls back and returns r when r is an error. */
@@ -262,6 +354,12 @@ static int admit(const struct crm_ctx *ctx, const struct crm_request *req,
 		if ((r = begin(ctx, req, res, err)) != CRM_OK ||
 				res->verdict != CRM_V_ALLOW)
 			return r;
+		if ((r = gate(ctx, req, res, err)) != CRM_OK ||
+				res->verdict != CRM_V_ALLOW) {
+			if (r == CRM_OK)
+				r = refused(ctx, req->user, res->reason, err);
+			return finish(ctx, r, err);
+		}
 		if ((r = load(ctx, req->user, create, a, found, err)) != CRM_OK ||
 				!*found)
 			return finish(ctx, r, err);
@@ -282,7 +380,7 @@ static int admit(const struct crm_ctx *ctx, const struct crm_request *req,
 		if (r == CRM_OK && !granted)
 			set_verdict(res, CRM_V_EXHAUSTED, NULL);
 		if (r == CRM_OK && res->verdict != CRM_V_ALLOW)
-			r = audit(ctx, "login.failure", a->name, res->reason, err);
+			r = refused(ctx, a->name, res->reason, err);
 		return finish(ctx, r, err);
 	}
 }
@@ -316,24 +414,29 @@ int crm_auth_fail(const struct crm_ctx *ctx, const struct crm_request *req,
 		return finish(ctx, r, err);
 	if (!found) {
 		set_verdict(res, CRM_V_IGNORE, "unknown user");
-		return finish(ctx, audit(ctx, "login.failure", req->user,
-			"unknown user", err), err);
+		r = req->password != NULL ?
+			wrong_guess(ctx, req->user, "unknown user", err) :
+			refused(ctx, req->user, "no password supplied", err);
+		return finish(ctx, r, err);
 	}
 	r = crm_lockout_release(ctx->db, a.id, req->reservation, err);
 	if (r == CRM_OK && req->password == NULL) {
 		/* An abandoned conversation supplied nothing: nothing counts. */
 		set_verdict(res, CRM_V_WRONG, "no password supplied");
-		r = audit(ctx, "login.failure", a.name, res->reason, err);
+		r = refused(ctx, a.name, res->reason, err);
 	} else if (r == CRM_OK) {
 		r = count_failure(ctx, res, &a, err);
 	}
 	return finish(ctx, r, err);
 }
 
-/* Records a success for a loaded account unless a lock has meanwhile taken hold. */
+/*
+ * Records a success for a loaded account unless a lock has meanwhile taken
+ * hold: the login, its place, the known address (res->new_ip), the history
+ * row and the audit event.
+ */
 static int settle_success(const struct crm_ctx *ctx, struct crm_result *res,
-	struct crm_account *a, const char *how, int login,
-	struct crm_error *err)
+	struct crm_account *a, int login, struct crm_error *err)
 {
 	int r, dirty = 0;
 
@@ -342,19 +445,51 @@ static int settle_success(const struct crm_ctx *ctx, struct crm_result *res,
 	if (res->verdict != CRM_V_ALLOW) {
 		if (dirty && (r = crm_account_update(ctx->db, a, err)) != CRM_OK)
 			return r;
-		return audit(ctx, "login.failure", a->name, res->reason, err);
+		return refused(ctx, a->name, res->reason, err);
 	}
-	if (login)
-		record_login(ctx, a);
-	else
+	if (!login) {
 		crm_lockout_clear(a);
+		return crm_account_update(ctx->db, a, err);
+	}
+	locate(ctx, &res->place);
+	record_login(ctx, a, &res->place);
 	if ((r = crm_account_update(ctx->db, a, err)) != CRM_OK)
 		return r;
-	if (!login)
-		return CRM_OK;
-	if (crm_audit_add(ctx, "login.success", a->name, "type=%s", how))
+	if ((r = crm_knownip_seen(ctx, a->id, a->name, &res->pol, &res->new_ip,
+			err)) != CRM_OK)
+		return r;
+	if ((r = crm_history_record(ctx, a->name, login_type(ctx), 1, "",
+			res->new_ip, &res->place, err)) != CRM_OK)
+		return r;
+	if (crm_audit_add(ctx, "login.success", a->name, "type=%s%s",
+			login_type(ctx), res->new_ip ? " new_ip=1" : ""))
 		return crm_store_error(ctx->db, "writing the audit trail", err);
 	return CRM_OK;
+}
+
+/*
+ * After the commit of a success from a new address: the alert, handed to
+ * sendmail without waiting. A mail problem is logged; the login stands.
+ */
+static void notify_new_ip(const struct crm_ctx *ctx,
+	const struct crm_result *res, const struct crm_account *a)
+{
+	struct crm_alert al;
+	struct crm_error e;
+
+	if (res->verdict != CRM_V_ALLOW || !res->new_ip ||
+			!res->pol.num[CRM_K_NOTIFY_NEW_IP])
+		return;
+	memset(&al, 0, sizeof(al));
+	al.user = a->name;
+	al.email = a->email_verified && a->email[0] != '\0' ? a->email : NULL;
+	al.service = ctx->service;
+	al.rhost = ctx->rhost;
+	al.when = ctx->now;
+	al.place = &res->place;
+	if (crm_mail_new_ip_alert(ctx->cfg, &al, &e) != CRM_OK)
+		crm_ctx_log(ctx, LOG_WARNING, "new-address alert not sent: %s",
+			e.msg);
 }
 
 int crm_auth_succ(const struct crm_ctx *ctx, const struct crm_request *req,
@@ -374,8 +509,10 @@ int crm_auth_succ(const struct crm_ctx *ctx, const struct crm_request *req,
 	}
 	r = crm_lockout_release(ctx->db, a.id, req->reservation, err);
 	if (r == CRM_OK)
-		r = settle_success(ctx, res, &a, "stacked", 1, err);
-	return finish(ctx, r, err);
+		r = settle_success(ctx, res, &a, 1, err);
+	if ((r = finish(ctx, r, err)) == CRM_OK)
+		notify_new_ip(ctx, res, &a);
+	return r;
 }
 
 /*
@@ -399,7 +536,10 @@ static int verify_reserved(const struct crm_ctx *ctx,
 		crm_pwhash_dummy(ctx->cfg, req->password ? req->password : "");
 		set_verdict(res, (ctx->cfg->opts & CRM_OPT_IGNORE_UNKNOWN) ?
 			CRM_V_IGNORE : CRM_V_UNKNOWN, "unknown user");
-		return audit(ctx, "login.failure", req->user, "unknown user", err);
+		if ((r = crm_store_begin(ctx->db, err)) != CRM_OK)
+			return r;
+		return finish(ctx, wrong_guess(ctx, req->user, "unknown user",
+			err), err);
 	}
 	reservation = res->reservation;
 
@@ -433,12 +573,13 @@ static int verify_reserved(const struct crm_ctx *ctx,
 			/* Re-hash only if nobody changed the password meanwhile. */
 			if (newhash[0] != '\0' && strcmp(oldhash, a.pw_hash) == 0)
 				memcpy(a.pw_hash, newhash, sizeof(a.pw_hash));
-			r = settle_success(ctx, res, &a, "password", login, err);
+			r = settle_success(ctx, res, &a, login, err);
 		}
 		sodium_memzero(oldhash, sizeof(oldhash));
 	}
 fail:
-	r = finish(ctx, r, err);
+	if ((r = finish(ctx, r, err)) == CRM_OK && login)
+		notify_new_ip(ctx, res, &a);
 out:
 	sodium_memzero(newhash, sizeof(newhash));
 	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
@@ -467,6 +608,13 @@ int crm_acct_check(const struct crm_ctx *ctx, const struct crm_request *req,
 	if ((r = begin(ctx, req, res, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
 		return r;
+	/* Account management sees the address too (a key-based login skips auth). */
+	if ((r = gate(ctx, req, res, err)) != CRM_OK ||
+			res->verdict != CRM_V_ALLOW) {
+		if (r == CRM_OK)
+			r = audit(ctx, "login.failure", req->user, res->reason, err);
+		return finish(ctx, r, err);
+	}
 	if ((r = load(ctx, req->user, 1, &a, &found, err)) != CRM_OK)
 		return finish(ctx, r, err);
 	if (!found) {
@@ -647,6 +795,7 @@ int crm_session_open(const struct crm_ctx *ctx, const struct crm_request *req,
 	snprintf(res->last_service, sizeof(res->last_service), "%s",
 		a.prev_service);
 	res->failed_since = a.prev_fails;
+	snprintf(res->last_place, sizeof(res->last_place), "%s", a.prev_place);
 	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
 	return CRM_OK;
 }

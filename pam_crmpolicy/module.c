@@ -51,6 +51,8 @@ static const int verdict_map[][PH_COUNT] = {
 	[CRM_V_INVALID] = { PAM_AUTH_ERR, PAM_PERM_DENIED, PAM_AUTHTOK_ERR,
 		PAM_SESSION_ERR },
 	[CRM_V_EXHAUSTED] = { PAM_AUTH_ERR, PAM_PERM_DENIED, PAM_PERM_DENIED, 0 },
+	[CRM_V_THROTTLED] = { PAM_AUTH_ERR, PAM_PERM_DENIED, PAM_PERM_DENIED, 0 },
+	[CRM_V_IP_DENIED] = { PAM_AUTH_ERR, PAM_PERM_DENIED, PAM_PERM_DENIED, 0 },
 };
 
 static int map(enum phase ph, int rc, const struct crm_result *res)
@@ -378,7 +380,11 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 			t = (time_t)c.res.last_login;
 			localtime_r(&t, &tm);
 			strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", &tm);
-			if (c.res.last_rhost[0] != '\0') {
+			if (c.res.last_rhost[0] != '\0' && c.res.last_place[0] != '\0') {
+				crm_printable(c.res.last_rhost, from, sizeof(from));
+				pam_info(pamh, _("Last login: %s from %s (%s)"), when, from,
+					c.res.last_place);
+			} else if (c.res.last_rhost[0] != '\0') {
 				crm_printable(c.res.last_rhost, from, sizeof(from));
 				pam_info(pamh, _("Last login: %s from %s"), when, from);
 			} else {

@@ -71,6 +71,10 @@ int cmd_group(struct cli *c, int argc, char **argv);
 int cmd_policy(struct cli *c, int argc, char **argv);
 int cmd_init(struct cli *c, int argc, char **argv);
 int cmd_check(struct cli *c, int argc, char **argv);
+int cmd_rule(struct cli *c, int argc, char **argv);
+int cmd_blocked(struct cli *c, int argc, char **argv);
+int cmd_logins(struct cli *c, int argc, char **argv);
+int cmd_knownip(struct cli *c, int argc, char **argv);
 
 /* Shared by status and user list: "active", "locked (...)", "disabled (...)". */
 void cli_state_text(const struct crm_status *st, char *buf, size_t len);

@@ -78,6 +78,24 @@ static const struct command {
 	{ "policy", cmd_policy, NEED_ADMIN,
 	  N_("policy show [--user U|--group G] [--explain] [--json]\n"
 	     "policy set (--group G|--user U|--global) KEY=VALUE...") },
+	{ "rule", cmd_rule, NEED_ADMIN,
+	  N_("rule list [--json|--csv]\n"
+	     "rule add NAME --network CIDR|ADDRESS|any|local "
+	     "--action allow|deny|disabled\n"
+	     "         [--scope all|group:G|user:U] [--service S[,S...]] "
+	     "[--priority N] [--force]\n"
+	     "rule del NAME\n"
+	     "rule move NAME --priority N\n"
+	     "rule default allow|deny\n"
+	     "rule test USER IP [--service S] [--json]") },
+	{ "blocked", cmd_blocked, NEED_ADMIN,
+	  N_("blocked list [--json|--csv]\n"
+	     "blocked clear IP") },
+	{ "logins", cmd_logins, NEED_SELF,
+	  N_("logins [USER] [--since T] [--until T] [--failed] [--json|--csv]") },
+	{ "knownip", cmd_knownip, NEED_ADMIN,
+	  N_("knownip list [--user U] [--json|--csv]\n"
+	     "knownip delete --user U IP") },
 	{ "init", cmd_init, NEED_ROOT, N_("init") },
 	{ "check", cmd_check, NEED_ADMIN, N_("check [--json]") },
 };

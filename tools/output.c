@@ -297,6 +297,35 @@ void table_print(const struct table *t, FILE *f)
 	}
 }
 
+static void put_csv_cell(FILE *f, const char *s)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+void table_print_csv(const struct table *t, FILE *f)
+{
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (size_t c = 0; c < t->ncols; c++) {
+			const char *cell = t->cells[r * t->ncols + c];
+
+			if (c > 0)
+				fputc(',', f);
+			put_csv_cell(f, cell ? cell : "");
+		}
+		fputs("\r\n", f);
+	}
+}
+
 void table_free(struct table *t)
 {
 	for (size_t i = 0; i < t->nrows * t->ncols; i++)

@@ -49,12 +49,17 @@ void out_time(int64_t t, const char *none_text, char *buf, size_t len);
 /* A text table with a header row; cells are copied. */
 struct table {
 	size_t ncols, nrows, cap;
-	char **cells;		/* (nrows + 1) * ncols, row 0 = header */
+	char **cells;		/* nrows * ncols, row 0 = header */
 };
 int table_init(struct table *t, size_t ncols, const char *const *header);
 int table_add(struct table *t, const char *const *cells);
 /* Prints the columns aligned by characters; control bytes shown as '?'. */
 void table_print(const struct table *t, FILE *f);
+/*
+ * Prints the table as CSV (RFC 4180): every cell quoted when it holds a
+ * comma, quote, CR or LF, quotes doubled, lines ended by CRLF.
+ */
+void table_print_csv(const struct table *t, FILE *f);
 void table_free(struct table *t);
 
 /* Prints "label value" with the labels of one block aligned to width. */

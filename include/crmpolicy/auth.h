@@ -8,6 +8,7 @@
 #define CRMPOLICY_AUTH_H
 
 #include "crmpolicy/context.h"
+#include "crmpolicy/geo.h"
 #include "crmpolicy/policy.h"
 #include "crmpolicy/store.h"
 
@@ -32,6 +33,8 @@ enum crm_verdict {
 	CRM_V_IGNORE,		/* not ours (ignore_unknown; stacked non-NSS user) */
 	CRM_V_INVALID,		/* hostile or malformed user name or remote address */
 	CRM_V_EXHAUSTED,	/* attempts in flight already reach deny */
+	CRM_V_THROTTLED,	/* the remote address is blocked (IP throttling) */
+	CRM_V_IP_DENIED,	/* a source-IP rule denies the address */
 };
 
 struct crm_result {
@@ -42,10 +45,14 @@ struct crm_result {
 	int64_t reservation;	/* preauth: the attempt reserved (0 = none) */
 	char reason[128];	/* untranslated reason for logs */
 	struct crm_policy pol;	/* the user's effective policy */
+	char rule[65];		/* the source-IP rule that decided ("default") */
+	struct crm_place place;	/* where a successful login came from */
+	int new_ip;		/* the success came from a new address */
 	/* session information (crm_session_open) */
 	int64_t last_login;
 	char last_rhost[256];
 	char last_service[64];
+	char last_place[256];	/* "City, Country" of the previous login */
 	int failed_since;
 };
 

@@ -1,0 +1,224 @@
+/*
+ * crmpasswd logins [USER]: the login history with place, login type and
+ * result. Anyone may see their own; another user's, or everyone's, needs
+ * root or admin_group.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "crmpolicy/i18n.h"
+#include "crmpolicy/store.h"
+#include "crmpolicy/history.h"
+#include "crmpolicy/utf8.h"
+#include "output.h"
+
+#define NCOLS 10
+
+/* 1 if s has the shape of pat, where 'd' stands for a digit. */
+static int shaped(const char *s, const char *pat)
+{
+	for (; *pat; s++, pat++) {
+		if (*pat == 'd' ? (*s < '0' || *s > '9') : *s != *pat)
+			return 0;
+	}
+	return *s == '\0';
+}
+
+/*
+ * A time for --since/--until: "YYYY-MM-DD" (midnight UTC),
+ * "YYYY-MM-DDTHH:MM:SSZ" or a span back from now ("-7d", "-12h", "-30m").
+ * Returns 0, or -1 for anything else.
+ */
+static int parse_when(const char *s, int64_t now, int64_t *out)
+{
+	struct tm tm;
+	int y, mo, d, h = 0, mi = 0, sec = 0, n = -1;
+	long long v;
+	char unit;
+
+	if (s[0] == '-') {
+		if (s[1] < '0' || s[1] > '9' ||
+		    sscanf(s, "-%lld%c%n", &v, &unit, &n) != 2 ||
+		    (size_t)n != strlen(s) || v < 0 || v > 36500LL * 24)
+			return -1;
+		switch (unit) {
+		case 'd': v *= 86400; break;
+		case 'h': v *= 3600; break;
+		case 'm': v *= 60; break;
+		default: return -1;
+		}
+		*out = now - v;
+		return 0;
+	}
+	if (shaped(s, "dddd-dd-dd")) {
+		if (sscanf(s, "%4d-%2d-%2d", &y, &mo, &d) != 3)
+			return -1;
+	} else if (shaped(s, "dddd-dd-ddTdd:dd:ddZ")) {
+		if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &d, &h, &mi,
+				&sec) != 6)
+			return -1;
+	} else {
+		return -1;
+	}
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || sec > 60 || h < 0 || mi < 0 || sec < 0)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	*out = (int64_t)timegm(&tm);
+	/* timegm normalises 2026-02-31 to March: refuse such dates. */
+	if (tm.tm_mday != d || tm.tm_mon != mo - 1)
+		return -1;
+	return 0;
+}
+
+struct listing {
+	struct cli *c;
+	int csv;
+	struct table t;
+	int failed;
+};
+
+static char *login_json(const struct crm_login *l)
+{
+	char *j = json_new_object();
+	int bad = j == NULL;
+
+#define OPT(s) ((s)[0] ? (s) : NULL)
+	bad = bad || json_set_time(&j, "time", l->time) ||
+		json_set_time(&j, "last_time", l->last_time) ||
+		json_set_int(&j, "count", l->count) ||
+		json_set_str(&j, "user", l->user) ||
+		json_set_str(&j, "service", l->service) ||
+		json_set_str(&j, "rhost", OPT(l->rhost)) ||
+		json_set_str(&j, "tty", OPT(l->tty)) ||
+		json_set_str(&j, "type", l->type) ||
+		json_set_bool(&j, "success", l->success) ||
+		json_set_str(&j, "reason", l->success ? NULL : l->reason) ||
+		json_set_str(&j, "country_code", OPT(l->place.country_code)) ||
+		json_set_str(&j, "country", OPT(l->place.country)) ||
+		json_set_str(&j, "city", OPT(l->place.city)) ||
+		json_set_str(&j, "org", OPT(l->place.org)) ||
+		json_set_bool(&j, "new_ip", l->new_ip);
+#undef OPT
+	if (bad) {
+		free(j);
+		return NULL;
+	}
+	return j;
+}
+
+static int add_login(void *arg, const struct crm_login *l)
+{
+	struct listing *ls = arg;
+	char when[32], place[256], result[192], count[32];
+
+	if (ls->c->json) {
+		char *j = login_json(l);
+		int bad = j == NULL || out_list_add(j) != 0;
+
+		free(j);
+		ls->failed |= bad;
+		return bad ? CRM_ENOMEM : 0;
+	}
+	out_time(l->time, "-", when, sizeof(when));
+	crm_geo_format(&l->place, place, sizeof(place));
+	if (l->success)
+		snprintf(result, sizeof(result), "%s", _("success"));
+	else
+		snprintf(result, sizeof(result), _("failure: %s"), l->reason);
+	count[0] = '\0';
+	if (l->count > 1)
+		snprintf(count, sizeof(count), "%lld", l->count);
+	const char *row[NCOLS] = { when, l->user, l->service,
+		l->rhost[0] || ls->csv ? l->rhost : _("local"), place,
+		l->place.org, l->type, result, count,
+		l->new_ip ? _("yes") : _("no") };
+	if (table_add(&ls->t, row) != 0) {
+		ls->failed = 1;
+		return CRM_ENOMEM;
+	}
+	return 0;
+}
+
+int cmd_logins(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "since", required_argument, NULL, 's' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "failed", no_argument, NULL, 'f' },
+		{ "csv", no_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *header[NCOLS] = { _("TIME"), _("USER"), _("SERVICE"),
+		_("ADDRESS"), _("PLACE"), _("ORGANISATION"), _("TYPE"),
+		_("RESULT"), _("COUNT"), _("NEW") };
+	struct crm_login_filter f = { NULL, 0, 0, 0 };
+	const char *since = NULL, *until = NULL;
+	struct listing ls;
+	struct crm_error err;
+	int o, rc;
+
+	memset(&ls, 0, sizeof(ls));
+	ls.c = c;
+	optind = 0;
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (o) {
+		case 's': since = optarg; break;
+		case 'u': until = optarg; break;
+		case 'f': f.failed_only = 1; break;
+		case 'c': ls.csv = 1; break;
+		default: return cli_bad_option("logins", argv, o);
+		}
+	}
+	if (argc - optind > 1 || (ls.csv && c->json))
+		return cli_usage("logins");
+	if (argc - optind == 1) {
+		f.user = argv[optind];
+		if (!crm_name_valid(f.user))
+			return cli_error(CLI_USAGE, _("invalid user name"));
+	} else if (!c->admin) {
+		/* Without a name a user sees their own; an admin everyone's. */
+		f.user = c->self;
+		if (f.user[0] == '\0')
+			return cli_error(CLI_FAIL, _("your uid has no user name"));
+	}
+	if (f.user != NULL && strcmp(f.user, c->self) != 0 && !c->admin)
+		return cli_deny(_("logins of another user need root or "
+			"membership of admin_group"));
+	if ((rc = cli_open(c, 0)) != 0)
+		return rc;
+	if (since != NULL && parse_when(since, c->ctx.now, &f.since) != 0)
+		return cli_error(CLI_USAGE, _("invalid time for --since: %s "
+			"(YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or -7d, -12h)"), since);
+	if (until != NULL && parse_when(until, c->ctx.now, &f.until) != 0)
+		return cli_error(CLI_USAGE, _("invalid time for --until: %s "
+			"(YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or -7d, -12h)"), until);
+	if (table_init(&ls.t, NCOLS, header) != 0 || out_list_begin() != 0)
+		return cli_error(CLI_FAIL, _("out of memory"));
+	crm_error_clear(&err);
+	rc = crm_history_foreach(&c->ctx, &f, add_login, &ls, &err);
+	if (rc != 0 && ls.failed)
+		rc = cli_error(CLI_FAIL, _("cannot build the output"));
+	else if (rc != 0)
+		rc = cli_fail(&err);
+	else if (c->json)
+		rc = out_list_print(stdout) == 0 ? CLI_OK
+			: cli_error(CLI_FAIL, _("cannot build JSON output"));
+	else if (ls.csv)
+		table_print_csv(&ls.t, stdout);
+	else
+		table_print(&ls.t, stdout);
+	table_free(&ls.t);
+	return rc;
+}
