@@ -163,3 +163,7 @@ bench: $(BUILD)/bench/rules
 $(BUILD)/bench/rules: bench/rules.c $(CORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE) $(LDFLAGS) $(LIBS)
+bench: $(BUILD)/bench/geo
+$(BUILD)/bench/geo: bench/geo.c $(CORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE) $(LDFLAGS) $(LIBS)

@@ -13,7 +13,7 @@ chmod 700 "$dir"
 # setup EXTRA_CONF: a fresh store with one user whose password is set.
 setup() {
 	rm -f "$dir"/crmpolicy.db*
-	printf 'db = %s/crmpolicy.db\nkey_file = %s/crmpolicy.key\nbadwords_file = %s/none\ndeny = 0\n%s' \
+	printf 'db = %s/crmpolicy.db\nkey_file = %s/crmpolicy.key\nbadwords_file = %s/none\ndeny = 0\nip_deny = 0\n%s' \
 		"$dir" "$dir" "$dir" "$1" > "$dir/crmpolicy.conf"
 	mkdir -p "$dir/pam"
 	for t in auth account password session; do
@@ -40,3 +40,6 @@ measure "transaction, cheapest argon2id cost" bencher 'Bench#Pass42'
 
 # Source-IP rules: one evaluation of 1,000 rules (no PAM, the core alone).
 "$BUILD/bench/rules"
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+"$BUILD/bench/geo" "$TOP/tests/data/geo-city-test.mmdb" "$TOP/tests/data/geo-asn-test.mmdb" 127.0.1.5
+"$BUILD/bench/geo" "$TOP/tests/data/geo-city-test.mmdb" "$TOP/tests/data/geo-asn-test.mmdb" 127.0.0.5
