@@ -111,7 +111,7 @@ static const struct crm_keyinfo keys[CRM_K_COUNT] = {
 		"900", "seconds in which address failures count together"),
 	[CRM_K_IP_BLOCK_TIME] = INT("ip_block_time", CRM_ST_NONE, 1,
 		SECONDS_MAX, "3600", "seconds an address stays blocked"),
-	[CRM_K_KNOWN_IP_DAYS] = INT("known_ip_days", CRM_ST_LARGER, 0,
+	[CRM_K_KNOWN_IP_DAYS] = INT("known_ip_days", CRM_ST_SMALLER_NZ, 0,
 		DAYS_MAX, "100", "days an address stays known"),
 	[CRM_K_NOTIFY_NEW_IP] = BOOL("notify_new_ip", CRM_ST_YES, "yes",
 		"e-mail on a login from a new address"),

@@ -332,10 +332,6 @@ static int rule_default(struct cli *c, int argc, char **argv)
 	if (crm_rules_set_default(&c->ctx, (enum crm_rule_action)a,
 	    guard_user(c), guard_rhost(c), force, &err) != 0)
 		return cli_fail(&err);
-	/* A module argument outranks the store: say so rather than mislead. */
-	if (strcmp(c->cfg.source[CRM_K_IP_DEFAULT], "module argument") == 0)
-		cli_error(CLI_OK, _("note: an ip_default module argument "
-			"overrides this default for its stack"));
 	return CLI_OK;
 }
 
