@@ -595,7 +595,10 @@ static void send_runs_sendmail_with_clean_environment(void **state)
 
 	path = tenv_write(t, "env-sendmail", "#!/bin/sh\n"
 		"{ env; [ -e /proc/$$/fd/77 ] && echo fd77=open;"
-		" grep '^Sig' /proc/$$/status; cat; } >\"$0.out\"\n");
+		/* Read with shell built-ins: a forked grep would see the
+		 * mask the shell holds around its own fork. */
+		" while read -r l; do case $l in Sig*) echo \"$l\";; esac;"
+		" done </proc/$$/status; cat; } >\"$0.out\"\n");
 	assert_int_equal(chmod(path, 0755), 0);
 	free(t->cfg.str[CRM_K_SENDMAIL]);
 	t->cfg.str[CRM_K_SENDMAIL] = path;
