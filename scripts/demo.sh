@@ -6,6 +6,7 @@
 # scripted answers. Usage: demo.sh BUILD
 set -u
 BUILD=$(cd "${1:?usage: demo.sh BUILD}" && pwd)
+TOP=$(cd "$(dirname "$0")/.." && pwd)
 DIR=$(mktemp -d /tmp/crmdemo.XXXXXX)
 trap 'rm -rf "$DIR"' EXIT
 CONF=$DIR/crmpolicy.conf
@@ -38,16 +39,19 @@ drive() {
 		"${fake[@]}" "$BUILD/tests/pamdrive" "$@"
 }
 crm() { show "crmpasswd $*"; "${CRM[@]}" "$@" 2>&1 | sed 's/^/  /'; return "${PIPESTATUS[0]}"; }
-# login DESCRIPTION ANSWERS OFFSET OPS...: a PAM conversation for alice,
-# answering the prompts with the lines of ANSWERS, at now + OFFSET.
-login() {
-	local what=$1 answers=$2 off=$3
-	shift 3
+# login_from RHOST DESCRIPTION ANSWERS OFFSET OPS...: a PAM conversation
+# for alice from RHOST, answering the prompts with the lines of ANSWERS,
+# at now + OFFSET.
+login_from() {
+	local rhost=$1 what=$2 answers=$3 off=$4
+	shift 4
 	say "$what"
-	printf '%s' "$answers" | drive "$off" --rhost 192.0.2.10 crmdemo alice "$@" \
+	printf '%s' "$answers" | drive "$off" --rhost "$rhost" crmdemo alice "$@" \
 		2>&1 | sed 's/^/  /'
 	return "${PIPESTATUS[1]}"
 }
+# login DESCRIPTION ANSWERS OFFSET OPS...: the same from 192.0.2.10.
+login() { login_from 192.0.2.10 "$@"; }
 # expect CODE STATUS: stops the demo if a step did not end as narrated.
 expect() { [ "$2" -eq "$1" ] || { echo "demo: unexpected result $2 (wanted $1)" >&2; exit 1; }; }
 
@@ -59,7 +63,15 @@ key_file = $DIR/crmpolicy.key
 badwords_file = $DIR/badwords
 hash_opslimit = 1
 hash_memlimit = 8192
+# geolocation from the test databases (127.0.1.x Prague, 127.0.2.x Tokyo),
+# and mail captured by a test sendmail in the sandbox
+geoip_city_db = $TOP/tests/data/geo-city-test.mmdb
+geoip_asn_db = $TOP/tests/data/geo-asn-test.mmdb
+sendmail = $DIR/sendmail
 EOF
+# The test sendmail appends each message to $DIR/sendmail.out.
+cp "$TOP/tests/data/fake-sendmail" "$DIR/sendmail"
+chmod 0755 "$DIR/sendmail"
 printf '12345Aa!\nPassw0rd!\nWelcome1!\n' >"$DIR/badwords"
 chmod 0644 "$CONF" "$DIR/badwords"
 mkdir "$DIR/pam.d"
@@ -143,6 +155,33 @@ if command -v sqlite3 >/dev/null; then
 	sqlite3 -separator '  ' "$DIR/crmpolicy.db" \
 		"SELECT datetime(time, 'unixepoch'), event, subject, details FROM audit ORDER BY id" |
 		sed 's/^/  /'
+fi
+
+step "8. Source-IP rules, login history with places, new-address alerts"
+say "(the call centre may not log in from the Japanese test network 127.0.2.0/24)"
+crm user set alice --email alice@example.com --verified; expect 0 $?
+crm group add callcentre; expect 0 $?
+crm group member add callcentre alice; expect 0 $?
+crm rule add callcentre-japan --network 127.0.2.0/24 --action deny --scope group:callcentre
+expect 0 $?
+crm rule list; expect 0 $?
+crm rule test alice 127.0.2.5; expect 0 $?
+login_from 127.0.2.5 "alice from 127.0.2.5 (Tokyo) is refused before any password prompt:" \
+	"$LATER"$'\n' now auth acct
+expect 7 $?
+login_from 127.0.1.5 "From 127.0.1.5 (Prague) she gets in (told of her last login, the one at now + 91 days above when faketime ran it):" "$LATER"$'\n' now auth acct open close
+expect 0 $?
+crm logins alice; expect 0 $?
+say "Prague is a new address for alice, so an alert goes to her verified address."
+say "The mail as the test sendmail received it:"
+for _ in $(seq 50); do
+	grep -q '^=====END=====$' "$DIR/sendmail.out" 2>/dev/null && break
+	sleep 0.1
+done
+if [ -f "$DIR/sendmail.out" ]; then
+	grep -v '^=====END=====$' "$DIR/sendmail.out" | sed 's/^/  | /'
+else
+	say "  (no mail arrived within 5 seconds)"
 fi
 
 printf '\n%sDone.%s The sandbox %s is removed now.\n' "$B" "$R" "$DIR"
