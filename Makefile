@@ -14,7 +14,7 @@ SECUREDIR ?= /lib/$(MULTIARCH)/security
 LOCALEDIR ?= $(PREFIX)/share/locale
 DESTDIR   ?=
 
-PKGS      := libsodium sqlite3 libmaxminddb
+PKGS      := libsodium sqlite3 libmaxminddb liboath
 WARN      := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wconversion \
              -Wstrict-prototypes -Wmissing-prototypes -Wvla
 HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC

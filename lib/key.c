@@ -1,0 +1,105 @@
+/*
+ * The secret key file (32 raw bytes, written by crm_admin_init): checked
+ * on the opened descriptor, read into the caller's buffer, and split into
+ * per-purpose subkeys.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "crmpolicy/i18n.h"
+#include "crmpolicy/key.h"
+
+/*
+ * Checks made on the descriptor, not the path, so the file that is
+ * judged is the file that is read.
+ */
+static int check(int fd, const char *path, struct crm_error *err)
+{
+	struct stat st;
+	mode_t perm;
+
+	if (fstat(fd, &st) != 0)
+		return crm_error_set(err, CRM_EKEY, _("key file %s: %s"), path,
+			strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return crm_error_set(err, CRM_EKEY,
+			_("key file %s is not a regular file"), path);
+	if (st.st_uid != 0 && st.st_uid != geteuid())
+		return crm_error_set(err, CRM_EKEY,
+			_("key file %s is not owned by root"), path);
+	perm = st.st_mode & 07777;
+	if (perm != 0600 && perm != 0400)
+		return crm_error_set(err, CRM_EKEY,
+			_("key file %s has mode %04o, expected 0600 or 0400"),
+			path, (unsigned)perm);
+	if (st.st_size != CRM_KEY_BYTES)
+		return crm_error_set(err, CRM_EKEY,
+			_("key file %s does not hold a %d-byte key"), path,
+			CRM_KEY_BYTES);
+	return 0;
+}
+
+static int read_all(int fd, unsigned char *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t r = read(fd, buf + got, len - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+int crm_key_load(const struct crm_config *cfg, unsigned char key[CRM_KEY_BYTES],
+	struct crm_error *err)
+{
+	const char *path = cfg ? cfg->str[CRM_K_KEY_FILE] : NULL;
+	int fd, rc;
+
+	sodium_memzero(key, CRM_KEY_BYTES);
+	if (path == NULL || *path != '/')
+		return crm_error_set(err, CRM_EKEY,
+			_("key_file must be an absolute path"));
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return crm_error_set(err, CRM_EKEY, _("key file %s: %s"), path,
+			errno == ELOOP ? _("is a symlink") : strerror(errno));
+	rc = check(fd, path, err);
+	if (rc == 0 && read_all(fd, key, CRM_KEY_BYTES) != 0)
+		rc = crm_error_set(err, CRM_EKEY, _("cannot read key file %s"),
+			path);
+	close(fd);
+	if (rc != 0)
+		sodium_memzero(key, CRM_KEY_BYTES);
+	return rc;
+}
+
+/*
+ * BLAKE2b keyed with the master key over a labelled purpose: a PRF, so
+ * knowing one subkey (say, the audit chain's) tells nothing about another
+ * or about the master key. crypto_kdf would limit the label to 8 bytes.
+ */
+void crm_key_derive(const unsigned char key[CRM_KEY_BYTES], const char *purpose,
+	unsigned char out[CRM_KEY_BYTES])
+{
+	crypto_generichash_state st;
+	static const char label[] = "crmpolicy subkey v1:";
+
+	crypto_generichash_init(&st, key, CRM_KEY_BYTES, CRM_KEY_BYTES);
+	crypto_generichash_update(&st, (const unsigned char *)label,
+		sizeof(label) - 1);
+	crypto_generichash_update(&st, (const unsigned char *)purpose,
+		strlen(purpose));
+	crypto_generichash_final(&st, out, CRM_KEY_BYTES);
+	sodium_memzero(&st, sizeof(st));
+}
