@@ -13,26 +13,19 @@
 #include "crmpolicy/utf8.h"
 #include "output.h"
 
-struct listing {
-	struct cli *c;
-	struct table t;
-	int failed;
-};
-
 static int add_block(void *arg, const struct crm_block *b)
 {
 	struct listing *l = arg;
 	char since[32], until[32], failures[32];
 
-	if (l->c->json) {
+	if (l->json) {
 		char *j = json_new_object();
-		int bad = j == NULL;
-
-		bad = bad || json_set_str(&j, "ip", b->ip) ||
+		int bad = j == NULL || json_set_str(&j, "ip", b->ip) ||
 			json_set_time(&j, "blocked_at", b->blocked_at) ||
 			json_set_time(&j, "until", b->until) ||
 			json_set_int(&j, "failures", b->failures) ||
-			out_list_add(j);
+			listing_row(l, j, NULL);
+
 		free(j);
 		l->failed |= bad;
 		return bad ? CRM_ENOMEM : 0;
@@ -41,11 +34,7 @@ static int add_block(void *arg, const struct crm_block *b)
 	out_time(b->until, "-", until, sizeof(until));
 	snprintf(failures, sizeof(failures), "%d", b->failures);
 	const char *row[4] = { b->ip, since, until, failures };
-	if (table_add(&l->t, row) != 0) {
-		l->failed = 1;
-		return CRM_ENOMEM;
-	}
-	return 0;
+	return listing_row(l, NULL, row) != 0 ? CRM_ENOMEM : 0;
 }
 
 static int blocked_list(struct cli *c, int argc, char **argv)
@@ -71,25 +60,11 @@ static int blocked_list(struct cli *c, int argc, char **argv)
 		return cli_usage("blocked");
 	if ((rc = cli_open(c, 0)) != 0)
 		return rc;
-	memset(&l, 0, sizeof(l));
-	l.c = c;
-	if (table_init(&l.t, 4, header) != 0 || out_list_begin() != 0)
-		return cli_error(CLI_FAIL, _("out of memory"));
+	if ((rc = listing_begin(&l, c->json, csv, 4, header)) != 0)
+		return rc;
 	crm_error_clear(&err);
 	rc = crm_throttle_foreach(&c->ctx, add_block, &l, &err);
-	if (rc != 0 && l.failed)
-		rc = cli_error(CLI_FAIL, _("cannot build the output"));
-	else if (rc != 0)
-		rc = cli_fail(&err);
-	else if (c->json)
-		rc = out_list_print(stdout) == 0 ? CLI_OK
-			: cli_error(CLI_FAIL, _("cannot build JSON output"));
-	else if (csv)
-		table_print_csv(&l.t, stdout);
-	else
-		table_print(&l.t, stdout);
-	table_free(&l.t);
-	return rc;
+	return listing_end(&l, rc, &err);
 }
 
 static int blocked_clear(struct cli *c, int argc, char **argv)

@@ -73,7 +73,7 @@ static int group_list(struct cli *c)
 	const char *header[2] = { _("GROUP"), _("MEMBERS") };
 	struct strs groups = { NULL, 0, 0 };
 	struct crm_error err;
-	struct table t;
+	struct listing l;
 	char members[4096];
 	int rc;
 
@@ -82,9 +82,9 @@ static int group_list(struct cli *c)
 	crm_error_clear(&err);
 	if ((rc = crm_group_foreach(c->ctx.db, collect, &groups, &err)) != 0)
 		return store_failed(rc, &err);
-	if (table_init(&t, 2, header) != 0 || out_list_begin() != 0) {
+	if ((rc = listing_begin(&l, c->json, 0, 2, header)) != 0) {
 		strs_free(&groups);
-		return cli_error(CLI_FAIL, _("out of memory"));
+		return rc;
 	}
 	for (size_t i = 0; i < groups.n && rc == 0; i++) {
 		struct strs m = { NULL, 0, 0 };
@@ -101,7 +101,7 @@ static int group_list(struct cli *c)
 				bad |= json_push_str(&arr, m.v[k]);
 			bad = bad || json_set_str(&j, "name", groups.v[i]) ||
 				json_set_raw(&j, "members", arr) ||
-				out_list_add(j);
+				listing_row(&l, j, NULL);
 			if (bad)
 				rc = cli_error(CLI_FAIL,
 					_("cannot build JSON output"));
@@ -111,19 +111,12 @@ static int group_list(struct cli *c)
 			join(&m, members, sizeof(members));
 			const char *row[2] = { groups.v[i],
 				members[0] ? members : "-" };
-			if (table_add(&t, row) != 0)
+			if (listing_row(&l, NULL, row) != 0)
 				rc = cli_error(CLI_FAIL, _("out of memory"));
 		}
 		strs_free(&m);
 	}
-	if (rc == 0) {
-		if (c->json)
-			rc = out_list_print(stdout) == 0 ? CLI_OK
-				: cli_error(CLI_FAIL, _("cannot build JSON output"));
-		else
-			table_print(&t, stdout);
-	}
-	table_free(&t);
+	rc = listing_end(&l, rc, NULL);
 	strs_free(&groups);
 	return rc;
 }

@@ -14,27 +14,20 @@
 #include "crmpolicy/utf8.h"
 #include "output.h"
 
-struct listing {
-	struct cli *c;
-	struct table t;
-	int failed;
-};
-
 static int add_known(void *arg, const struct crm_knownip *k)
 {
 	struct listing *l = arg;
 	char first[32], last[32], count[32];
 
-	if (l->c->json) {
+	if (l->json) {
 		char *j = json_new_object();
-		int bad = j == NULL;
-
-		bad = bad || json_set_str(&j, "user", k->user) ||
+		int bad = j == NULL || json_set_str(&j, "user", k->user) ||
 			json_set_str(&j, "ip", k->ip) ||
 			json_set_time(&j, "first_seen", k->first_seen) ||
 			json_set_time(&j, "last_seen", k->last_seen) ||
 			json_set_int(&j, "count", k->count) ||
-			out_list_add(j);
+			listing_row(l, j, NULL);
+
 		free(j);
 		l->failed |= bad;
 		return bad ? CRM_ENOMEM : 0;
@@ -43,11 +36,7 @@ static int add_known(void *arg, const struct crm_knownip *k)
 	out_time(k->last_seen, "-", last, sizeof(last));
 	snprintf(count, sizeof(count), "%lld", k->count);
 	const char *row[5] = { k->user, k->ip, first, last, count };
-	if (table_add(&l->t, row) != 0) {
-		l->failed = 1;
-		return CRM_ENOMEM;
-	}
-	return 0;
+	return listing_row(l, NULL, row) != 0 ? CRM_ENOMEM : 0;
 }
 
 static int knownip_list(struct cli *c, int argc, char **argv)
@@ -79,25 +68,11 @@ static int knownip_list(struct cli *c, int argc, char **argv)
 		return cli_error(CLI_USAGE, _("invalid user name"));
 	if ((rc = cli_open(c, 0)) != 0)
 		return rc;
-	memset(&l, 0, sizeof(l));
-	l.c = c;
-	if (table_init(&l.t, 5, header) != 0 || out_list_begin() != 0)
-		return cli_error(CLI_FAIL, _("out of memory"));
+	if ((rc = listing_begin(&l, c->json, csv, 5, header)) != 0)
+		return rc;
 	crm_error_clear(&err);
 	rc = crm_knownip_foreach(&c->ctx, user, add_known, &l, &err);
-	if (rc != 0 && l.failed)
-		rc = cli_error(CLI_FAIL, _("cannot build the output"));
-	else if (rc != 0)
-		rc = cli_fail(&err);
-	else if (c->json)
-		rc = out_list_print(stdout) == 0 ? CLI_OK
-			: cli_error(CLI_FAIL, _("cannot build JSON output"));
-	else if (csv)
-		table_print_csv(&l.t, stdout);
-	else
-		table_print(&l.t, stdout);
-	table_free(&l.t);
-	return rc;
+	return listing_end(&l, rc, &err);
 }
 
 static int knownip_delete(struct cli *c, int argc, char **argv)

@@ -81,13 +81,6 @@ static int parse_when(const char *s, int64_t now, int64_t *out)
 	return 0;
 }
 
-struct listing {
-	struct cli *c;
-	int csv;
-	struct table t;
-	int failed;
-};
-
 static char *login_json(const struct crm_login *l)
 {
 	char *j = json_new_object();
@@ -122,12 +115,11 @@ static int add_login(void *arg, const struct crm_login *l)
 	struct listing *ls = arg;
 	char when[32], place[256], result[192], count[32];
 
-	if (ls->c->json) {
+	if (ls->json) {
 		char *j = login_json(l);
-		int bad = j == NULL || out_list_add(j) != 0;
+		int bad = listing_row(ls, j, NULL);
 
 		free(j);
-		ls->failed |= bad;
 		return bad ? CRM_ENOMEM : 0;
 	}
 	out_time(l->time, "-", when, sizeof(when));
@@ -143,11 +135,7 @@ static int add_login(void *arg, const struct crm_login *l)
 		l->rhost[0] || ls->csv ? l->rhost : _("local"), place,
 		l->place.org, l->type, result, count,
 		l->new_ip ? _("yes") : _("no") };
-	if (table_add(&ls->t, row) != 0) {
-		ls->failed = 1;
-		return CRM_ENOMEM;
-	}
-	return 0;
+	return listing_row(ls, NULL, row) != 0 ? CRM_ENOMEM : 0;
 }
 
 int cmd_logins(struct cli *c, int argc, char **argv)
@@ -166,10 +154,8 @@ int cmd_logins(struct cli *c, int argc, char **argv)
 	const char *since = NULL, *until = NULL;
 	struct listing ls;
 	struct crm_error err;
-	int o, rc;
+	int o, rc, csv = 0;
 
-	memset(&ls, 0, sizeof(ls));
-	ls.c = c;
 	optind = 0;
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
@@ -177,11 +163,11 @@ int cmd_logins(struct cli *c, int argc, char **argv)
 		case 's': since = optarg; break;
 		case 'u': until = optarg; break;
 		case 'f': f.failed_only = 1; break;
-		case 'c': ls.csv = 1; break;
+		case 'c': csv = 1; break;
 		default: return cli_bad_option("logins", argv, o);
 		}
 	}
-	if (argc - optind > 1 || (ls.csv && c->json))
+	if (argc - optind > 1 || (csv && c->json))
 		return cli_usage("logins");
 	if (argc - optind == 1) {
 		f.user = argv[optind];
@@ -204,21 +190,9 @@ int cmd_logins(struct cli *c, int argc, char **argv)
 	if (until != NULL && parse_when(until, c->ctx.now, &f.until) != 0)
 		return cli_error(CLI_USAGE, _("invalid time for --until: %s "
 			"(YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or -7d, -12h)"), until);
-	if (table_init(&ls.t, NCOLS, header) != 0 || out_list_begin() != 0)
-		return cli_error(CLI_FAIL, _("out of memory"));
+	if ((rc = listing_begin(&ls, c->json, csv, NCOLS, header)) != 0)
+		return rc;
 	crm_error_clear(&err);
 	rc = crm_history_foreach(&c->ctx, &f, add_login, &ls, &err);
-	if (rc != 0 && ls.failed)
-		rc = cli_error(CLI_FAIL, _("cannot build the output"));
-	else if (rc != 0)
-		rc = cli_fail(&err);
-	else if (c->json)
-		rc = out_list_print(stdout) == 0 ? CLI_OK
-			: cli_error(CLI_FAIL, _("cannot build JSON output"));
-	else if (ls.csv)
-		table_print_csv(&ls.t, stdout);
-	else
-		table_print(&ls.t, stdout);
-	table_free(&ls.t);
-	return rc;
+	return listing_end(&ls, rc, &err);
 }

@@ -54,17 +54,11 @@ bad:
 
 /* ---- list ---- */
 
-struct lister {
-	struct cli *c;
-	struct table t;
-	int rc;
-};
-
-static int add_row(struct lister *l, const char *priority, long long pnum,
+static int add_row(struct listing *l, const char *priority, long long pnum,
 	const char *name, const char *scope, const char *services,
 	const char *network, const char *action, const char *source)
 {
-	if (l->c->json) {
+	if (l->json) {
 		char *j = json_new_object();
 		int bad = j == NULL || (priority == NULL
 			? json_set_int(&j, "priority", pnum)
@@ -76,7 +70,7 @@ static int add_row(struct lister *l, const char *priority, long long pnum,
 			json_set_str(&j, "action", action) ||
 			json_set_bool(&j, "final", source != NULL) ||
 			(source != NULL && json_set_str(&j, "source", source)) ||
-			out_list_add(j);
+			listing_row(l, j, NULL);
 
 		free(j);
 		return bad ? -1 : 0;
@@ -89,12 +83,12 @@ static int add_row(struct lister *l, const char *priority, long long pnum,
 		snprintf(num, sizeof(num), "%lld", pnum);
 		row[0] = num;
 	}
-	return table_add(&l->t, row);
+	return listing_row(l, NULL, row);
 }
 
 static int list_cb(void *arg, const struct crm_rule *r)
 {
-	struct lister *l = arg;
+	struct listing *l = arg;
 
 	if (add_row(l, NULL, r->priority, r->name, r->scope,
 	    r->services[0] ? r->services : "all", r->network,
@@ -111,7 +105,7 @@ static int rule_list(struct cli *c, int argc, char **argv)
 	};
 	const char *header[COLS] = { _("PRIORITY"), _("NAME"), _("SCOPE"),
 		_("SERVICES"), _("NETWORK"), _("ACTION") };
-	struct lister l = { c, { 0, 0, 0, NULL }, 0 };
+	struct listing l;
 	enum crm_rule_action def;
 	struct crm_error err;
 	char source[CRM_SOURCE_MAX];
@@ -128,8 +122,8 @@ static int rule_list(struct cli *c, int argc, char **argv)
 		return cli_usage("rule");
 	if ((rc = cli_open(c, 0)) != 0)
 		return rc;
-	if (table_init(&l.t, COLS, header) != 0 || out_list_begin() != 0)
-		return cli_error(CLI_FAIL, _("out of memory"));
+	if ((rc = listing_begin(&l, c->json, csv, COLS, header)) != 0)
+		return rc;
 	crm_error_clear(&err);
 	rc = crm_rules_foreach(&c->ctx, list_cb, &l, &err);
 	if (rc == 0)
@@ -137,27 +131,16 @@ static int rule_list(struct cli *c, int argc, char **argv)
 			&err);
 	if (rc == CRM_ENOMEM && err.msg[0] == '\0')
 		crm_error_set(&err, rc, _("out of memory"));
-	if (rc != 0) {
-		table_free(&l.t);
-		return cli_fail(&err);
-	}
+	if (rc != 0)
+		return listing_end(&l, cli_fail(&err), NULL);
 	/* The final row: everything no rule matched. */
 	if (add_row(&l, _("(final)"), 0, "default", "all", "all", "any",
-	    crm_rule_action_name(def), source) != 0) {
-		table_free(&l.t);
-		return cli_error(CLI_FAIL, _("out of memory"));
-	}
-	rc = CLI_OK;
-	if (c->json) {
-		if (out_list_print(stdout) != 0)
-			rc = cli_error(CLI_FAIL, _("cannot build JSON output"));
-	} else if (csv) {
-		table_print_csv(&l.t, stdout);
-	} else {
-		table_print(&l.t, stdout);
+	    crm_rule_action_name(def), source) != 0)
+		return listing_end(&l, cli_error(CLI_FAIL, _("out of memory")),
+			NULL);
+	rc = listing_end(&l, CLI_OK, NULL);
+	if (rc == CLI_OK && !c->json && !csv)
 		printf(_("The final row's action comes from: %s\n"), source);
-	}
-	table_free(&l.t);
 	return rc;
 }
 

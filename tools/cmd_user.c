@@ -191,7 +191,7 @@ static int user_list(struct cli *c, int argc, char **argv)
 	struct names ns = { NULL, 0, 0 };
 	struct crm_status st;
 	struct crm_error err;
-	struct table t;
+	struct listing l;
 	int rc;
 
 	(void)argv;
@@ -207,10 +207,8 @@ static int user_list(struct cli *c, int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
-	if (table_init(&t, 5, header) != 0 || out_list_begin() != 0) {
-		rc = cli_error(CLI_FAIL, _("out of memory"));
+	if ((rc = listing_begin(&l, c->json, 0, 5, header)) != 0)
 		goto out;
-	}
 	for (size_t i = 0; i < ns.n && rc == 0; i++) {
 		char state[128], last[32];
 
@@ -221,7 +219,7 @@ static int user_list(struct cli *c, int argc, char **argv)
 		if (c->json) {
 			char *j = list_json(&st);
 
-			if (out_list_add(j) != 0)
+			if (listing_row(&l, j, NULL) != 0)
 				rc = cli_error(CLI_FAIL,
 					_("cannot build JSON output"));
 			free(j);
@@ -232,17 +230,10 @@ static int user_list(struct cli *c, int argc, char **argv)
 		const char *row[5] = { st.acct.name, state,
 			st.acct.email[0] ? st.acct.email : "-",
 			st.groups[0] ? st.groups : "-", last };
-		if (table_add(&t, row) != 0)
+		if (listing_row(&l, NULL, row) != 0)
 			rc = cli_error(CLI_FAIL, _("out of memory"));
 	}
-	if (rc == 0) {
-		if (c->json)
-			rc = out_list_print(stdout) == 0 ? CLI_OK
-				: cli_error(CLI_FAIL, _("cannot build JSON output"));
-		else
-			table_print(&t, stdout);
-	}
-	table_free(&t);
+	rc = listing_end(&l, rc, NULL);
 out:
 	for (size_t i = 0; i < ns.n; i++)
 		free(ns.v[i]);

@@ -9,6 +9,8 @@
 
 #include <sqlite3.h>
 
+#include "cli.h"
+#include "crmpolicy/i18n.h"
 #include "output.h"
 
 /* The command's one scratch database; opened by out_init. */
@@ -333,6 +335,45 @@ void table_free(struct table *t)
 	free(t->cells);
 	t->cells = NULL;
 	t->nrows = t->cap = 0;
+}
+
+int listing_begin(struct listing *l, int json, int csv, size_t ncols,
+	const char *const *header)
+{
+	memset(l, 0, sizeof(*l));
+	l->json = json;
+	l->csv = csv;
+	if (table_init(&l->t, ncols, header) != 0 || out_list_begin() != 0) {
+		table_free(&l->t);
+		return cli_error(CLI_FAIL, _("out of memory"));
+	}
+	return CLI_OK;
+}
+
+int listing_row(struct listing *l, const char *json,
+	const char *const *cells)
+{
+	int bad = l->json ? json == NULL || out_list_add(json) != 0
+		: table_add(&l->t, cells) != 0;
+
+	l->failed |= bad;
+	return bad ? -1 : 0;
+}
+
+int listing_end(struct listing *l, int rc, const struct crm_error *err)
+{
+	if (rc != 0 && err != NULL)
+		rc = l->failed ? cli_error(CLI_FAIL,
+			_("cannot build the output")) : cli_fail(err);
+	else if (rc == 0 && l->json)
+		rc = out_list_print(stdout) == 0 ? CLI_OK
+			: cli_error(CLI_FAIL, _("cannot build JSON output"));
+	else if (rc == 0 && l->csv)
+		table_print_csv(&l->t, stdout);
+	else if (rc == 0)
+		table_print(&l->t, stdout);
+	table_free(&l->t);
+	return rc;
 }
 
 void out_field(FILE *f, int w, const char *label, const char *value)

@@ -62,6 +62,34 @@ void table_print(const struct table *t, FILE *f);
 void table_print_csv(const struct table *t, FILE *f);
 void table_free(struct table *t);
 
+/*
+ * A listing command's output: with --json the rows are objects gathered
+ * into one array, otherwise cells of a table printed at the end as text
+ * or, with --csv, as CSV. The functions return crmpasswd exit codes.
+ */
+struct listing {
+	int json, csv;
+	struct table t;
+	int failed;		/* a row could not be added */
+};
+/* CLI_OK, or CLI_FAIL after printing "out of memory". */
+int listing_begin(struct listing *l, int json, int csv, size_t ncols,
+	const char *const *header);
+/*
+ * Adds a row: json (an object; NULL when it could not be built) with
+ * --json, else cells. 0, or -1 with failed set; prints nothing.
+ */
+int listing_row(struct listing *l, const char *json,
+	const char *const *cells);
+/*
+ * Prints the rows when rc is 0 and frees the table. A non-zero rc is
+ * either a core code described by err (reported here, as "cannot build
+ * the output" when a row failed) or, with err NULL, an exit code already
+ * reported. Returns the exit code.
+ */
+struct crm_error;
+int listing_end(struct listing *l, int rc, const struct crm_error *err);
+
 /* Prints "label value" with the labels of one block aligned to width. */
 void out_field(FILE *f, int width, const char *label, const char *value);
 

@@ -7,54 +7,13 @@ set -u
 
 BUILD=${1:?usage: $0 BUILD_DIR}
 CRMPASSWD=$(cd "$BUILD" && pwd)/crmpasswd
-PASSED=0
-FAILED=0
+. "$(dirname "$0")/../lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	echo "test_crmpasswd.sh must run as root" >&2
-	exit 2
-fi
+t_need_root
 [ -x "$CRMPASSWD" ] || { echo "no $CRMPASSWD" >&2; exit 2; }
 
-TMP=$(mktemp -d /tmp/crmcli.XXXXXX)
-chmod 0755 "$TMP"
-trap 'rm -rf "$TMP"' EXIT INT TERM
-
-CONF=$TMP/crmpolicy.conf
-cat > "$CONF" <<EOF
-db = $TMP/store/crmpolicy.db
-key_file = $TMP/crmpolicy.key
-hash_opslimit = 1
-hash_memlimit = 8192
-badwords_file = $TMP/badwords
-EOF
-printf '12345Aa!\nPassw0rd!\n' > "$TMP/badwords"
-chmod 0644 "$CONF" "$TMP/badwords"
-
-ok() {
-	PASSED=$((PASSED + 1))
-	echo "ok - $1"
-}
-
-not_ok() {
-	FAILED=$((FAILED + 1))
-	echo "not ok - $1"
-	[ -s "$TMP/out" ] && sed 's/^/#   out: /' "$TMP/out"
-	[ -s "$TMP/err" ] && sed 's/^/#   err: /' "$TMP/err"
-	return 0
-}
-
-# expect CODE NAME COMMAND...: runs COMMAND, output in $TMP/out and $TMP/err.
-expect() {
-	want=$1 name=$2
-	shift 2
-	"$@" > "$TMP/out" 2> "$TMP/err" < /dev/null
-	got=$?
-	if [ "$got" = "$want" ]; then ok "$name"; else
-		echo "# exit $got, wanted $want"
-		not_ok "$name"
-	fi
-}
+t_begin crmpasswd crmcli
+t_conf "$TMP/store/crmpolicy.db" '12345Aa! Passw0rd!'
 
 # expect_in CODE NAME INPUT COMMAND...: like expect, INPUT on stdin.
 expect_in() {
@@ -68,31 +27,8 @@ expect_in() {
 	fi
 }
 
-# grep_out NAME PATTERN: the last command's stdout matches PATTERN.
-grep_out() {
-	if grep -q -- "$2" "$TMP/out"; then ok "$1"; else not_ok "$1"; fi
-}
-
-grep_err() {
-	if grep -q -- "$2" "$TMP/err"; then ok "$1"; else not_ok "$1"; fi
-}
-
-# The JSON checks use SQLite's own JSON functions over the output file.
-json_sql() {
-	sqlite3 :memory: "select $1 from (select cast(readfile('$TMP/out') as text) as j)" 2>/dev/null
-}
-
 json_valid() {
 	if [ "$(json_sql 'json_valid(j)')" = 1 ]; then ok "$1"; else not_ok "$1"; fi
-}
-
-# json_is NAME SQL WANT: an SQL expression over j (the command's stdout).
-json_is() {
-	got=$(json_sql "$2")
-	if [ "$got" = "$3" ]; then ok "$1"; else
-		echo "# got '$got', wanted '$3'"
-		not_ok "$1"
-	fi
 }
 
 mode_of() {
@@ -239,5 +175,4 @@ n=$(sqlite3 "$TMP/store/crmpolicy.db" \
 if [ "${n:-0}" -ge 10 ]; then ok "changes are audited with the actor"
 else echo "# audited: ${n:-none}"; not_ok "changes are audited with the actor"; fi
 
-echo "crmpasswd: $PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+t_end

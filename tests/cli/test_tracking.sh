@@ -8,87 +8,21 @@ set -u
 
 BUILD=${1:?usage: $0 BUILD_DIR}
 CRMPASSWD=$(cd "$BUILD" && pwd)/crmpasswd
-PASSED=0
-FAILED=0
+. "$(dirname "$0")/../lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	echo "test_tracking.sh must run as root" >&2
-	exit 2
-fi
+t_need_root
 [ -x "$CRMPASSWD" ] || { echo "no $CRMPASSWD" >&2; exit 2; }
 command -v sqlite3 > /dev/null || { echo "no sqlite3 command" >&2; exit 2; }
 
-TMP=$(mktemp -d /tmp/crmtrack.XXXXXX)
-chmod 0755 "$TMP"
-trap 'rm -rf "$TMP"' EXIT INT TERM
-
-CONF=$TMP/crmpolicy.conf
+t_begin tracking crmtrack
 DB=$TMP/store/crmpolicy.db
-cat > "$CONF" <<EOF
-db = $DB
-key_file = $TMP/crmpolicy.key
-hash_opslimit = 1
-hash_memlimit = 8192
-badwords_file = $TMP/badwords
-known_ip_days = 100
-EOF
-: > "$TMP/badwords"
-chmod 0644 "$CONF" "$TMP/badwords"
-
-ok() {
-	PASSED=$((PASSED + 1))
-	echo "ok - $1"
-}
-
-not_ok() {
-	FAILED=$((FAILED + 1))
-	echo "not ok - $1"
-	[ -s "$TMP/out" ] && sed 's/^/#   out: /' "$TMP/out"
-	[ -s "$TMP/err" ] && sed 's/^/#   err: /' "$TMP/err"
-	return 0
-}
-
-# expect CODE NAME COMMAND...: runs COMMAND, output in $TMP/out and $TMP/err.
-expect() {
-	want=$1 name=$2
-	shift 2
-	"$@" > "$TMP/out" 2> "$TMP/err" < /dev/null
-	got=$?
-	if [ "$got" = "$want" ]; then ok "$name"; else
-		echo "# exit $got, wanted $want"
-		not_ok "$name"
-	fi
-}
-
-grep_out() {
-	if grep -q -- "$2" "$TMP/out"; then ok "$1"; else not_ok "$1"; fi
-}
-
-no_grep_out() {
-	if grep -q -- "$2" "$TMP/out"; then not_ok "$1"; else ok "$1"; fi
-}
-
-grep_err() {
-	if grep -q -- "$2" "$TMP/err"; then ok "$1"; else not_ok "$1"; fi
-}
+t_conf "$DB" '' 'known_ip_days = 100'
 
 # lines_out NAME N: the last command printed N lines.
 lines_out() {
 	got=$(wc -l < "$TMP/out")
 	if [ "$got" = "$2" ]; then ok "$1"; else
 		echo "# $got lines, wanted $2"
-		not_ok "$1"
-	fi
-}
-
-json_sql() {
-	sqlite3 :memory: "select $1 from (select cast(readfile('$TMP/out') as text) as j)" 2>/dev/null
-}
-
-json_is() {
-	got=$(json_sql "$2")
-	if [ "$got" = "$3" ]; then ok "$1"; else
-		echo "# got '$got', wanted '$3'"
 		not_ok "$1"
 	fi
 }
@@ -241,5 +175,4 @@ $NOBODY "$CRMPASSWD" logins nobody > "$TMP/out" 2> "$TMP/err" < /dev/null
 [ $? != 3 ] && ok "non-root may name themselves" \
 	|| not_ok "non-root may name themselves"
 
-echo "tracking: $PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+t_end

@@ -653,3 +653,93 @@ void penv_sql_exec(const char *sql)
 	}
 	sqlite3_close(db);
 }
+
+/*
+ * pam_wrapper sets itself up again in every child (a directory picked by
+ * lstat then mkdir), so the children of penv_race are started one after
+ * another and each reports ready once its handle exists; the
+ * authentications then run together. Children leave through exit() so
+ * that pam_wrapper removes its directory, and report their code through a
+ * pipe.
+ */
+struct race_result {
+	int idx;
+	int rc;
+};
+
+static void race_child(int idx, const char *service, const char *user,
+	const char *password, const char *rhost, int gate, int ready, int out)
+{
+	struct pam_testcase tc[] = { pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS) };
+	struct penv_conv c;
+	struct pam_conv conv;
+	struct race_result r = { idx, 200 };
+	pam_handle_t *ph = NULL;
+	char b = 'r';
+
+	penv_conv_init(&c, password, NULL);
+	conv.conv = penv_conv_fn;
+	conv.appdata_ptr = &c;
+	if (pam_start(service, user, &conv, &ph) == PAM_SUCCESS
+	    && pam_set_item(ph, PAM_RHOST, rhost) == PAM_SUCCESS) {
+		if (write(ready, &b, 1) != 1)
+			exit(1);
+		/* EOF when the parent closes its end: all go at once. */
+		while (read(gate, &b, 1) < 0 && errno == EINTR)
+			;
+		if (_pamtest_conv(service, user, penv_conv_fn, &c, tc, 1, ph)
+		    <= PAMTEST_ERR_CASE)
+			r.rc = tc[0].op_rv;
+	} else if (write(ready, &b, 1) != 1) {
+		exit(1);
+	}
+	if (write(out, &r, sizeof r) != (ssize_t)sizeof r)
+		exit(1);
+	exit(0);
+}
+
+void penv_race(const char *service, const char *user, const char *password,
+	const char *rhost, int rcs[PENV_RACE_N])
+{
+	int gate[2], ready[2], out[2];
+	pid_t pids[PENV_RACE_N];
+	struct race_result r;
+	char b;
+
+	assert_int_equal(pipe(gate), 0);
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(out), 0);
+	for (int i = 0; i < PENV_RACE_N; i++) {
+		rcs[i] = -1;
+		fflush(NULL);
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			close(gate[1]);
+			close(ready[0]);
+			close(out[0]);
+			race_child(i, service, user, password, rhost, gate[0],
+				ready[1], out[1]);
+		}
+		assert_int_equal(read(ready[0], &b, 1), 1);
+	}
+	close(gate[0]);
+	close(ready[0]);
+	close(ready[1]);
+	close(out[1]);
+	close(gate[1]);
+	while (read(out[0], &r, sizeof r) == (ssize_t)sizeof r)
+		if (r.idx >= 0 && r.idx < PENV_RACE_N)
+			rcs[r.idx] = r.rc;
+	close(out[0]);
+	for (int i = 0; i < PENV_RACE_N; i++) {
+		int status;
+		while (waitpid(pids[i], &status, 0) < 0)
+			assert_int_equal(errno, EINTR);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			print_error("child %d ended with status %#x\n", i,
+				status);
+			fail();
+		}
+	}
+}

@@ -126,4 +126,16 @@ int64_t penv_sql(const char *sql, ...) __attribute__((sentinel));
 /* Executes sql (no parameters) on the store, failing the test on error. */
 void penv_sql_exec(const char *sql);
 
+#define PENV_RACE_N 32
+
+/*
+ * Forks PENV_RACE_N children that each open a PAM handle for user on
+ * service with PAM_RHOST = rhost, then wait together on one pipe and run
+ * pam_authenticate at once, answering password (may be NULL). Fills rcs
+ * with their PAM codes (200: no handle, -1: no report); fails the test when
+ * a child does not end cleanly.
+ */
+void penv_race(const char *service, const char *user, const char *password,
+	const char *rhost, int rcs[PENV_RACE_N]);
+
 #endif

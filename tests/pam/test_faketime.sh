@@ -6,73 +6,15 @@
 set -u
 BUILD=$(cd "${1:-build}" && pwd)
 NAME=test_faketime
-DIR=$(mktemp -d /tmp/crmft.XXXXXX)
-trap 'rm -rf "$DIR"' EXIT
-CONF=$DIR/crmpolicy.conf
+. "$(dirname "$0")/../lib.sh"
+t_begin "$NAME" crmft
+t_need_tools faketime sqlite3
 INIT='Init1al!Pw' PW1='Corr3ct!Horse' PW2='An0ther#Pass'
-pass=0 fail=0
+t_conf "$TMP/crmpolicy.db" '12345Aa! password' \
+	'ip_deny = 0'
+t_pamd crmtest
 
-for tool in faketime sqlite3; do
-	command -v "$tool" >/dev/null || { echo "$NAME: $tool is missing"; echo "$NAME: 0 passed, 1 failed"; exit 1; }
-done
-
-cat >"$CONF" <<EOF
-db = $DIR/crmpolicy.db
-key_file = $DIR/crmpolicy.key
-badwords_file = $DIR/badwords
-hash_opslimit = 1
-hash_memlimit = 8192
-ip_deny = 0
-EOF
-printf '12345Aa!\npassword\n' >"$DIR/badwords"
-chmod 0644 "$CONF" "$DIR/badwords"
-mkdir "$DIR/pam.d"
-for phase in auth account password session; do
-	echo "$phase required $BUILD/pam_crmpolicy.so conf=$CONF"
-done >"$DIR/pam.d/crmtest"
-
-CRM=("$BUILD/crmpasswd" --conf "$CONF")
-DRIVE=("$BUILD/tests/pamdrive" --confdir "$DIR/pam.d")
-crm() { "${CRM[@]}" "$@"; }
-drive() { "${DRIVE[@]}" "$@"; }
-# at OFFSET crm|drive ARGS...: runs the command with the clock moved by
-# OFFSET ("+85d").
-at() {
-	local off=$1 what=$2
-	shift 2
-	case "$what" in
-	crm) faketime -f "$off" "${CRM[@]}" "$@" ;;
-	drive) faketime -f "$off" "${DRIVE[@]}" "$@" ;;
-	esac
-}
-sql() { sqlite3 "$DIR/crmpolicy.db" "$1"; }
-
-# check WHAT EXPECTED ACTUAL [OUTPUT]
-check() {
-	if [ "$2" = "$3" ]; then
-		pass=$((pass + 1))
-		echo "ok   $1"
-	else
-		fail=$((fail + 1))
-		echo "FAIL $1: expected $2, got $3"
-		[ -n "${4:-}" ] && printf '%s\n' "$4" | sed 's/^/     | /'
-	fi
-}
-# has WHAT NEEDLE OUTPUT: OUTPUT contains NEEDLE.
-has() {
-	case "$3" in
-	*"$2"*) check "$1" yes yes ;;
-	*) check "$1" "output with '$2'" "none" "$3" ;;
-	esac
-}
-
-# hasnt WHAT NEEDLE OUTPUT: OUTPUT does not contain NEEDLE.
-hasnt() {
-	case "$3" in
-	*"$2"*) check "$1" "no '$2'" "'$2' shown" "$3" ;;
-	*) check "$1" yes yes ;;
-	esac
-}
+sql() { sqlite3 "$TMP/crmpolicy.db" "$1"; }
 
 # A standalone account whose must-change was satisfied by a real change.
 add_user() {
@@ -145,5 +87,4 @@ out=$(printf '%s\n' "$PW1" | at +45d drive crmtest root auth acct 2>&1)
 check "root: still enabled at +45 days" 0 $? "$out"
 check "root: not disabled" 0 "$(sql "SELECT disabled FROM accounts WHERE name = 'root'")"
 
-echo "$NAME: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+t_end

@@ -8,77 +8,24 @@ set -u
 BUILD=$(cd "${1:-build}" && pwd)
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 NAME=knownip
-DIR=$(mktemp -d /tmp/crmkip.XXXXXX)
-trap 'rm -rf "$DIR"' EXIT
-CONF=$DIR/crmpolicy.conf
+. "$(dirname "$0")/../lib.sh"
+t_begin "$NAME" crmkip
+t_need_tools faketime sqlite3
 INIT='Init1al!Pw' PW1='Corr3ct!Horse'
 CZ=127.0.1.5 JP=127.0.2.5
-pass=0 fail=0
+cp "$TOP/tests/data/fake-sendmail" "$TMP/sendmail"
+chmod 0755 "$TMP/sendmail"
+OUT=$TMP/sendmail.out
+t_conf "$TMP/crmpolicy.db" '12345Aa! password' \
+	'ip_deny = 0' \
+	'known_ip_days = 100' \
+	"geoip_city_db = $TOP/tests/data/geo-city-test.mmdb" \
+	"geoip_asn_db = $TOP/tests/data/geo-asn-test.mmdb" \
+	"sendmail = $TMP/sendmail" \
+	'notify_to = security@example.com'
+t_pamd sshd
 
-for tool in faketime sqlite3; do
-	command -v "$tool" >/dev/null || { echo "$NAME: $tool is missing"; echo "$NAME: 0 passed, 1 failed"; exit 1; }
-done
-
-cp "$TOP/tests/data/fake-sendmail" "$DIR/sendmail"
-chmod 0755 "$DIR/sendmail"
-OUT=$DIR/sendmail.out
-cat >"$CONF" <<EOF
-db = $DIR/crmpolicy.db
-key_file = $DIR/crmpolicy.key
-badwords_file = $DIR/badwords
-hash_opslimit = 1
-hash_memlimit = 8192
-ip_deny = 0
-known_ip_days = 100
-geoip_city_db = $TOP/tests/data/geo-city-test.mmdb
-geoip_asn_db = $TOP/tests/data/geo-asn-test.mmdb
-sendmail = $DIR/sendmail
-notify_to = security@example.com
-EOF
-printf '12345Aa!\npassword\n' >"$DIR/badwords"
-chmod 0644 "$CONF" "$DIR/badwords"
-mkdir "$DIR/pam.d"
-for phase in auth account password session; do
-	echo "$phase required $BUILD/pam_crmpolicy.so conf=$CONF"
-done >"$DIR/pam.d/sshd"
-
-CRM=("$BUILD/crmpasswd" --conf "$CONF")
-DRIVE=("$BUILD/tests/pamdrive" --confdir "$DIR/pam.d")
-crm() { "${CRM[@]}" "$@"; }
-# at OFFSET crm|drive ARGS...: the command with the clock at now + OFFSET.
-at() {
-	local off=$1 what=$2
-	shift 2
-	case "$what" in
-	crm) faketime -f "$off" "${CRM[@]}" "$@" ;;
-	drive) faketime -f "$off" "${DRIVE[@]}" "$@" ;;
-	esac
-}
-sql() { sqlite3 "$DIR/crmpolicy.db" "$1"; }
-
-# check WHAT EXPECTED ACTUAL [OUTPUT]
-check() {
-	if [ "$2" = "$3" ]; then
-		pass=$((pass + 1))
-		echo "ok   $1"
-	else
-		fail=$((fail + 1))
-		echo "FAIL $1: expected $2, got $3"
-		[ -n "${4:-}" ] && printf '%s\n' "$4" | sed 's/^/     | /'
-	fi
-}
-has() {
-	case "$3" in
-	*"$2"*) check "$1" yes yes ;;
-	*) check "$1" "output with '$2'" "none" "$3" ;;
-	esac
-}
-hasnt() {
-	case "$3" in
-	*"$2"*) check "$1" "no '$2'" "'$2' shown" "$3" ;;
-	*) check "$1" yes yes ;;
-	esac
-}
+sql() { sqlite3 "$TMP/crmpolicy.db" "$1"; }
 
 # mails: how many messages the test sendmail has captured.
 mails() {
@@ -105,7 +52,7 @@ check "init" 0 $?
 # only the addresses' age counts.
 for u in alice bob; do
 	printf '%s\n' "$INIT" | crm user add "$u" --password-stdin >/dev/null 2>&1
-	out=$(printf '%s\n%s\n' "$PW1" "$PW1" | "${DRIVE[@]}" sshd "$u" chauthtok 2>&1)
+	out=$(printf '%s\n%s\n' "$PW1" "$PW1" | drive sshd "$u" chauthtok 2>&1)
 	check "$u: first change" 0 $? "$out"
 	crm policy set --user "$u" inactive_days=0 max_age_days=0 >/dev/null 2>&1
 	check "$u: no ageing" 0 $?
@@ -179,5 +126,4 @@ check "alice: login from $JP" 0 $? "$out"
 check "alice: five alerts in all" 5 "$(wait_mails 5)" "$(cat "$OUT")"
 has "the Japanese alert" "Tokyo, Japan" "$(cat "$OUT")"
 
-echo "$NAME: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+t_end

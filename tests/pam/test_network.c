@@ -14,7 +14,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,7 +31,7 @@
 #define NOTIFY "security@example.com"
 #define ALICE_MAIL "alice@example.com"
 #define END_MARK "=====END====="
-#define NPROC 32
+#define NPROC PENV_RACE_N
 
 #define STANDALONE \
 	"auth     required @MOD@ conf=@CONF@\n" \
@@ -682,98 +681,13 @@ static void nine_wrong_passwords_do_not_block(void **state)
 	assert_int_equal(event_count("ip.throttled"), 0);
 }
 
-/*
- * NPROC children authenticate an unknown user with a wrong password from
- * one address at the same moment (the technique of test_lockout_race.c:
- * children started one after another, each ready once its handle exists,
- * then released together; they leave through exit() for pam_wrapper).
- */
-struct result {
-	int idx;
-	int rc;
-};
-
-static void race_child(int idx, const char *user, const char *rhost,
-	int gate, int ready, int out)
-{
-	struct pam_testcase tc[] = { pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS) };
-	struct penv_conv c;
-	struct pam_conv conv;
-	struct result r = { idx, 200 };
-	pam_handle_t *ph = NULL;
-	char b = 'r';
-
-	penv_conv_init(&c, WRONG, NULL);
-	conv.conv = penv_conv_fn;
-	conv.appdata_ptr = &c;
-	if (pam_start("sshd", user, &conv, &ph) == PAM_SUCCESS
-	    && pam_set_item(ph, PAM_RHOST, rhost) == PAM_SUCCESS) {
-		if (write(ready, &b, 1) != 1)
-			exit(1);
-		while (read(gate, &b, 1) < 0 && errno == EINTR)
-			;
-		if (_pamtest_conv("sshd", user, penv_conv_fn, &c, tc, 1, ph)
-		    <= PAMTEST_ERR_CASE)
-			r.rc = tc[0].op_rv;
-	} else if (write(ready, &b, 1) != 1) {
-		exit(1);
-	}
-	if (write(out, &r, sizeof r) != (ssize_t)sizeof r)
-		exit(1);
-	exit(0);
-}
-
-static void race(const char *user, const char *rhost, int rcs[NPROC])
-{
-	int gate[2], ready[2], out[2];
-	pid_t pids[NPROC];
-	struct result r;
-	char b;
-
-	assert_int_equal(pipe(gate), 0);
-	assert_int_equal(pipe(ready), 0);
-	assert_int_equal(pipe(out), 0);
-	for (int i = 0; i < NPROC; i++) {
-		rcs[i] = -1;
-		fflush(NULL);
-		pids[i] = fork();
-		assert_true(pids[i] >= 0);
-		if (pids[i] == 0) {
-			close(gate[1]);
-			close(ready[0]);
-			close(out[0]);
-			race_child(i, user, rhost, gate[0], ready[1], out[1]);
-		}
-		assert_int_equal(read(ready[0], &b, 1), 1);
-	}
-	close(gate[0]);
-	close(ready[0]);
-	close(ready[1]);
-	close(out[1]);
-	close(gate[1]);
-	while (read(out[0], &r, sizeof r) == (ssize_t)sizeof r)
-		if (r.idx >= 0 && r.idx < NPROC)
-			rcs[r.idx] = r.rc;
-	close(out[0]);
-	for (int i = 0; i < NPROC; i++) {
-		int status;
-		while (waitpid(pids[i], &status, 0) < 0)
-			assert_int_equal(errno, EINTR);
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-			print_error("child %d ended with status %#x\n", i,
-				status);
-			fail();
-		}
-	}
-}
-
 static void throttle_race_blocks_once(void **state)
 {
 	int rcs[NPROC];
 
 	(void)state;
 	penv_user("sshd", "alice", INIT, PW1);
-	race("nobody-here", "127.0.9.5", rcs);
+	penv_race("sshd", "nobody-here", WRONG, "127.0.9.5", rcs);
 	for (int i = 0; i < NPROC; i++) {
 		/* Checked and unknown, or refused as throttled; never a
 		 * busy store seen as PAM_AUTHINFO_UNAVAIL. */
