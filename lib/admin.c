@@ -348,7 +348,9 @@ int crm_admin_user_set_email(const struct crm_ctx *ctx, const char *user,
 int crm_admin_user_passwd(const struct crm_ctx *ctx, const char *user,
 	const char *password, unsigned *rules, struct crm_error *err)
 {
+	struct crm_policy pol;
 	struct crm_account a;
+	char hash[CRM_HASH_MAX];
 	int rc;
 
 	if (rules != NULL)
@@ -357,17 +359,29 @@ int crm_admin_user_passwd(const struct crm_ctx *ctx, const char *user,
 		return rc;
 	if (password == NULL)
 		return crm_error_set(err, CRM_EINVAL, _("no password given"));
-	if ((rc = crm_store_begin(ctx->db, err)) != 0)
+	/*
+	 * Check and hash before the write lock: an argon2id hash at the
+	 * default cost would hold every login waiting for tens of ms.
+	 */
+	if ((rc = get_account(ctx, user, &a, err)) != 0 ||
+			(rc = check_quality(ctx, user, password, rules, err)) != 0 ||
+			(rc = crm_policy_resolve(ctx, user, &pol, err)) != 0 ||
+			(rc = crm_pwhash_make(ctx->cfg, password, hash, err)) != 0)
 		return rc;
+	if ((rc = crm_store_begin(ctx->db, err)) != 0)
+		goto out;
 	rc = get_account(ctx, user, &a, err);
 	if (rc == 0)
-		rc = check_quality(ctx, user, password, rules, err);
-	if (rc == 0)
-		rc = set_password(ctx, &a, password, err);
+		rc = crm_pw_record(ctx, &a, hash, 1, 1,
+			pol.num[CRM_K_HISTORY], err);
 	if (rc == 0)
 		rc = audited(crm_audit_add(ctx, "password.change", user,
 			"admin"), err);
-	return finish(ctx, rc, err);
+	rc = finish(ctx, rc, err);
+out:
+	sodium_memzero(hash, sizeof(hash));
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	return rc;
 }
 
 /* ---- groups ---- */
@@ -504,15 +518,6 @@ static int parse_assignment(const char *text, struct assignment *as,
 	return 0;
 }
 
-static int nss_group_exists(const char *group)
-{
-	struct group gr, *res = NULL;
-	char buf[16384];
-
-	return getgrnam_r(group, &gr, buf, sizeof(buf), &res) == 0 &&
-		res != NULL;
-}
-
 static int check_target(const struct crm_ctx *ctx, const char *scope,
 	const char *target, struct crm_error *err)
 {
@@ -524,7 +529,9 @@ static int check_target(const struct crm_ctx *ctx, const char *scope,
 	if (strcmp(scope, "user") == 0)
 		return get_account(ctx, target, &a, err);
 	rc = crm_group_exists(ctx->db, target, &exists, err);
-	if (rc == 0 && !exists && !nss_group_exists(target))
+	if (rc == 0 && !exists)
+		rc = crm_nss_group_exists(target, &exists, err);
+	if (rc == 0 && !exists)
 		rc = crm_error_set(err, CRM_ENOENT, _("no such group: %s"),
 			target);
 	return rc;

@@ -165,3 +165,36 @@ int crm_nss_in_group(const char *user, const char *group,
 		return 1;
 	return rc == CRM_OK ? 0 : -1;
 }
+
+int crm_nss_group_exists(const char *group, int *exists,
+	struct crm_error *err)
+{
+	size_t len = bufsize(_SC_GETGR_R_SIZE_MAX);
+	struct group gr, *res = NULL;
+	char *buf = NULL;
+	int rc;
+
+	*exists = 0;
+	for (;;) {
+		char *nb = realloc(buf, len);
+
+		if (nb == NULL) {
+			free(buf);
+			return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
+		}
+		buf = nb;
+		rc = getgrnam_r(group, &gr, buf, len, &res);
+		if (rc != ERANGE || len >= NSS_BUF_MAX)
+			break;
+		len *= 2;
+	}
+	free(buf);
+	if (res != NULL) {
+		*exists = 1;
+		return CRM_OK;
+	}
+	if (!not_found(rc))
+		return crm_error_set(err, CRM_EIO,
+			_("cannot look up group '%s': %s"), group, strerror(rc));
+	return CRM_OK;
+}

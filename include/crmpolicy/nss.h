@@ -23,6 +23,13 @@ int crm_nss_user(const char *user, uid_t *uid, gid_t *gid, int *found,
 int crm_nss_groups(const char *user, int (*cb)(void *arg, const char *name),
 	void *arg, struct crm_error *err) __attribute__((warn_unused_result));
 
+/*
+ * *exists = 1 when NSS knows group; a failing backend is CRM_EIO, never
+ * an answer.
+ */
+int crm_nss_group_exists(const char *group, int *exists,
+	struct crm_error *err) __attribute__((warn_unused_result));
+
 /* 1 if user is a member (primary or supplementary) of NSS group. */
 int crm_nss_in_group(const char *user, const char *group,
 	struct crm_error *err);
