@@ -21,6 +21,7 @@
 #include "crmpolicy/audit.h"
 #include "crmpolicy/i18n.h"
 #include "crmpolicy/lockout.h"
+#include "crmpolicy/mfa.h"
 #include "crmpolicy/nss.h"
 #include "crmpolicy/policy.h"
 #include "crmpolicy/pwhash.h"
@@ -658,6 +659,8 @@ int crm_admin_status(const struct crm_ctx *ctx, const char *user,
 	st->expires = crm_aging_expires(&st->pol, &st->acct);
 	st->inactive_in_days = crm_aging_inactive_in(&st->pol, &st->acct,
 		ctx->now);
+	if ((rc = crm_mfa_state_get(ctx->db, &st->acct, &st->mfa, err)) != 0)
+		return rc;
 	g.buf = st->groups;
 	g.len = sizeof(st->groups);
 	g.used = 0;

@@ -145,6 +145,8 @@ static const struct crm_keyinfo keys[CRM_K_COUNT] = {
 		"weekly", "backup rotation: infinite, weekly, monthly, yearly"),
 	[CRM_K_BACKUP_WARN_DAYS] = INT("backup_warn_days", CRM_ST_NONE, 0,
 		DAYS_MAX, "2", "days without a backup before check warns"),
+	[CRM_K_TOTP_ISSUER] = TEXT("totp_issuer", CRM_KT_STRING, "",
+		"issuer shown by authenticator apps; empty = the host name"),
 };
 
 const struct crm_keyinfo *crm_key_info(enum crm_key k)

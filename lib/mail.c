@@ -788,6 +788,24 @@ int crm_mail_send(const struct crm_config *cfg, const struct crm_mail *m,
 	return rc;
 }
 
+/* Sends the text gathered in b as m's body, then wipes b. */
+static int send_body(const struct crm_config *cfg, struct crm_mail *m,
+	const char *subject, struct sbuf *b, enum crm_mail_mode mode,
+	struct crm_error *err)
+{
+	int rc;
+
+	if (b->oom) {
+		sb_wipe(b);
+		return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
+	}
+	m->subject = subject;
+	m->body = b->p;
+	rc = crm_mail_send(cfg, m, mode, err);
+	sb_wipe(b);
+	return rc;
+}
+
 /* "YYYY-MM-DD HH:MM:SS UTC" for the alert's reader. */
 static void iso_time(long long when, char *buf, size_t len)
 {
@@ -813,7 +831,6 @@ int crm_mail_new_ip_alert(const struct crm_config *cfg,
 	struct crm_mail m;
 	struct sbuf b = { NULL, 0, 0, 0 };
 	size_t n = 0;
-	int rc;
 
 	memset(&m, 0, sizeof(m));
 	if (a->email && a->email[0])
@@ -855,13 +872,66 @@ int crm_mail_new_ip_alert(const struct crm_config *cfg,
 		"tell your administrator; the administrator can review the "
 		"login history with 'crmpasswd logins %s'."), user);
 	sb_str(&b, "\n");
-	if (b.oom) {
-		sb_wipe(&b);
-		return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
+	return send_body(cfg, &m, subject, &b, CRM_MAIL_DETACH, err);
+}
+
+/* Whole minutes of a code's life, rounded up, for the mail text. */
+static long long minutes(long long seconds)
+{
+	return seconds <= 0 ? 0 : (seconds + 59) / 60;
+}
+
+int crm_mail_code(const struct crm_config *cfg, const struct crm_code_mail *c,
+	struct crm_error *err)
+{
+	char user[65], host[65], svc[65], when[64], subject[256];
+	struct sbuf b = { NULL, 0, 0, 0 };
+	struct crm_mail m;
+	long long mins = minutes(c->ttl);
+
+	memset(&m, 0, sizeof(m));
+	if (c->email == NULL || c->email[0] == '\0' || c->code == NULL)
+		return crm_error_set(err, CRM_EINVAL, _("no address to send "
+			"the code to"));
+	m.to[0] = c->email;
+	crm_printable(c->user, user, sizeof(user));
+	crm_printable(c->rhost && c->rhost[0] ? c->rhost : _("local"), host,
+		sizeof(host));
+	crm_printable(c->service ? c->service : "", svc, sizeof(svc));
+	iso_time(c->when, when, sizeof(when));
+	if (c->verify)
+		snprintf(subject, sizeof(subject),
+			_("Confirm the e-mail address of %s"), user);
+	else
+		snprintf(subject, sizeof(subject), _("Login code for %s"),
+			user);
+
+	sb_printf(&b, "%s\n\n", _("Hello,"));
+	if (c->verify)
+		sb_printf(&b, "%s\n\n", _("This address was given for the "
+			"account below. To confirm that it is yours, type this "
+			"code when crmpasswd asks for it:"));
+	else
+		sb_printf(&b, "%s\n\n", _("Someone who knows the password "
+			"of the account below is signing in. To let the login "
+			"go ahead, type this code at the prompt:"));
+	sb_printf(&b, "    %s\n\n", c->code);
+	sb_printf(&b, "  %-14s %s\n", _("Account:"), user);
+	sb_printf(&b, "  %-14s %s\n", _("Time:"), when);
+	if (!c->verify) {
+		sb_printf(&b, "  %-14s %s\n", _("Address:"), host);
+		sb_printf(&b, "  %-14s %s\n", _("Service:"),
+			svc[0] ? svc : _("unknown"));
 	}
-	m.subject = subject;
-	m.body = b.p;
-	rc = crm_mail_send(cfg, &m, CRM_MAIL_DETACH, err);
-	sb_wipe(&b);
-	return rc;
+	sb_str(&b, "\n");
+	sb_printf(&b, ngettext_("The code is valid for %lld minute and can "
+		"be used once.", "The code is valid for %lld minutes and can "
+		"be used once.", (unsigned long)mins), mins);
+	sb_str(&b, " ");
+	sb_str(&b, c->verify ? _("If you did not ask for it, you can ignore "
+		"this message.") : _("If this was not you, change your "
+		"password at once with crmpasswd and tell your "
+		"administrator: your password is known to someone else."));
+	sb_str(&b, "\n");
+	return send_body(cfg, &m, subject, &b, CRM_MAIL_WAIT, err);
 }

@@ -112,6 +112,29 @@ static const char *const migrations[] = {
 	" PRIMARY KEY(account_id, ip));"
 	"ALTER TABLE accounts ADD COLUMN last_place TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE accounts ADD COLUMN prev_place TEXT NOT NULL DEFAULT '';",
+	/*
+	 * 2 -> 3: second factors. A TOTP secret is sealed under the key file;
+	 * last_step is the newest time step accepted (replay protection).
+	 * Recovery and e-mailed codes are kept only as keyed hashes; an
+	 * e-mailed code is bound to the address it was sent to.
+	 */
+	"CREATE TABLE totp("
+	" account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,"
+	" secret TEXT NOT NULL,"
+	" last_step INTEGER NOT NULL,"
+	" enrolled INTEGER NOT NULL);"
+	"CREATE TABLE recovery_codes("
+	" id INTEGER PRIMARY KEY,"
+	" account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+	" hash TEXT NOT NULL);"
+	"CREATE INDEX recovery_codes_account ON recovery_codes(account_id);"
+	"CREATE TABLE otp_codes("
+	" account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+	" purpose TEXT NOT NULL CHECK(purpose IN ('login','verify')),"
+	" hash TEXT NOT NULL, address TEXT NOT NULL,"
+	" created INTEGER NOT NULL, expires INTEGER NOT NULL,"
+	" tries INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY(account_id, purpose));",
 };
 
 int crm_store_error(sqlite3 *db, const char *what, struct crm_error *err)

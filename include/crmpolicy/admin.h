@@ -8,6 +8,7 @@
 #include "crmpolicy/context.h"
 #include "crmpolicy/store.h"
 #include "crmpolicy/auth.h"
+#include "crmpolicy/mfa.h"
 
 /*
  * Adds user with an optional e-mail and store groups (created if missing).
@@ -69,6 +70,7 @@ struct crm_status {
 	int64_t expires;	/* time the password expires, 0 = never */
 	int inactive_in_days;	/* days until the inactivity limit, -1 none */
 	char groups[1024];	/* comma list of effective groups */
+	struct crm_mfa_state mfa;	/* TOTP enrolment, recovery codes left */
 };
 int crm_admin_status(const struct crm_ctx *ctx, const char *user,
 	struct crm_status *st, struct crm_error *err)

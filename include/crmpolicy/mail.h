@@ -60,4 +60,23 @@ int crm_mail_new_ip_alert(const struct crm_config *cfg,
 	const struct crm_alert *a, struct crm_error *err)
 	__attribute__((warn_unused_result));
 
+/* What a code mail says. */
+struct crm_code_mail {
+	const char *user;
+	const char *email;	/* the recipient */
+	const char *code;	/* secret: wiped with the message */
+	int verify;		/* 1: address verification, 0: a login code */
+	long long ttl;		/* seconds the code stays valid */
+	const char *service;
+	const char *rhost;
+	long long when;
+};
+
+/*
+ * Sends a one-time code in WAIT mode: the message is in sendmail's hands
+ * when this returns 0 (CRM_EIO when sendmail failed).
+ */
+int crm_mail_code(const struct crm_config *cfg, const struct crm_code_mail *c,
+	struct crm_error *err) __attribute__((warn_unused_result));
+
 #endif
