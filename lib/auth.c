@@ -16,9 +16,12 @@
 #include "crmpolicy/auth.h"
 #include "crmpolicy/geo.h"
 #include "crmpolicy/history.h"
+#include "crmpolicy/i18n.h"
+#include "crmpolicy/key.h"
 #include "crmpolicy/knownip.h"
 #include "crmpolicy/lockout.h"
 #include "crmpolicy/mail.h"
+#include "crmpolicy/mfa.h"
 #include "crmpolicy/nss.h"
 #include "crmpolicy/pwhash.h"
 #include "crmpolicy/quality.h"
@@ -44,6 +47,8 @@ const char *crm_verdict_name(enum crm_verdict v)
 	case CRM_V_EXHAUSTED: return "attempts exhausted";
 	case CRM_V_THROTTLED: return "address throttled";
 	case CRM_V_IP_DENIED: return "address denied";
+	case CRM_V_MFA: return "second factor required";
+	case CRM_V_NO_FACTOR: return "no second factor available";
 	}
 	return "unknown";
 }
@@ -102,24 +107,36 @@ static int audit(const struct crm_ctx *ctx, const char *event,
 	return CRM_OK;
 }
 
-static const char *login_type(const struct crm_ctx *ctx)
+/* The login type of the history: "password" or "stacked", and "+totp"... */
+static const char *login_type(const struct crm_ctx *ctx, enum crm_factor f,
+	char buf[32])
 {
-	return is_stacked(ctx) ? CRM_LOGIN_STACKED : CRM_LOGIN_PASSWORD;
+	snprintf(buf, 32, "%s%s%s", is_stacked(ctx) ? CRM_LOGIN_STACKED :
+		CRM_LOGIN_PASSWORD, f != CRM_FACTOR_NONE ? "+" : "",
+		f != CRM_FACTOR_NONE ? crm_factor_name(f) : "");
+	return buf;
 }
 
 /*
  * A refused attempt: one audit event and one login-history row, inside
- * the caller's transaction.
+ * the caller's transaction; factor is the one a refused code was for.
  */
-static int refused(const struct crm_ctx *ctx, const char *user,
-	const char *reason, struct crm_error *err)
+static int refused_as(const struct crm_ctx *ctx, const char *user,
+	const char *reason, enum crm_factor factor, struct crm_error *err)
 {
+	char type[32];
 	int r = audit(ctx, "login.failure", user, reason, err);
 
 	if (r == CRM_OK)
-		r = crm_history_record(ctx, user, login_type(ctx), 0, reason, 0,
-			NULL, err);
+		r = crm_history_record(ctx, user, login_type(ctx, factor, type),
+			0, reason, 0, NULL, err);
 	return r;
+}
+
+static int refused(const struct crm_ctx *ctx, const char *user,
+	const char *reason, struct crm_error *err)
+{
+	return refused_as(ctx, user, reason, CRM_FACTOR_NONE, err);
 }
 
 /*
@@ -267,36 +284,42 @@ static void record_login(const struct crm_ctx *ctx, struct crm_account *a,
  * the attempt is also audited (an unknown user).
  */
 static int wrong_guess(const struct crm_ctx *ctx, const char *user,
-	const char *reason, struct crm_error *err)
+	const char *reason, const char *what, enum crm_factor factor,
+	struct crm_error *err)
 {
 	int r, blocked_now = 0;
+	char type[32];
 
 	r = reason ? audit(ctx, "login.failure", user, reason, err) : CRM_OK;
 	if (r == CRM_OK)
-		r = crm_history_record(ctx, user, login_type(ctx), 0,
-			reason ? reason : "wrong password", 0, NULL, err);
+		r = crm_history_record(ctx, user, login_type(ctx, factor, type),
+			0, reason ? reason : what, 0, NULL, err);
 	if (r == CRM_OK)
 		r = crm_throttle_fail(ctx, &blocked_now, err);
 	return r;
 }
 
-/* Counts one supplied wrong password; audits the failure and any lock. */
+/*
+ * Counts one supplied wrong password or code (what: "wrong password",
+ * "wrong code"...; res->factor: the factor a code was for); audits the
+ * failure and any lock.
+ */
 static int count_failure(const struct crm_ctx *ctx, struct crm_result *res,
-	struct crm_account *a, struct crm_error *err)
+	struct crm_account *a, const char *what, struct crm_error *err)
 {
 	int locked = crm_lockout_fail(&res->pol, ctx->cfg, a, ctx->now);
 	int r;
 
-	set_verdict(res, CRM_V_WRONG, "wrong password");
+	set_verdict(res, CRM_V_WRONG, what);
 	if ((r = crm_account_update(ctx->db, a, err)) != CRM_OK)
 		return r;
 	if (crm_audit_add(ctx, "login.failure", a->name,
-			"reason=wrong password failures=%d", a->failures))
+			"reason=%s failures=%d", what, a->failures))
 		return crm_store_error(ctx->db, "writing the audit trail", err);
 	if (locked && crm_audit_add(ctx, "lock", a->name, "failures=%d",
 			a->failures))
 		return crm_store_error(ctx->db, "writing the audit trail", err);
-	return wrong_guess(ctx, a->name, NULL, err);
+	return wrong_guess(ctx, a->name, NULL, what, res->factor, err);
 }
 
 /* Commits, or rolls back and returns r when r is an error. */
@@ -394,6 +417,16 @@ int crm_auth_preauth(const struct crm_ctx *ctx, const struct crm_request *req,
 	r = admit(ctx, req, res, is_stacked(ctx), is_stacked(ctx), &a, &found,
 		err);
 	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	/* mfa_append: the adapter splits the answer only for TOTP users. */
+	if (r == CRM_OK && found && res->verdict == CRM_V_ALLOW &&
+			ctx->cfg->num[CRM_K_MFA_APPEND]) {
+		struct crm_mfa_state st;
+		const char *why;
+
+		if ((r = crm_mfa_state_get(ctx->db, &a, &st, err)) == CRM_OK &&
+				crm_mfa_decide(&res->pol, &st, &res->mfa, &why))
+			res->mfa = CRM_FACTOR_NONE;
+	}
 	if (r != CRM_OK || found || res->verdict != CRM_V_ALLOW)
 		return r;
 	if (is_stacked(ctx) || (ctx->cfg->opts & CRM_OPT_IGNORE_UNKNOWN))
@@ -415,7 +448,8 @@ int crm_auth_fail(const struct crm_ctx *ctx, const struct crm_request *req,
 	if (!found) {
 		set_verdict(res, CRM_V_IGNORE, "unknown user");
 		r = req->password != NULL ?
-			wrong_guess(ctx, req->user, "unknown user", err) :
+			wrong_guess(ctx, req->user, "unknown user", NULL,
+				CRM_FACTOR_NONE, err) :
 			refused(ctx, req->user, "no password supplied", err);
 		return finish(ctx, r, err);
 	}
@@ -425,7 +459,7 @@ int crm_auth_fail(const struct crm_ctx *ctx, const struct crm_request *req,
 		set_verdict(res, CRM_V_WRONG, "no password supplied");
 		r = refused(ctx, a.name, res->reason, err);
 	} else if (r == CRM_OK) {
-		r = count_failure(ctx, res, &a, err);
+		r = count_failure(ctx, res, &a, "wrong password", err);
 	}
 	return finish(ctx, r, err);
 }
@@ -439,6 +473,7 @@ static int settle_success(const struct crm_ctx *ctx, struct crm_result *res,
 	struct crm_account *a, int login, struct crm_error *err)
 {
 	int r, dirty = 0;
+	char type[32];
 
 	if ((r = check_state(ctx, res, a, &dirty, err)) != CRM_OK)
 		return r;
@@ -458,11 +493,12 @@ static int settle_success(const struct crm_ctx *ctx, struct crm_result *res,
 	if ((r = crm_knownip_seen(ctx, a->id, a->name, &res->pol, &res->new_ip,
 			err)) != CRM_OK)
 		return r;
-	if ((r = crm_history_record(ctx, a->name, login_type(ctx), 1, "",
-			res->new_ip, &res->place, err)) != CRM_OK)
+	if ((r = crm_history_record(ctx, a->name, login_type(ctx, res->factor,
+			type), 1, "", res->new_ip, &res->place, err)) != CRM_OK)
 		return r;
-	if (crm_audit_add(ctx, "login.success", a->name, "type=%s%s",
-			login_type(ctx), res->new_ip ? " new_ip=1" : ""))
+	if (crm_audit_add(ctx, "login.success", a->name, "type=%s factor=%s%s",
+			is_stacked(ctx) ? CRM_LOGIN_STACKED : CRM_LOGIN_PASSWORD,
+			crm_factor_name(res->factor), res->new_ip ? " new_ip=1" : ""))
 		return crm_store_error(ctx->db, "writing the audit trail", err);
 	return CRM_OK;
 }
@@ -492,6 +528,48 @@ static void notify_new_ip(const struct crm_ctx *ctx,
 			e.msg);
 }
 
+/* Loads the key file just to prove it usable; 0 or CRM_EKEY. */
+static int key_usable(const struct crm_ctx *ctx, struct crm_error *err)
+{
+	unsigned char key[CRM_KEY_BYTES];
+	int r = crm_key_load(ctx->cfg, key, err);
+
+	sodium_memzero(key, sizeof(key));
+	return r;
+}
+
+/*
+ * After a right password, inside the transaction: the factor the policy
+ * asks next (res->mfa). With one to ask, the attempt stays reserved
+ * (res->reservation) and the verdict is CRM_V_MFA; an account that cannot
+ * give the factor its policy needs is refused (CRM_V_NO_FACTOR) without
+ * a failure counted. With none, the verdict stays CRM_V_ALLOW.
+ */
+static int need_factor(const struct crm_ctx *ctx, struct crm_result *res,
+	struct crm_account *a, int64_t reservation, struct crm_error *err)
+{
+	struct crm_mfa_state st;
+	const char *why = NULL;
+	int r;
+
+	if ((r = crm_mfa_state_get(ctx->db, a, &st, err)) != CRM_OK)
+		return r;
+	if (crm_mfa_decide(&res->pol, &st, &res->mfa, &why) != CRM_OK) {
+		set_verdict(res, CRM_V_NO_FACTOR, why);
+		if ((r = crm_lockout_release(ctx->db, a->id, reservation,
+				err)) != CRM_OK)
+			return r;
+		return refused(ctx, a->name, why, err);
+	}
+	if (res->mfa == CRM_FACTOR_NONE)
+		return CRM_OK;
+	/* Nothing is asked that could not then be checked. */
+	if ((r = key_usable(ctx, err)) != CRM_OK)
+		return r;
+	res->reservation = reservation;
+	return set_verdict(res, CRM_V_MFA, NULL);
+}
+
 int crm_auth_succ(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_result *res, struct crm_error *err)
 {
@@ -507,8 +585,10 @@ int crm_auth_succ(const struct crm_ctx *ctx, const struct crm_request *req,
 		set_verdict(res, CRM_V_IGNORE, "unknown user");
 		return finish(ctx, CRM_OK, err);
 	}
-	r = crm_lockout_release(ctx->db, a.id, req->reservation, err);
-	if (r == CRM_OK)
+	r = need_factor(ctx, res, &a, req->reservation, err);
+	if (r == CRM_OK && res->verdict == CRM_V_ALLOW)
+		r = crm_lockout_release(ctx->db, a.id, req->reservation, err);
+	if (r == CRM_OK && res->verdict == CRM_V_ALLOW)
 		r = settle_success(ctx, res, &a, 1, err);
 	if ((r = finish(ctx, r, err)) == CRM_OK)
 		notify_new_ip(ctx, res, &a);
@@ -539,7 +619,7 @@ static int verify_reserved(const struct crm_ctx *ctx,
 		if ((r = crm_store_begin(ctx->db, err)) != CRM_OK)
 			return r;
 		return finish(ctx, wrong_guess(ctx, req->user, "unknown user",
-			err), err);
+			NULL, CRM_FACTOR_NONE, err), err);
 	}
 	reservation = res->reservation;
 
@@ -565,15 +645,25 @@ static int verify_reserved(const struct crm_ctx *ctx,
 			r = finish(ctx, CRM_OK, err);
 			goto out;
 		}
-		if ((r = crm_lockout_release(ctx->db, a.id, reservation, err)))
-			goto fail;
 		if (!ok) {
-			r = count_failure(ctx, res, &a, err);
+			r = crm_lockout_release(ctx->db, a.id, reservation, err);
+			if (r == CRM_OK)
+				r = count_failure(ctx, res, &a, "wrong password",
+					err);
 		} else {
 			/* Re-hash only if nobody changed the password meanwhile. */
 			if (newhash[0] != '\0' && strcmp(oldhash, a.pw_hash) == 0)
 				memcpy(a.pw_hash, newhash, sizeof(a.pw_hash));
-			r = settle_success(ctx, res, &a, login, err);
+			/* A second factor keeps the attempt reserved. */
+			r = login ? need_factor(ctx, res, &a, reservation, err) :
+				CRM_OK;
+			if (r == CRM_OK && res->verdict == CRM_V_ALLOW)
+				r = crm_lockout_release(ctx->db, a.id,
+					reservation, err);
+			if (r == CRM_OK && res->verdict == CRM_V_ALLOW)
+				r = settle_success(ctx, res, &a, login, err);
+			else if (r == CRM_OK)
+				r = crm_account_update(ctx->db, &a, err);
 		}
 		sodium_memzero(oldhash, sizeof(oldhash));
 	}
@@ -597,6 +687,230 @@ int crm_pw_verify_current(const struct crm_ctx *ctx,
 	struct crm_error *err)
 {
 	return verify_reserved(ctx, req, res, 0, err);
+}
+
+/* 1 when a client gave the password again at the code prompt. */
+static int repeats_password(const struct crm_request *req)
+{
+	size_t n;
+
+	if (req->password == NULL || req->code == NULL)
+		return 0;
+	n = strlen(req->code);
+	return n == strlen(req->password) &&
+		sodium_memcmp(req->code, req->password, n) == 0;
+}
+
+/*
+ * Inside the transaction of a code check, the account loaded and its
+ * reservation released: the state checks, the factor the policy asks
+ * now (res->mfa) and the check of req->code, which records its use.
+ * *cr is how the code fared; res->verdict is set only for a refusal.
+ */
+static int check_code(const struct crm_ctx *ctx,
+	const unsigned char key[CRM_KEY_BYTES], const struct crm_request *req,
+	struct crm_result *res, struct crm_account *a, enum crm_factor want,
+	enum crm_code_result *cr, struct crm_error *err)
+{
+	struct crm_mfa_state st;
+	const char *why = NULL;
+	int r, dirty = 0;
+
+	*cr = CRM_CODE_WRONG;
+	if ((r = check_state(ctx, res, a, &dirty, err)) != CRM_OK)
+		return r;
+	if (dirty && (r = crm_account_update(ctx->db, a, err)) != CRM_OK)
+		return r;
+	if (res->verdict != CRM_V_ALLOW)
+		return refused(ctx, a->name, res->reason, err);
+	if ((r = crm_mfa_state_get(ctx->db, a, &st, err)) != CRM_OK)
+		return r;
+	if (want != CRM_FACTOR_NONE) {
+		res->mfa = want;
+	} else if (crm_mfa_decide(&res->pol, &st, &res->mfa, &why) != CRM_OK) {
+		set_verdict(res, CRM_V_NO_FACTOR, why);
+		return refused(ctx, a->name, why, err);
+	}
+	if (res->mfa == CRM_FACTOR_NONE) {
+		/* The policy changed meanwhile and asks nothing more. */
+		*cr = CRM_CODE_OK;
+		return CRM_OK;
+	}
+	if (want == CRM_FACTOR_TOTP && !st.totp)
+		return crm_error_set(err, CRM_ENOENT,
+			_("%s has no TOTP enrolment"), a->name);
+	res->factor = res->mfa;
+	if ((r = crm_mfa_check(ctx, key, &res->pol, a, res->mfa, req->code,
+			&res->factor, cr, &res->tries_left, err)) != CRM_OK)
+		return r;
+	if (*cr == CRM_CODE_OK && res->factor == CRM_FACTOR_RECOVERY)
+		res->recovery_left = st.recovery_left - 1;
+	return CRM_OK;
+}
+
+/* A code that did not pass: one failure against the account and address. */
+static int wrong_code(const struct crm_ctx *ctx, struct crm_result *res,
+	struct crm_account *a, enum crm_code_result cr, struct crm_error *err)
+{
+	const char *why = crm_code_result_name(cr);
+
+	if (crm_audit_add(ctx, "mfa.failure", a->name, "factor=%s reason=%s",
+			crm_factor_name(res->factor), why))
+		return crm_store_error(ctx->db, "writing the audit trail", err);
+	return count_failure(ctx, res, a, why, err);
+}
+
+/*
+ * The opening of a code phase: the key, the transaction and the account.
+ * *go = 1: the caller goes on inside the transaction. *go = 0: all is
+ * finished (no account: CRM_V_UNKNOWN) and the return value is final.
+ */
+static int begin_code(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, unsigned char key[CRM_KEY_BYTES],
+	struct crm_account *a, int *go, struct crm_error *err)
+{
+	int r, found = 0;
+
+	*go = 0;
+	memset(a, 0, sizeof(*a));
+	result_init(res);
+	if ((r = crm_key_load(ctx->cfg, key, err)) != CRM_OK)
+		return r;
+	if ((r = begin(ctx, req, res, err)) != CRM_OK ||
+			res->verdict != CRM_V_ALLOW)
+		return r;
+	if ((r = load(ctx, req->user, 0, a, &found, err)) != CRM_OK || !found) {
+		if (r == CRM_OK)
+			set_verdict(res, CRM_V_UNKNOWN, "no such user");
+		return finish(ctx, r, err);
+	}
+	*go = 1;
+	return CRM_OK;
+}
+
+int crm_auth_mfa(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+{
+	unsigned char key[CRM_KEY_BYTES];
+	enum crm_code_result cr = CRM_CODE_WRONG;
+	struct crm_account a;
+	int r, go;
+
+	if ((r = begin_code(ctx, req, res, key, &a, &go, err)) != CRM_OK || !go)
+		goto out;
+	r = crm_lockout_release(ctx->db, a.id, req->reservation, err);
+	if (r == CRM_OK && (req->code == NULL || repeats_password(req))) {
+		/* Nothing was supplied that could be a code: nothing counts. */
+		set_verdict(res, CRM_V_WRONG, req->code == NULL ?
+			"no code supplied" : "the client repeated the password at "
+			"the code prompt");
+		r = refused(ctx, a.name, res->reason, err);
+	} else if (r == CRM_OK) {
+		r = check_code(ctx, key, req, res, &a, CRM_FACTOR_NONE, &cr, err);
+		if (r == CRM_OK && res->verdict == CRM_V_ALLOW)
+			r = cr == CRM_CODE_OK ?
+				settle_success(ctx, res, &a, 1, err) :
+				wrong_code(ctx, res, &a, cr, err);
+	}
+	if ((r = finish(ctx, r, err)) == CRM_OK)
+		notify_new_ip(ctx, res, &a);
+out:
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	return r;
+}
+
+/* After a code mail could not be sent: the attempt ends, refused. */
+static int unsent(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_account *a, const char *why, struct crm_error *err)
+{
+	struct crm_error e;
+	int r;
+
+	if (crm_store_begin(ctx->db, &e) != CRM_OK)
+		return CRM_OK;	/* the caller reports the mail error */
+	r = crm_lockout_release(ctx->db, a->id, req->reservation, &e);
+	if (r == CRM_OK)
+		r = refused(ctx, a->name, why, &e);
+	(void)err;
+	return finish(ctx, r, &e);
+}
+
+int crm_auth_mfa_send(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+{
+	unsigned char key[CRM_KEY_BYTES];
+	char code[CRM_OTP_DIGITS_MAX + 1] = "";
+	struct crm_mfa_state st;
+	struct crm_account a;
+	const char *why = NULL;
+	int r, go;
+
+	if ((r = begin_code(ctx, req, res, key, &a, &go, err)) != CRM_OK || !go)
+		goto out;
+	r = crm_mfa_state_get(ctx->db, &a, &st, err);
+	if (r == CRM_OK && crm_mfa_decide(&res->pol, &st, &res->mfa, &why)) {
+		set_verdict(res, CRM_V_NO_FACTOR, why);
+		r = crm_lockout_release(ctx->db, a.id, req->reservation, err);
+		if (r == CRM_OK)
+			r = refused(ctx, a.name, why, err);
+	}
+	if (r != CRM_OK || res->verdict != CRM_V_ALLOW ||
+			res->mfa != CRM_FACTOR_EMAIL) {
+		r = finish(ctx, r, err);
+		goto out;
+	}
+	r = crm_mfa_code_new(ctx, key, &a, "login",
+		(int)res->pol.num[CRM_K_OTP_DIGITS], res->pol.num[CRM_K_OTP_TTL],
+		code, err);
+	if (r == CRM_OK && crm_audit_add(ctx, "email.code", a.name,
+			"purpose=login"))
+		r = crm_store_error(ctx->db, "writing the audit trail", err);
+	if ((r = finish(ctx, r, err)) != CRM_OK)
+		goto out;
+	/* The code is in sendmail's hands before the prompt asks for it. */
+	if ((r = crm_mfa_code_send(ctx, &a, code, 0,
+			res->pol.num[CRM_K_OTP_TTL], res->mfa_to, err)) != CRM_OK)
+		unsent(ctx, req, &a, "the e-mail code could not be sent", err);
+out:
+	sodium_memzero(code, sizeof(code));
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	return r;
+}
+
+int crm_totp_disable(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+{
+	unsigned char key[CRM_KEY_BYTES];
+	enum crm_code_result cr = CRM_CODE_WRONG;
+	struct crm_account a;
+	int r, go, had = 0;
+
+	if ((r = begin_code(ctx, req, res, key, &a, &go, err)) != CRM_OK || !go)
+		goto out;
+	r = check_code(ctx, key, req, res, &a, CRM_FACTOR_TOTP, &cr, err);
+	if (r == CRM_OK && res->verdict == CRM_V_ALLOW) {
+		if (cr != CRM_CODE_OK) {
+			r = wrong_code(ctx, res, &a, cr, err);
+		} else {
+			/* The proof clears earlier failures, as a login would. */
+			crm_lockout_clear(&a);
+			r = crm_account_update(ctx->db, &a, err);
+			if (r == CRM_OK)
+				r = crm_totp_remove(ctx->db, &a, &had, err);
+			if (r == CRM_OK && crm_audit_add(ctx, "mfa.disable",
+					a.name, "factor=totp by=self code=%s",
+					crm_factor_name(res->factor)))
+				r = crm_store_error(ctx->db,
+					"writing the audit trail", err);
+		}
+	}
+	r = finish(ctx, r, err);
+out:
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	return r;
 }
 
 int crm_acct_check(const struct crm_ctx *ctx, const struct crm_request *req,

@@ -28,6 +28,7 @@
 
 #define EXPORT __attribute__((visibility("default")))
 #define RESERVATION_DATA "pam_crmpolicy_reservation"
+#define CODE_DATA "pam_crmpolicy_appended_code"
 
 enum phase { PH_AUTH, PH_ACCT, PH_PASSWD, PH_SESSION, PH_COUNT };
 
@@ -53,6 +54,9 @@ static const int verdict_map[][PH_COUNT] = {
 	[CRM_V_EXHAUSTED] = { PAM_AUTH_ERR, PAM_PERM_DENIED, PAM_PERM_DENIED, 0 },
 	[CRM_V_THROTTLED] = { PAM_AUTH_ERR, PAM_PERM_DENIED, PAM_PERM_DENIED, 0 },
 	[CRM_V_IP_DENIED] = { PAM_AUTH_ERR, PAM_PERM_DENIED, PAM_PERM_DENIED, 0 },
+	/* CRM_V_MFA is answered by a code prompt, never mapped. */
+	[CRM_V_MFA] = { 0, 0, 0, 0 },
+	[CRM_V_NO_FACTOR] = { PAM_AUTH_ERR, PAM_PERM_DENIED, PAM_PERM_DENIED, 0 },
 };
 
 static int map(enum phase ph, int rc, const struct crm_result *res)
@@ -200,9 +204,160 @@ static int64_t take_reservation(struct call *c)
 	return id;
 }
 
+/* Wipes and frees an answer of the conversation (NULL is fine). */
+static void forget(char *s)
+{
+	if (s != NULL) {
+		sodium_memzero(s, strlen(s));
+		free(s);
+	}
+}
+
+/*
+ * mfa_append, for clients that ask one question: when the answer ends in
+ * a TOTP code, PAM_AUTHTOK becomes the password part (for this module,
+ * pam_unix and any module after) and *code the code (malloc'd; NULL when
+ * the answer does not split).
+ */
+static int split_answer(struct call *c, const char *answer, char **code)
+{
+	size_t n = crm_mfa_split(answer);
+	char *pw;
+	int pr;
+
+	*code = NULL;
+	if (n == 0)
+		return PAM_SUCCESS;
+	*code = strdup(answer + n);
+	pw = strndup(answer, n);
+	if (*code == NULL || pw == NULL) {
+		forget(*code);
+		forget(pw);
+		*code = NULL;
+		return PAM_BUF_ERR;
+	}
+	/* libpam wipes the old item (the whole answer) as it replaces it. */
+	pr = pam_set_item(c->pamh, PAM_AUTHTOK, pw);
+	forget(pw);
+	if (pr != PAM_SUCCESS) {
+		forget(*code);
+		*code = NULL;
+	}
+	return pr;
+}
+
+static void free_code(pam_handle_t *pamh, void *data, int status)
+{
+	(void)pamh;
+	(void)status;
+	forget(data);
+}
+
+/* Stacked preauth with mfa_append: asks the one question itself. */
+static int stash_appended_code(struct call *c)
+{
+	const char *answer = NULL;
+	char *code = NULL;
+	int pr;
+
+	pr = pam_get_authtok(c->pamh, PAM_AUTHTOK, &answer, NULL);
+	if (pr != PAM_SUCCESS || answer == NULL)
+		return PAM_SUCCESS;	/* the password module asks again */
+	if ((pr = split_answer(c, answer, &code)) != PAM_SUCCESS ||
+			code == NULL)
+		return pr;
+	if ((pr = pam_set_data(c->pamh, CODE_DATA, code, free_code)) !=
+			PAM_SUCCESS)
+		forget(code);
+	return pr;
+}
+
+/* The code stashed by preauth (malloc'd), or NULL; the stash is emptied. */
+static char *take_appended_code(struct call *c)
+{
+	const void *data = NULL;
+	char *code = NULL;
+
+	if (pam_get_data(c->pamh, CODE_DATA, &data) == PAM_SUCCESS &&
+			data != NULL) {
+		code = strdup(data);
+		pam_set_data(c->pamh, CODE_DATA, NULL, NULL);
+	}
+	return code;
+}
+
+/*
+ * The second factor, after a right password (CRM_V_MFA): sends the
+ * e-mailed code if that is the factor, asks for the code with echo off
+ * (unless mfa_append already gave one), and lets the core check it. A
+ * wrong e-mailed code may be typed again while it has tries left.
+ * appended (malloc'd, may be NULL) is consumed.
+ */
+static int second_factor(struct call *c, char *appended)
+{
+	char prompt[CRM_MASKED_MAX + 128];
+	int r = CRM_OK, pr = PAM_SUCCESS;
+
+	c->req.reservation = c->res.reservation;
+	if (c->res.mfa == CRM_FACTOR_EMAIL) {
+		r = crm_auth_mfa_send(&c->ctx, &c->req, &c->res, &c->err);
+		if (r != CRM_OK || c->res.verdict != CRM_V_ALLOW) {
+			forget(appended);
+			return call_close(c, PH_AUTH, r);
+		}
+		snprintf(prompt, sizeof(prompt), _("A code was sent to %s. Code: "),
+			c->res.mfa_to);
+	} else {
+		snprintf(prompt, sizeof(prompt), "%s", _("Verification code: "));
+	}
+	for (;;) {
+		char *code = appended;
+		int answered;
+
+		appended = NULL;
+		if (code == NULL) {
+			pr = pam_prompt(c->pamh, PAM_PROMPT_ECHO_OFF, &code, "%s",
+				prompt);
+			if (pr != PAM_SUCCESS) {
+				forget(code);
+				code = NULL;
+			}
+		}
+		answered = code != NULL;
+		c->req.code = code;
+		r = crm_auth_mfa(&c->ctx, &c->req, &c->res, &c->err);
+		c->req.code = NULL;
+		forget(code);
+		if (!answered) {
+			/* No answer is no attempt: nothing was counted. */
+			int rc = call_close(c, PH_AUTH, r);
+
+			return r != CRM_OK ? rc :
+				pr != PAM_SUCCESS ? pr : PAM_AUTH_ERR;
+		}
+		if (r == CRM_OK && c->res.verdict == CRM_V_WRONG &&
+				c->res.factor == CRM_FACTOR_EMAIL &&
+				c->res.tries_left > 0) {
+			if (!c->silent)
+				pam_error(c->pamh, "%s", _("Wrong code."));
+			c->req.reservation = 0;
+			continue;
+		}
+		if (r == CRM_OK && c->res.verdict == CRM_V_ALLOW &&
+				c->res.factor == CRM_FACTOR_RECOVERY && !c->silent)
+			pam_info(c->pamh, ngettext_(
+				"Recovery code used: %d left.",
+				"Recovery code used: %d left.",
+				(unsigned long)c->res.recovery_left),
+				c->res.recovery_left);
+		return call_close(c, PH_AUTH, r);
+	}
+}
+
 static int authenticate_standalone(struct call *c)
 {
 	const char *password = NULL;
+	char *code = NULL;
 	int r, pr;
 
 	r = crm_auth_preauth(&c->ctx, &c->req, &c->res, &c->err);
@@ -216,8 +371,18 @@ static int authenticate_standalone(struct call *c)
 		call_close(c, PH_AUTH, CRM_OK);
 		return pr == PAM_SUCCESS ? PAM_AUTH_ERR : pr;
 	}
+	if ((c->cfg.num[CRM_K_MFA_APPEND] && c->res.mfa == CRM_FACTOR_TOTP)) {
+		if ((pr = split_answer(c, password, &code)) != PAM_SUCCESS) {
+			call_close(c, PH_AUTH, CRM_OK);
+			return pr;
+		}
+		password = item(c->pamh, PAM_AUTHTOK);
+	}
 	c->req.password = password;
 	r = crm_auth_password(&c->ctx, &c->req, &c->res, &c->err);
+	if (r == CRM_OK && c->res.verdict == CRM_V_MFA)
+		return second_factor(c, code);
+	forget(code);
 	return call_close(c, PH_AUTH, r);
 }
 
@@ -225,17 +390,25 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	const char **argv)
 {
 	struct call c;
-	int r = call_open(&c, pamh, flags, argc, argv, 1);
+	int pr, r = call_open(&c, pamh, flags, argc, argv, 1);
 
 	if (r != PAM_SUCCESS)
 		return r;
 	switch (c.cfg.mode) {
 	case CRM_MODE_PREAUTH:
 		r = crm_auth_preauth(&c.ctx, &c.req, &c.res, &c.err);
-		if (r == CRM_OK && c.res.verdict == CRM_V_ALLOW)
+		if (r == CRM_OK && c.res.verdict == CRM_V_ALLOW) {
 			keep_reservation(&c);
+			if (c.cfg.num[CRM_K_MFA_APPEND] &&
+					c.res.mfa == CRM_FACTOR_TOTP &&
+					(pr = stash_appended_code(&c)) != PAM_SUCCESS) {
+				call_close(&c, PH_AUTH, r);
+				return pr;
+			}
+		}
 		return call_close(&c, PH_AUTH, r);
 	case CRM_MODE_AUTHFAIL:
+		forget(take_appended_code(&c));
 		c.req.reservation = take_reservation(&c);
 		c.req.password = item(pamh, PAM_AUTHTOK);
 		r = crm_auth_fail(&c.ctx, &c.req, &c.res, &c.err);
@@ -243,6 +416,11 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	case CRM_MODE_AUTHSUCC:
 		c.req.reservation = take_reservation(&c);
 		r = crm_auth_succ(&c.ctx, &c.req, &c.res, &c.err);
+		if (r == CRM_OK && c.res.verdict == CRM_V_MFA) {
+			c.req.password = item(pamh, PAM_AUTHTOK);
+			return second_factor(&c, take_appended_code(&c));
+		}
+		forget(take_appended_code(&c));
 		return call_close(&c, PH_AUTH, r);
 	case CRM_MODE_STANDALONE:
 		return authenticate_standalone(&c);

@@ -9,6 +9,7 @@
 
 #include "crmpolicy/context.h"
 #include "crmpolicy/geo.h"
+#include "crmpolicy/mfa.h"
 #include "crmpolicy/policy.h"
 #include "crmpolicy/store.h"
 
@@ -16,6 +17,7 @@ struct crm_request {
 	const char *user;
 	const char *password;		/* secret: supplied password, or NULL */
 	const char *new_password;	/* secret: for crm_pw_check/commit */
+	const char *code;		/* secret: a second-factor code, or NULL */
 	int by_admin;			/* crm_pw_commit: an admin reset */
 	int64_t reservation;		/* authfail/authsucc: preauth's reservation, -1 unknown */
 };
@@ -35,6 +37,8 @@ enum crm_verdict {
 	CRM_V_EXHAUSTED,	/* attempts in flight already reach deny */
 	CRM_V_THROTTLED,	/* the remote address is blocked (IP throttling) */
 	CRM_V_IP_DENIED,	/* a source-IP rule denies the address */
+	CRM_V_MFA,		/* password right; ask result.mfa next */
+	CRM_V_NO_FACTOR,	/* the policy needs a factor the account lacks */
 };
 
 struct crm_result {
@@ -48,6 +52,13 @@ struct crm_result {
 	char rule[65];		/* the source-IP rule that decided ("default") */
 	struct crm_place place;	/* where a successful login came from */
 	int new_ip;		/* the success came from a new address */
+	/* the second factor */
+	enum crm_factor mfa;	/* CRM_V_MFA: the factor to ask for; preauth
+				 * with mfa_append: the one that will be asked */
+	enum crm_factor factor;	/* the factor a code was checked as */
+	char mfa_to[CRM_MASKED_MAX];	/* crm_auth_mfa_send: "a…@example.com" */
+	int tries_left;		/* a wrong e-mailed code: tries it has left */
+	int recovery_left;	/* a recovery code was used: how many remain */
 	/* session information (crm_session_open) */
 	int64_t last_login;
 	char last_rhost[256];
@@ -71,7 +82,11 @@ int crm_auth_fail(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_result *res, struct crm_error *err)
 	__attribute__((warn_unused_result));
 
-/* authsucc (stacked): clears the count and records the login. */
+/*
+ * authsucc (stacked): clears the count and records the login; or, when
+ * the policy asks a second factor, keeps the attempt reserved and answers
+ * CRM_V_MFA (res->mfa, res->reservation) for crm_auth_mfa to finish.
+ */
 int crm_auth_succ(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_result *res, struct crm_error *err)
 	__attribute__((warn_unused_result));
@@ -80,7 +95,9 @@ int crm_auth_succ(const struct crm_ctx *ctx, const struct crm_request *req,
  * Standalone authentication of req->password: reserves an attempt, verifies
  * the argon2id hash outside the transaction, then counts the failure or
  * clears the count, records the login and re-hashes on a cost change. An
- * unknown user costs one hash all the same.
+ * unknown user costs one hash all the same. When the policy asks a second
+ * factor, a right password answers CRM_V_MFA instead of recording the
+ * login: the attempt stays reserved (res->reservation) for crm_auth_mfa.
  */
 int crm_auth_password(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_result *res, struct crm_error *err)
@@ -139,6 +156,42 @@ int crm_session_open(const struct crm_ctx *ctx, const struct crm_request *req,
  */
 int crm_pw_store_owned(const struct crm_ctx *ctx, const char *user,
 	int *owned, struct crm_error *err) __attribute__((warn_unused_result));
+
+/*
+ * Before the prompt for an e-mailed code (res->mfa from CRM_V_MFA is
+ * CRM_FACTOR_EMAIL): a new code, stored hashed, handed to sendmail before
+ * this returns; res->mfa_to is the masked address for the prompt. Other
+ * factors need nothing sent (res->mfa says which). A mail that cannot be
+ * sent releases the reservation and returns CRM_EIO.
+ */
+int crm_auth_mfa_send(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
+/*
+ * The second factor of a login whose password was right: checks
+ * req->code as the factor the policy asks (a TOTP code, a recovery code
+ * for TOTP, or the e-mailed code), records its use so it is never
+ * accepted again, then records the login as crm_auth_password does
+ * (res->factor says which factor). A wrong code is counted like a wrong
+ * password (CRM_V_WRONG; for an e-mailed code res->tries_left). No code
+ * (NULL), or the password given again at the code prompt (req->password,
+ * a client that cannot answer a second prompt), counts nothing. Releases
+ * req->reservation.
+ */
+int crm_auth_mfa(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
+/*
+ * crmpasswd totp disable: checks req->code (TOTP or recovery code) as
+ * crm_auth_mfa does, counting a wrong one, and on a match removes the
+ * TOTP enrolment and recovery codes (audit mfa.disable). CRM_ENOENT when
+ * the user has no TOTP.
+ */
+int crm_totp_disable(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+	__attribute__((warn_unused_result));
 
 /* Untranslated name of a verdict for logs ("locked"). */
 const char *crm_verdict_name(enum crm_verdict v);
