@@ -66,7 +66,8 @@ $(MODULE): $(MOD_OBJ) $(CORE) pam_crmpolicy/exports.map
 	  -Wl,--no-undefined -o $@ $(MOD_OBJ) $(CORE) $(LIBS) -lpam
 
 $(CLI): $(CLI_OBJ) $(CORE)
-	$(CC) -pie $(LDFLAGS) -o $@ $(CLI_OBJ) $(CORE) $(LIBS) -lpam -lpam_misc
+	$(CC) -pie $(LDFLAGS) -o $@ $(CLI_OBJ) $(CORE) $(LIBS) \
+	  $(shell pkg-config --libs libqrencode) -lpam -lpam_misc
 
 tests: all $(UNIT_BIN) $(PAMT_BIN)
 

@@ -59,6 +59,15 @@ int cli_usage(const char *family);
  */
 int cli_bad_option(const char *family, char *const *argv, int opt);
 
+/*
+ * Proves that the caller is the user they run as, before a change to
+ * their own second factor: root needs no proof; a password the store
+ * owns is checked by the core (a wrong one counts toward the lockout),
+ * any other through the PAM service "crmpasswd". The password comes from
+ * the terminal, or a line of stdin with from_stdin. 0 or an exit code.
+ */
+int cli_prove_self(struct cli *c, int from_stdin);
+
 /* Prints the sentence of every failed password rule for user. */
 void cli_print_rules(struct cli *c, const char *user, unsigned rules);
 
@@ -75,6 +84,8 @@ int cmd_rule(struct cli *c, int argc, char **argv);
 int cmd_blocked(struct cli *c, int argc, char **argv);
 int cmd_logins(struct cli *c, int argc, char **argv);
 int cmd_knownip(struct cli *c, int argc, char **argv);
+int cmd_totp(struct cli *c, int argc, char **argv);
+int cmd_email(struct cli *c, int argc, char **argv);
 
 /* Shared by status and user list: "active", "locked (...)", "disabled (...)". */
 void cli_state_text(const struct crm_status *st, char *buf, size_t len);

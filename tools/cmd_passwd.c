@@ -95,6 +95,74 @@ static int pam_exit(int pr)
 	}
 }
 
+/* Starts the "crmpasswd" PAM service for the caller, from where they are. */
+static int start_pam(struct cli *c, struct pam_conv *conv, pam_handle_t **pamh)
+{
+	int pr = pam_start("crmpasswd", c->self, conv, pamh);
+
+	if (pr != PAM_SUCCESS)
+		return cli_error(CLI_UNAVAIL, _("cannot start PAM: %s"),
+			pam_strerror(*pamh, pr));
+	if (c->rhost[0])
+		(void)pam_set_item(*pamh, PAM_RHOST, c->rhost);
+	if (c->tty[0])
+		(void)pam_set_item(*pamh, PAM_TTY, c->tty);
+	(void)pam_set_item(*pamh, PAM_RUSER, c->self);
+	return CLI_OK;
+}
+
+int cli_prove_self(struct cli *c, int from_stdin)
+{
+	struct pam_conv conv = { misc_conv, NULL };
+	struct crm_request req;
+	struct crm_result res;
+	struct crm_error err;
+	pam_handle_t *pamh = NULL;
+	char *pw;
+	int owned = 0, rc, pr;
+
+	if (c->root)
+		return CLI_OK;
+	if (c->self[0] == '\0')
+		return cli_error(CLI_FAIL, _("your uid has no user name"));
+	if (!from_stdin && !isatty(STDIN_FILENO))
+		return cli_error(CLI_USAGE, _("standard input is not a "
+			"terminal: use --password-stdin"));
+	crm_error_clear(&err);
+	if (crm_pw_store_owned(&c->ctx, c->self, &owned, &err) != 0)
+		return cli_fail(&err);
+	if (!owned) {
+		/* The password lives elsewhere (pam_unix): PAM checks it. */
+		if (from_stdin)
+			conv.conv = stdin_conv;
+		if ((rc = start_pam(c, &conv, &pamh)) != CLI_OK)
+			return rc;
+		pr = pam_authenticate(pamh, 0);
+		pam_end(pamh, pr);
+		if (pr != PAM_SUCCESS)
+			return cli_error(pam_exit(pr), _("authentication "
+				"failed: %s"), pam_strerror(NULL, pr));
+		return CLI_OK;
+	}
+	pw = prompt_secret(_("Password: "), from_stdin);
+	if (pw == NULL)
+		return cli_error(CLI_FAIL, _("no password read"));
+	memset(&req, 0, sizeof(req));
+	req.user = c->self;
+	req.password = pw;
+	req.reservation = -1;
+	rc = crm_pw_verify_current(&c->ctx, &req, &res, &err);
+	prompt_free(pw);
+	if (rc != 0)
+		return cli_fail(&err);
+	if (res.verdict != CRM_V_ALLOW)
+		return cli_error(CLI_PERM, _("authentication failed: %s"),
+			res.verdict == CRM_V_WRONG ? _("wrong password") :
+			res.verdict == CRM_V_LOCKED ? _("the account is locked") :
+			_("the account may not log in"));
+	return CLI_OK;
+}
+
 int cmd_own(struct cli *c, int argc, char **argv)
 {
 	struct pam_conv conv = { misc_conv, NULL };
@@ -116,15 +184,8 @@ int cmd_own(struct cli *c, int argc, char **argv)
 	else if (!isatty(STDIN_FILENO))
 		return cli_error(CLI_USAGE, _("standard input is not a "
 			"terminal: use --password-stdin"));
-	pr = pam_start("crmpasswd", c->self, &conv, &pamh);
-	if (pr != PAM_SUCCESS)
-		return cli_error(CLI_UNAVAIL, _("cannot start PAM: %s"),
-			pam_strerror(pamh, pr));
-	if (c->rhost[0])
-		(void)pam_set_item(pamh, PAM_RHOST, c->rhost);
-	if (c->tty[0])
-		(void)pam_set_item(pamh, PAM_TTY, c->tty);
-	(void)pam_set_item(pamh, PAM_RUSER, c->self);
+	if ((pr = start_pam(c, &conv, &pamh)) != CLI_OK)
+		return pr;
 	pr = pam_chauthtok(pamh, 0);
 	if (pr != PAM_SUCCESS)
 		cli_error(pam_exit(pr), _("password unchanged: %s"),

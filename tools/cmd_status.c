@@ -1,6 +1,6 @@
 /*
  * crmpasswd status [USER]: one account's lock state, failures, password
- * age, last login, groups and second-factor policy. Anyone may see their
+ * age, last login, groups, second-factor policy and TOTP enrolment. Anyone may see their
  * own; another user's needs root or admin_group.
  */
 #include <getopt.h>
@@ -75,6 +75,11 @@ static char *status_json(const struct crm_status *st)
 		bad |= json_set_str(&j, "mfa", mfa);
 		bad |= json_set_str(&j, "email", a->email[0] ? a->email : NULL);
 		bad |= json_set_bool(&j, "email_verified", a->email_verified);
+		bad |= json_set_bool(&j, "totp_enrolled", st->mfa.totp);
+		bad |= json_set_time(&j, "totp_enrolled_at",
+			st->mfa.totp_enrolled);
+		bad |= json_set_int(&j, "recovery_codes_left",
+			st->mfa.recovery_left);
 		if (st->inactive_in_days >= 0)
 			bad |= json_set_int(&j, "inactive_in_days",
 				st->inactive_in_days);
@@ -121,6 +126,23 @@ static void status_text(const struct crm_status *st)
 	crm_key_format(CRM_K_MFA, st->pol.num[CRM_K_MFA], NULL, mfa,
 		sizeof(mfa));
 	out_field(stdout, w, _("MFA:"), mfa);
+	if (st->mfa.totp) {
+		out_time(st->mfa.totp_enrolled, "", t, sizeof(t));
+		snprintf(buf, sizeof(buf), ngettext_(
+			"enrolled %s, %d recovery code left",
+			"enrolled %s, %d recovery codes left",
+			(unsigned long)st->mfa.recovery_left), t,
+			st->mfa.recovery_left);
+	} else {
+		snprintf(buf, sizeof(buf), "%s", _("not enrolled"));
+	}
+	out_field(stdout, w, _("TOTP:"), buf);
+	if (a->email[0] != '\0')
+		snprintf(buf, sizeof(buf), "%s (%s)", a->email,
+			a->email_verified ? _("verified") : _("not verified"));
+	else
+		snprintf(buf, sizeof(buf), "%s", _("(none)"));
+	out_field(stdout, w, _("E-mail:"), buf);
 }
 
 int cmd_status(struct cli *c, int argc, char **argv)

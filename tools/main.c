@@ -96,6 +96,13 @@ static const struct command {
 	{ "knownip", cmd_knownip, NEED_ADMIN,
 	  N_("knownip list [--user U] [--json|--csv]\n"
 	     "knownip delete --user U IP") },
+	{ "totp", cmd_totp, NEED_SELF,
+	  N_("totp enroll [--user U] [--password-stdin]\n"
+	     "totp disable [--password-stdin]\n"
+	     "totp reset USER") },
+	{ "email", cmd_email, NEED_SELF,
+	  N_("email verify [--user U] [--password-stdin]\n"
+	     "email confirm [--user U] [--password-stdin]") },
 	{ "init", cmd_init, NEED_ROOT, N_("init") },
 	{ "check", cmd_check, NEED_ADMIN, N_("check [--json]") },
 };

@@ -101,6 +101,11 @@ char *prompt_tty(const char *prompt, int echo)
 	return line;
 }
 
+char *prompt_secret(const char *prompt, int from_stdin)
+{
+	return from_stdin ? prompt_stdin_line() : prompt_tty(prompt, 0);
+}
+
 void prompt_free(char *secret)
 {
 	if (secret != NULL)

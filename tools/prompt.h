@@ -15,6 +15,12 @@
 char *prompt_stdin_line(void);
 /* Asks prompt on the terminal (stdin) with echo off; NULL on failure. */
 char *prompt_tty(const char *prompt, int echo);
+/*
+ * One answer that is a secret (a password, a code): the next line of
+ * standard input with from_stdin, else asked on the terminal with echo
+ * off. NULL when nothing could be read.
+ */
+char *prompt_secret(const char *prompt, int from_stdin);
 /* Wipes and frees a secret from these functions (NULL is fine). */
 void prompt_free(char *secret);
 /*
