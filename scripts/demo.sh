@@ -184,5 +184,50 @@ else
 	say "  (no mail arrived within 5 seconds)"
 fi
 
+step "9. A second factor: TOTP"
+say "(alice's policy now asks for a TOTP code after her password)"
+crm user set alice --mfa totp; expect 0 $?
+if command -v oathtool >/dev/null; then
+	say "The administrator enrols alice. Her phone scans the QR code (or takes the"
+	say "otpauth:// address); the enrolment is active once a code from it is typed,"
+	say "here computed by oathtool from the secret the address holds:"
+	show "crmpasswd totp enroll --user alice"
+	mkfifo "$DIR/answers"
+	"${CRM[@]}" totp enroll --user alice --password-stdin <"$DIR/answers" >"$DIR/enroll" 2>&1 &
+	pid=$!
+	exec 7>"$DIR/answers"
+	uri=""
+	for _ in $(seq 100); do
+		uri=$(grep -m 1 '^otpauth://' "$DIR/enroll")
+		[ -n "$uri" ] && break
+		sleep 0.1
+	done
+	secret=${uri#*secret=}
+	secret=${secret%%&*}
+	oathtool --totp -b "$secret" >&7
+	exec 7>&-
+	wait "$pid"; rc=$?
+	sed 's/^/  /' "$DIR/enroll"
+	expect 0 "$rc"
+	recovery=$(grep -m 1 -E '^    [2-9a-z]{4}-' "$DIR/enroll" | tr -d ' ')
+	say "The code used to enrol is spent, so her login takes the next 30-second step's code:"
+	show "oathtool --totp -b $secret -N 'now + 30 seconds'"
+	code=$(oathtool --totp -b "$secret" -N 'now + 30 seconds')
+	say "  $code"
+	login_from 127.0.1.5 "alice logs in with her password, then that code:" \
+		"$LATER"$'\n'"$code"$'\n' now auth acct open close
+	expect 0 $?
+	login_from 127.0.1.5 "The same code a second time is refused (each code works once):" \
+		"$LATER"$'\n'"$code"$'\n' now auth
+	expect 7 $?
+	login_from 127.0.1.5 "Without her phone she can use a recovery code, once:" \
+		"$LATER"$'\n'"$recovery"$'\n' now auth acct
+	expect 0 $?
+	crm status alice; expect 0 $?
+	crm logins alice; expect 0 $?
+else
+	say "(oathtool is not installed: no codes can be computed here)"
+fi
+
 printf '\n%sDone.%s The sandbox %s is removed now.\n' "$B" "$R" "$DIR"
 exit 0

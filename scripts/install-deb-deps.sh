@@ -3,7 +3,7 @@
 # Build-Depends of debian/control), only those missing; uses sudo when not root.
 set -eu
 PKGS="build-essential dpkg-dev debhelper fakeroot pkg-config libpam0g-dev
-libsodium-dev libsqlite3-dev libmaxminddb-dev liboath-dev"
+libsodium-dev libsqlite3-dev libmaxminddb-dev liboath-dev libqrencode-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' \

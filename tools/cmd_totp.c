@@ -205,7 +205,7 @@ static int totp_disable(struct cli *c, int argc, char **argv)
 	crm_error_clear(&err);
 	rc = crm_totp_disable(&c->ctx, &req, &res, &err);
 	prompt_free(code);
-	if (rc == CRM_ENOENT)
+	if (rc == CRM_ENOENT || (rc == 0 && res.verdict == CRM_V_UNKNOWN))
 		return cli_error(CLI_FAIL, _("you have no TOTP enrolment"));
 	if (rc != 0)
 		return cli_fail(&err);
