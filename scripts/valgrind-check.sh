@@ -1,8 +1,9 @@
 #!/bin/bash
-# Runs 1,000 PAM transactions (auth + account + session open/close, with
-# wrong passwords and unknown users mixed in) through the real module in
-# one process under valgrind, and fails on any definite or indirect leak or
-# memory error. Usage: valgrind-check.sh BUILD
+# Runs 1,000 PAM transactions (auth with a password and an e-mailed code,
+# account, session open/close, with wrong passwords, wrong TOTP codes and
+# unknown users mixed in) through the real module in one process under
+# valgrind, and fails on any definite or indirect leak or memory error.
+# Usage: valgrind-check.sh BUILD
 set -u
 BUILD=$(cd "${1:?usage: valgrind-check.sh BUILD}" && pwd)
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,7 +26,10 @@ badwords_file = $DIR/badwords
 hash_opslimit = 1
 hash_memlimit = 8192
 ip_deny = 0
+sendmail = $DIR/sendmail
 EOF
+cp "$TOP/tests/data/fake-sendmail" "$DIR/sendmail"
+chmod 0755 "$DIR/sendmail"
 printf '12345Aa!\n' >"$DIR/badwords"
 chmod 0644 "$CONF" "$DIR/badwords"
 mkdir "$DIR/pam.d"
@@ -38,9 +42,30 @@ crm init >/dev/null || die "crmpasswd init failed"
 printf '%s\n' "$INIT" | crm user add vguser --password-stdin >/dev/null ||
 	die "crmpasswd user add failed"
 # Satisfy the first-login change through the module itself.
-printf '%s\n%s\n' "$PW" "$PW" |
-	"$BUILD/tests/pamdrive" --confdir "$DIR/pam.d" crmvalgrind vguser chauthtok >/dev/null ||
-	die "the first password change failed"
+printf '%s\n' "$INIT" | crm user add vgtotp --password-stdin >/dev/null ||
+	die "crmpasswd user add failed"
+for u in vguser vgtotp; do
+	printf '%s\n%s\n' "$PW" "$PW" |
+		"$BUILD/tests/pamdrive" --confdir "$DIR/pam.d" crmvalgrind "$u" chauthtok >/dev/null ||
+		die "the first password change of $u failed"
+done
+# vguser logs in with e-mailed codes; vgtotp has TOTP and never locks.
+crm user set vguser --email vguser@example.com --verified --mfa email >/dev/null ||
+	die "crmpasswd user set failed"
+mkfifo "$DIR/answers"
+crm totp enroll --user vgtotp --password-stdin <"$DIR/answers" >"$DIR/enroll" 2>&1 &
+pid=$!
+exec 7>"$DIR/answers"
+for _ in $(seq 100); do
+	grep -q '^otpauth://' "$DIR/enroll" && break
+	sleep 0.1
+done
+secret=$(sed -n 's/^otpauth:.*secret=\([A-Z2-7]*\).*/\1/p' "$DIR/enroll")
+oathtool --totp -b "$secret" >&7
+exec 7>&-
+wait "$pid" || { cat "$DIR/enroll" >&2; die "the TOTP enrolment failed"; }
+crm user set vgtotp --mfa totp >/dev/null && crm policy set --user vgtotp deny=0 >/dev/null ||
+	die "the TOTP user's policy could not be set"
 
 SUPP=()
 [ -f "$TOP/tests/pam/valgrind.supp" ] && SUPP=(--suppressions="$TOP/tests/pam/valgrind.supp")
@@ -52,7 +77,8 @@ printf '%s\n%s\n' "$PW" "$WRONG" |
 	--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
 	--error-exitcode=1 --log-file="$LOG" "${SUPP[@]}" \
 	"$BUILD/tests/pamdrive" --confdir "$DIR/pam.d" --rhost 127.0.20.5 \
-	--preload "$BUILD/pam_crmpolicy.so" --loop "$N" crmvalgrind vguser >"$DIR/out" 2>&1
+	--preload "$BUILD/pam_crmpolicy.so" --code-file "$DIR/sendmail.out" \
+	--totp-user vgtotp --loop "$N" crmvalgrind vguser >"$DIR/out" 2>&1
 rc=$?
 if [ "$rc" -ne 0 ]; then
 	cat "$DIR/out" "$LOG" >&2
@@ -64,6 +90,7 @@ if grep -qE 'definitely lost|indirectly lost|Invalid (read|write)|uninitialised'
 	die "errors reported"
 fi
 # What the store saw of the loop.
-n=$(sqlite3 "$DIR/crmpolicy.db" "SELECT count(*) FROM audit WHERE event = 'login.success' AND subject = 'vguser'" 2>/dev/null || echo "?")
-echo "valgrind: $n logins recorded in the store"
+n=$(sqlite3 "$DIR/crmpolicy.db" "SELECT count(*) FROM audit WHERE event = 'login.success' AND subject = 'vguser' AND details LIKE '%factor=email%'" 2>/dev/null || echo "?")
+m=$(sqlite3 "$DIR/crmpolicy.db" "SELECT count(*) FROM audit WHERE event = 'mfa.failure' AND subject = 'vgtotp'" 2>/dev/null || echo "?")
+echo "valgrind: $n logins with an e-mailed code and $m wrong TOTP codes recorded"
 echo "valgrind: $N transactions, 0 leaks"

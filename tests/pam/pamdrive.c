@@ -5,7 +5,8 @@
  * valgrind run of many transactions in one process.
  *
  *   pamdrive [--confdir DIR] [--rhost ADDR] [--silent] SERVICE USER OP...
- *   pamdrive [--confdir DIR] [--rhost ADDR] [--preload SO] --loop N SERVICE USER
+ *   pamdrive [--confdir DIR] [--rhost ADDR] [--preload SO] [--code-file F]
+ *            [--totp-user U] --loop N SERVICE USER
  *
  * OP is auth, acct, open, close or chauthtok. Operations stop at the first
  * failure, except that chauthtok follows an acct that asked for a new
@@ -26,7 +27,45 @@ struct drive {
 	int flags;
 	int quiet;		/* --loop: answer from pw, print nothing */
 	const char *pw;
+	const char *code_file;	/* --code-file: the test sendmail's output */
+	const char *totp_user;	/* --totp-user: a TOTP user refused in the loop */
 };
+
+#define WRONG_CODE "000000"
+
+/*
+ * The newest e-mailed code in the test sendmail's output: the last line
+ * of four spaces and digits. malloc'd, or NULL if there is none.
+ */
+static char *mailed_code(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[256], *code = NULL;
+
+	if (f == NULL)
+		return NULL;
+	while (fgets(line, sizeof line, f) != NULL) {
+		size_t n = strspn(line + 4, "0123456789");
+
+		if (strncmp(line, "    ", 4) == 0 && n >= 6 &&
+		    (line[4 + n] == '\n' || line[4 + n] == '\0')) {
+			free(code);
+			code = strndup(line + 4, n);
+		}
+	}
+	fclose(f);
+	return code;
+}
+
+/* The loop's answer to one prompt: a code prompt gets a code. */
+static char *loop_answer(const struct drive *d, const char *prompt)
+{
+	if (d->code_file != NULL && strstr(prompt, "Code: ") != NULL)
+		return mailed_code(d->code_file);
+	if (strncmp(prompt, "Verification code", 17) == 0)
+		return strdup(WRONG_CODE);
+	return d->pw != NULL ? strdup(d->pw) : NULL;
+}
 
 static char *read_line(void)
 {
@@ -71,7 +110,7 @@ static int conv(int n, const struct pam_message **msg,
 		case PAM_PROMPT_ECHO_OFF:
 		case PAM_PROMPT_ECHO_ON:
 			if (d->quiet) {
-				r[i].resp = d->pw != NULL ? strdup(d->pw) : NULL;
+				r[i].resp = loop_answer(d, msg[i]->msg);
 			} else {
 				printf("[prompt] %s\n", msg[i]->msg);
 				fflush(stdout);
@@ -216,7 +255,9 @@ static int loop_one(struct drive *d, const char *service, const char *user,
 /*
  * --loop N: stdin holds the right and a wrong password. Transactions go
  * right, wrong, wrong, right... (never deny = 3 wrong in a row, so no
- * lock), with every 50th for an unknown user.
+ * lock), with every 50th for an unknown user and, with --totp-user,
+ * every 25th for that user, right password and wrong TOTP code. With
+ * --code-file an e-mailed code is read from the test sendmail's output.
  */
 static int drive_loop(struct drive *d, const char *service, const char *user,
 	long n)
@@ -235,6 +276,8 @@ static int drive_loop(struct drive *d, const char *service, const char *user,
 	for (i = 0; i < n && rc == 0; i++) {
 		if (i % 50 == 49)
 			rc = loop_one(d, service, LOOP_UNKNOWN, wrong, 2);
+		else if (d->totp_user != NULL && i % 25 == 24)
+			rc = loop_one(d, service, d->totp_user, good, 0);
 		else if (i % 4 == 1 || i % 4 == 2)
 			rc = loop_one(d, service, user, wrong, 0);
 		else
@@ -256,14 +299,14 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: pamdrive [--confdir DIR] [--rhost ADDR] "
 		"[--silent] SERVICE USER auth|acct|open|close|chauthtok...\n"
-		"       pamdrive [--confdir DIR] [--rhost ADDR] --loop N "
-		"SERVICE USER\n");
+		"       pamdrive [--confdir DIR] [--rhost ADDR] [--preload SO] "
+		"[--code-file F] [--totp-user U] --loop N SERVICE USER\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
-	struct drive d = { NULL, NULL, 0, 0, NULL };
+	struct drive d = { NULL, NULL, 0, 0, NULL, NULL, NULL };
 	void *preload = NULL;
 	long loop = -1;
 	int i = 1, rc;
@@ -275,6 +318,10 @@ int main(int argc, char **argv)
 			d.confdir = argv[++i];
 		} else if (i + 1 < argc && strcmp(argv[i], "--rhost") == 0) {
 			d.rhost = argv[++i];
+		} else if (i + 1 < argc && strcmp(argv[i], "--code-file") == 0) {
+			d.code_file = argv[++i];
+		} else if (i + 1 < argc && strcmp(argv[i], "--totp-user") == 0) {
+			d.totp_user = argv[++i];
 		} else if (i + 1 < argc && strcmp(argv[i], "--preload") == 0) {
 			/*
 			 * Keeps the module and its libraries mapped between
