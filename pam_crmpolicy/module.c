@@ -296,7 +296,7 @@ static char *take_appended_code(struct call *c)
 static int second_factor(struct call *c, char *appended)
 {
 	char prompt[CRM_MASKED_MAX + 128];
-	int r = CRM_OK, pr = PAM_SUCCESS;
+	int r = CRM_OK;
 
 	c->req.reservation = c->res.reservation;
 	if (c->res.mfa == CRM_FACTOR_EMAIL) {
@@ -316,8 +316,9 @@ static int second_factor(struct call *c, char *appended)
 
 		appended = NULL;
 		if (code == NULL) {
-			pr = pam_prompt(c->pamh, PAM_PROMPT_ECHO_OFF, &code, "%s",
-				prompt);
+			int pr = pam_prompt(c->pamh, PAM_PROMPT_ECHO_OFF, &code,
+				"%s", prompt);
+
 			if (pr != PAM_SUCCESS) {
 				forget(code);
 				code = NULL;
@@ -329,11 +330,10 @@ static int second_factor(struct call *c, char *appended)
 		c->req.code = NULL;
 		forget(code);
 		if (!answered) {
-			/* No answer is no attempt: nothing was counted. */
+			/* A missing code is refused, but nothing was counted. */
 			int rc = call_close(c, PH_AUTH, r);
 
-			return r != CRM_OK ? rc :
-				pr != PAM_SUCCESS ? pr : PAM_AUTH_ERR;
+			return r != CRM_OK ? rc : PAM_AUTH_ERR;
 		}
 		if (r == CRM_OK && c->res.verdict == CRM_V_WRONG &&
 				c->res.factor == CRM_FACTOR_EMAIL &&
