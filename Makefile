@@ -168,3 +168,7 @@ bench: $(BUILD)/bench/geo
 $(BUILD)/bench/geo: bench/geo.c $(CORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE) $(LDFLAGS) $(LIBS)
+bench: $(BUILD)/bench/mfa
+$(BUILD)/bench/mfa: bench/mfa.c $(CORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE) $(LDFLAGS) $(LIBS)

@@ -43,3 +43,5 @@ measure "transaction, cheapest argon2id cost" bencher 'Bench#Pass42'
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 "$BUILD/bench/geo" "$TOP/tests/data/geo-city-test.mmdb" "$TOP/tests/data/geo-asn-test.mmdb" 127.0.1.5
 "$BUILD/bench/geo" "$TOP/tests/data/geo-city-test.mmdb" "$TOP/tests/data/geo-asn-test.mmdb" 127.0.0.5
+# The second factor in the core: a TOTP code, a replayed one, a recovery code.
+"$BUILD/bench/mfa"
