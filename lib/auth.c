@@ -528,6 +528,34 @@ static void notify_new_ip(const struct crm_ctx *ctx,
 			e.msg);
 }
 
+/*
+ * After an error ended an attempt that held a reservation (the phase's
+ * own transaction rolled back): the attempt is refused and its place
+ * against deny given back in a transaction of its own, so that a key
+ * file or mail set right a moment later finds the places free. Best
+ * effort: the caller reports the error itself.
+ */
+static void give_back(const struct crm_ctx *ctx, const char *user,
+	int64_t reservation, int code, const char *reason)
+{
+	struct crm_account a;
+	struct crm_error e;
+	char why[64];
+	int r, found = 0;
+
+	if (reservation == 0 || user == NULL ||
+			crm_store_begin(ctx->db, &e) != CRM_OK)
+		return;
+	snprintf(why, sizeof(why), "%s", reason ? reason : crm_error_name(code));
+	r = load(ctx, user, 0, &a, &found, &e);
+	if (r == CRM_OK && found)
+		r = crm_lockout_release(ctx->db, a.id, reservation, &e);
+	if (r == CRM_OK && found)
+		r = refused(ctx, a.name, why, &e);
+	(void)finish(ctx, r, &e);
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+}
+
 /* Loads the key file just to prove it usable; 0 or CRM_EKEY. */
 static int key_usable(const struct crm_ctx *ctx, struct crm_error *err)
 {
@@ -592,6 +620,8 @@ int crm_auth_succ(const struct crm_ctx *ctx, const struct crm_request *req,
 		r = settle_success(ctx, res, &a, 1, err);
 	if ((r = finish(ctx, r, err)) == CRM_OK)
 		notify_new_ip(ctx, res, &a);
+	else
+		give_back(ctx, req->user, req->reservation, r, NULL);
 	return r;
 }
 
@@ -670,6 +700,8 @@ static int verify_reserved(const struct crm_ctx *ctx,
 fail:
 	if ((r = finish(ctx, r, err)) == CRM_OK && login)
 		notify_new_ip(ctx, res, &a);
+	else if (r != CRM_OK)
+		give_back(ctx, req->user, reservation, r, NULL);
 out:
 	sodium_memzero(newhash, sizeof(newhash));
 	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
@@ -815,25 +847,11 @@ int crm_auth_mfa(const struct crm_ctx *ctx, const struct crm_request *req,
 	if ((r = finish(ctx, r, err)) == CRM_OK)
 		notify_new_ip(ctx, res, &a);
 out:
+	if (r != CRM_OK)
+		give_back(ctx, req->user, req->reservation, r, NULL);
 	sodium_memzero(key, sizeof(key));
 	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
 	return r;
-}
-
-/* After a code mail could not be sent: the attempt ends, refused. */
-static int unsent(const struct crm_ctx *ctx, const struct crm_request *req,
-	struct crm_account *a, const char *why, struct crm_error *err)
-{
-	struct crm_error e;
-	int r;
-
-	if (crm_store_begin(ctx->db, &e) != CRM_OK)
-		return CRM_OK;	/* the caller reports the mail error */
-	r = crm_lockout_release(ctx->db, a->id, req->reservation, &e);
-	if (r == CRM_OK)
-		r = refused(ctx, a->name, why, &e);
-	(void)err;
-	return finish(ctx, r, &e);
 }
 
 int crm_auth_mfa_send(const struct crm_ctx *ctx, const struct crm_request *req,
@@ -870,9 +888,15 @@ int crm_auth_mfa_send(const struct crm_ctx *ctx, const struct crm_request *req,
 		goto out;
 	/* The code is in sendmail's hands before the prompt asks for it. */
 	if ((r = crm_mfa_code_send(ctx, &a, code, 0,
-			res->pol.num[CRM_K_OTP_TTL], res->mfa_to, err)) != CRM_OK)
-		unsent(ctx, req, &a, "the e-mail code could not be sent", err);
+			res->pol.num[CRM_K_OTP_TTL], res->mfa_to, err)) != CRM_OK) {
+		give_back(ctx, req->user, req->reservation, r,
+			"the e-mail code could not be sent");
+		goto wipe;
+	}
 out:
+	if (r != CRM_OK)
+		give_back(ctx, req->user, req->reservation, r, NULL);
+wipe:
 	sodium_memzero(code, sizeof(code));
 	sodium_memzero(key, sizeof(key));
 	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
