@@ -1,8 +1,10 @@
 /*
  * Unit tests of lib/auth.c, the phase functions: standalone password
  * authentication, the stacked preauth/authfail/authsucc flow, account
- * checks, password check (history) and commit, session information, and
- * the refusal of hostile user names and remote addresses.
+ * checks, password check (history) and commit, session information, the
+ * refusal of hostile user names and remote addresses, and the second
+ * factor: the code phase after a right password, the e-mailed code, TOTP
+ * disabling and the mfa_append hint of preauth.
  */
 #include "testlib.h"
 
@@ -10,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include "crmpolicy/admin.h"
 #include "crmpolicy/auth.h"
+#include "crmpolicy/mfa.h"
 #include "crmpolicy/quality.h"
 #include "crmpolicy/store.h"
 #include "crmpolicy/utf8.h"
@@ -125,49 +129,9 @@ static void commit(struct tenv *t, const char *user, const char *pw,
 	assert_int_equal(res.verdict, CRM_V_ALLOW);
 }
 
-static long long query_int(struct tenv *t, const char *sql, const char *p1,
-	const char *p2)
-{
-	sqlite3_stmt *st;
-	long long n;
-
-	assert_int_equal(sqlite3_prepare_v2(t->ctx.db, sql, -1, &st, NULL),
-		SQLITE_OK);
-	if (p1 != NULL)
-		sqlite3_bind_text(st, 1, p1, -1, SQLITE_STATIC);
-	if (p2 != NULL)
-		sqlite3_bind_text(st, 2, p2, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
-/* 1 if some audit row about subject has event and details containing what. */
-static int has_event(struct tenv *t, const char *event, const char *subject,
-	const char *what)
-{
-	char *pattern = NULL;
-	sqlite3_stmt *st;
-	int n;
-
-	assert_true(asprintf(&pattern, "*%s*", what) > 0);
-	assert_int_equal(sqlite3_prepare_v2(t->ctx.db, "SELECT count(*) FROM"
-		" audit WHERE event = ?1 AND subject = ?2 AND details GLOB ?3",
-		-1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, pattern, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	free(pattern);
-	return n > 0;
-}
-
 static long long reservations(struct tenv *t)
 {
-	return query_int(t, "SELECT count(*) FROM reservations", NULL, NULL);
+	return tenv_query_int(t, "SELECT count(*) FROM reservations", NULL, NULL);
 }
 
 static void stacked(struct tenv *t)
@@ -194,7 +158,7 @@ static void standalone_password_success_records_login(void **state)
 	assert_string_equal(a.last_rhost, "192.0.2.7");
 	assert_int_equal(a.failures, 0);
 	assert_int_equal(tenv_count_events(t, "login.success", "alice"), 1);
-	assert_true(has_event(t, "login.success", "alice", "type=password"));
+	assert_true(tenv_has_event(t, "login.success", "alice", "type=password"));
 	/* The reservation was released. */
 	assert_int_equal(reservations(t), 0);
 	tenv_free(t);
@@ -214,7 +178,7 @@ static void wrong_password_counts_and_audits(void **state)
 	assert_int_equal(a.last_fail, T0 + 50);
 	assert_int_equal(a.fails_since_login, 1);
 	assert_int_equal(a.last_login, 0);
-	assert_true(has_event(t, "login.failure", "alice", "wrong password"));
+	assert_true(tenv_has_event(t, "login.failure", "alice", "wrong password"));
 	assert_int_equal(tenv_count_events(t, "login.success", "alice"), 0);
 	assert_int_equal(reservations(t), 0);
 	/* A missing password is wrong as well. */
@@ -278,7 +242,7 @@ static void locked_account_refused_and_audited(void **state)
 	assert_int_equal(crm_auth_password(&t->ctx, &req, &res, &e), CRM_OK);
 	assert_int_equal(res.verdict, CRM_V_LOCKED);
 	assert_int_equal(res.lock_left, -1);
-	assert_true(has_event(t, "login.failure", "alice", "locked"));
+	assert_true(tenv_has_event(t, "login.failure", "alice", "locked"));
 	assert_int_equal(tenv_count_events(t, "login.failure", "alice"), before + 1);
 	assert_int_equal(tenv_count_events(t, "login.success", "alice"), 0);
 	assert_int_equal(preauth(t, "alice", NULL), CRM_V_LOCKED);
@@ -361,7 +325,7 @@ static void unknown_user_is_unknown_and_audited(void **state)
 	try_login(t, "mallory", WRONG, &v);
 	assert_int_equal(v, CRM_V_UNKNOWN);
 	assert_false(has_account(t, "mallory"));
-	assert_true(has_event(t, "login.failure", "mallory", "unknown user"));
+	assert_true(tenv_has_event(t, "login.failure", "mallory", "unknown user"));
 	tenv_free(t);
 }
 
@@ -545,7 +509,7 @@ static void authfail_without_password_counts_nothing(void **state)
 	assert_int_equal(a.fails_since_login, 0);
 	/* The attempt it had reserved is given back. */
 	assert_int_equal(reservations(t), 0);
-	assert_true(has_event(t, "login.failure", "daemon",
+	assert_true(tenv_has_event(t, "login.failure", "daemon",
 		"no password supplied"));
 	tenv_free(t);
 }
@@ -565,7 +529,7 @@ static void authfail_with_password_counts_and_releases(void **state)
 	assert_int_equal(a.failures, 1);
 	assert_int_equal(a.last_fail, T0 + 5);
 	assert_int_equal(reservations(t), 0);
-	assert_true(has_event(t, "login.failure", "daemon", "wrong password"));
+	assert_true(tenv_has_event(t, "login.failure", "daemon", "wrong password"));
 	tenv_free(t);
 }
 
@@ -636,7 +600,7 @@ static void stacked_preauth_refuses_when_attempts_in_flight_reach_deny(
 		assert_int_equal(preauth(t, "daemon", &r[i]), CRM_V_ALLOW);
 	assert_int_equal(preauth(t, "daemon", &extra), CRM_V_EXHAUSTED);
 	assert_int_equal(extra, 0);
-	assert_true(has_event(t, "login.failure", "daemon",
+	assert_true(tenv_has_event(t, "login.failure", "daemon",
 		"attempts exhausted"));
 	/* One finishing with success makes room again. */
 	assert_int_equal(authsucc(t, "daemon", r[0]), CRM_V_ALLOW);
@@ -680,7 +644,7 @@ static void authsucc_clears_count_and_records_login(void **state)
 	assert_string_equal(a.last_rhost, "198.51.100.4");
 	assert_int_equal(a.prev_fails, 1);
 	assert_int_equal(reservations(t), 0);
-	assert_true(has_event(t, "login.success", "daemon", "type=stacked"));
+	assert_true(tenv_has_event(t, "login.success", "daemon", "type=stacked"));
 	tenv_free(t);
 }
 
@@ -772,11 +736,11 @@ static void hostile_user_names_refused(void **state)
 	t->cfg.mode = CRM_MODE_STANDALONE;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		check_refused_everywhere(t, names[i]);
-	assert_int_equal(query_int(t, "SELECT count(*) FROM accounts", NULL,
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM accounts", NULL,
 		NULL), 0);
-	assert_true(query_int(t, "SELECT count(*) FROM audit WHERE"
+	assert_true(tenv_query_int(t, "SELECT count(*) FROM audit WHERE"
 		" details GLOB '*invalid user name*'", NULL, NULL) > 0);
-	assert_int_equal(query_int(t, "SELECT max(length(subject)) FROM audit",
+	assert_int_equal(tenv_query_int(t, "SELECT max(length(subject)) FROM audit",
 		NULL, NULL) < 100, 1);
 	assert_audit_subjects_printable(t);
 	/* A NULL user name is refused too. */
@@ -801,11 +765,11 @@ static void names_with_quotes_stay_intact(void **state)
 				&rules, &e) != CRM_OK)
 			fail_msg("user add %s: %s", names[i], e.msg);
 		assert_int_equal(login(t, names[i], PW1), CRM_V_ALLOW);
-		assert_int_equal(query_int(t, "SELECT count(*) FROM accounts"
+		assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM accounts"
 			" WHERE name = ?1", names[i], NULL), 1);
 		assert_int_equal(tenv_count_events(t, "login.success", names[i]), 1);
 	}
-	assert_int_equal(query_int(t, "SELECT count(*) FROM accounts", NULL,
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM accounts", NULL,
 		NULL), 5);
 	/* A wildcard in a name matches no other account. */
 	assert_int_equal(login(t, "pct__", PW1), CRM_V_UNKNOWN);
@@ -833,7 +797,7 @@ static void hostile_rhost_refused(void **state)
 	tenv_get(t, "alice", &a);
 	assert_int_equal(a.last_login, 0);
 	assert_int_equal(a.failures, 0);
-	assert_true(has_event(t, "login.failure", "alice",
+	assert_true(tenv_has_event(t, "login.failure", "alice",
 		"invalid remote address"));
 	tenv_free(t);
 }
@@ -874,7 +838,7 @@ static void acct_check_requires_change_after_admin_add(void **state)
 	/* The user's own change clears it. */
 	commit(t, "alice", PW2, 0, 1);
 	assert_int_equal(acct(t, "alice"), CRM_V_ALLOW);
-	assert_true(has_event(t, "password.change", "alice", "by=self"));
+	assert_true(tenv_has_event(t, "password.change", "alice", "by=self"));
 	tenv_free(t);
 }
 
@@ -892,7 +856,7 @@ static void admin_reset_forces_change(void **state)
 	assert_int_equal(a.must_change, 1);
 	assert_int_equal(a.pw_changed, T0 + 10);
 	assert_int_equal(acct(t, "alice"), CRM_V_MUST_CHANGE);
-	assert_true(has_event(t, "password.change", "alice", "by=admin"));
+	assert_true(tenv_has_event(t, "password.change", "alice", "by=admin"));
 	assert_int_equal(login(t, "alice", PW2), CRM_V_ALLOW);
 	assert_int_equal(login(t, "alice", PW1), CRM_V_WRONG);
 	tenv_free(t);
@@ -930,7 +894,7 @@ static void history_rejects_last_n_and_current(void **state)
 			CRM_V_REJECTED);
 		assert_int_equal(rules, CRM_PW_REUSED);
 	}
-	assert_true(has_event(t, "password.reject", "alice", "rules="));
+	assert_true(tenv_has_event(t, "password.reject", "alice", "rules="));
 	tenv_free(t);
 }
 
@@ -951,7 +915,7 @@ static void history_allows_older_than_n(void **state)
 	assert_int_equal(pw_check(t, "alice", "Never-Used-9x", &rules),
 		CRM_V_ALLOW);
 	/* Only history + 1 entries are kept. */
-	assert_int_equal(query_int(t, "SELECT count(*) FROM pw_history", NULL,
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM pw_history", NULL,
 		NULL), 4);
 	tenv_free(t);
 }
@@ -983,7 +947,7 @@ static void pw_check_names_failed_quality_rules_and_audits(void **state)
 	assert_true(rules & CRM_PW_SHORT);
 	assert_true(rules & CRM_PW_NO_DIGIT);
 	assert_true(rules & CRM_PW_NO_UPPER);
-	assert_true(has_event(t, "password.reject", "alice", "rules="));
+	assert_true(tenv_has_event(t, "password.reject", "alice", "rules="));
 	assert_int_equal(pw_check(t, "alice", "xAlice-9x", &rules),
 		CRM_V_REJECTED);
 	assert_true(rules & CRM_PW_USERNAME);
@@ -1105,6 +1069,703 @@ static void verdict_names_are_distinct(void **state)
 	assert_string_equal(crm_verdict_name(CRM_V_LOCKED), "locked");
 }
 
+/* ---- second factor ---- */
+
+/* After the enrolment at T0: a clock two TOTP steps later. */
+#define T_MFA (T0 + 2 * CRM_TOTP_PERIOD)
+
+/* crm_auth_password; fails the test on an error return. */
+static enum crm_verdict password_phase(struct tenv *t, const char *user,
+	const char *pw, struct crm_result *res)
+{
+	struct crm_request req = { .user = user, .password = pw,
+		.reservation = -1 };
+	struct crm_error e;
+
+	crm_error_clear(&e);
+	if (crm_auth_password(&t->ctx, &req, res, &e) != CRM_OK)
+		fail_msg("auth_password %s: %s", user, e.msg);
+	return res->verdict;
+}
+
+/* crm_auth_mfa of code after a password phase that kept reservation. */
+static enum crm_verdict code_phase(struct tenv *t, const char *user,
+	const char *pw, const char *code, int64_t reservation,
+	struct crm_result *res)
+{
+	struct crm_request req = { .user = user, .password = pw, .code = code,
+		.reservation = reservation };
+	struct crm_error e;
+
+	crm_error_clear(&e);
+	if (crm_auth_mfa(&t->ctx, &req, res, &e) != CRM_OK)
+		fail_msg("auth_mfa %s: %s", user, e.msg);
+	return res->verdict;
+}
+
+/* Successful logins of user with login type type. */
+static long long logins_of_type(struct tenv *t, const char *user,
+	const char *type)
+{
+	return tenv_query_int(t, "SELECT count(*) FROM logins WHERE user = ?1"
+		" AND type = ?2 AND success = 1", user, type);
+}
+
+static void set_address(struct tenv *t, const char *user, int verified)
+{
+	struct crm_error e;
+
+	if (crm_admin_user_set_email(&t->ctx, user, "alice@example.com",
+			verified, &e) != CRM_OK)
+		fail_msg("set email %s: %s", user, e.msg);
+}
+
+static void mfa_password_right_asks_totp_and_keeps_reservation(void **state)
+{
+	struct tenv *t = tenv_new("mfa = totp\ndeny = 3\n");
+	struct crm_result res;
+	struct crm_account a;
+	char id[32];
+
+	(void)state;
+	tenv_add_user(t, "alice", PW1);
+	tenv_enroll(t, "alice", NULL);
+	t->ctx.now = T_MFA;
+	assert_int_equal(password_phase(t, "alice", PW1, &res), CRM_V_MFA);
+	assert_int_equal(res.mfa, CRM_FACTOR_TOTP);
+	assert_true(res.reservation > 0);
+	snprintf(id, sizeof(id), "%lld", (long long)res.reservation);
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM reservations"
+		" WHERE id = ?1", id, NULL), 1);
+	assert_int_equal(reservations(t), 1);
+	/* No login yet: neither recorded nor audited. */
+	tenv_get(t, "alice", &a);
+	assert_int_equal(a.last_login, 0);
+	assert_int_equal(a.failures, 0);
+	assert_int_equal(tenv_count_events(t, "login.success", "alice"), 0);
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM logins WHERE"
+		" success = 1", NULL, NULL), 0);
+	/* A wrong password is still just wrong. */
+	assert_int_equal(password_phase(t, "alice", WRONG, &res), CRM_V_WRONG);
+	assert_int_equal(res.mfa, CRM_FACTOR_NONE);
+	tenv_free(t);
+}
+
+static void mfa_right_totp_code_records_login_with_factor(void **state)
+{
+	struct tenv *t = tenv_new("mfa = totp\ndeny = 3\n");
+	struct crm_result res;
+	struct crm_account a;
+	char code[7];
+
+	(void)state;
+	tenv_add_user(t, "alice", PW1);
+	tenv_enroll(t, "alice", NULL);
+	t->ctx.now = T_MFA;
+	t->ctx.service = "sshd";
+	assert_int_equal(password_phase(t, "alice", PW1, &res), CRM_V_MFA);
+	tenv_totp_code(t->ctx.now, code);
+	assert_int_equal(code_phase(t, "alice", PW1, code, res.reservation,
+		&res), CRM_V_ALLOW);
+	assert_int_equal(res.factor, CRM_FACTOR_TOTP);
+	tenv_get(t, "alice", &a);
+	assert_int_equal(a.last_login, T_MFA);
+	assert_string_equal(a.last_service, "sshd");
+	assert_int_equal(reservations(t), 0);
+	assert_int_equal(tenv_count_events(t, "login.success", "alice"), 1);
+	assert_true(tenv_has_event(t, "login.success", "alice", "factor=totp"));
+	assert_int_equal(logins_of_type(t, "alice", "password+totp"), 1);
+	assert_int_equal(logins_of_type(t, "alice", "password"), 0);
+	/* The same code cannot log in twice. */
+	assert_int_equal(password_phase(t, "alice", PW1, &res), CRM_V_MFA);
+	assert_int_equal(code_phase(t, "alice", PW1, code, res.reservation,
+		&res), CRM_V_WRONG);
+	assert_true(tenv_has_event(t, "mfa.failure", "alice",
+		"code already used"));
+	tenv_free(t);
+}
+
+static void mfa_recovery_code_logs_in_and_reports_codes_left(void **state)
+{
+	struct tenv *t = tenv_new("mfa = totp\n");
+	char codes[CRM_RECOVERY_COUNT][CRM_RECOVERY_LEN];
+	struct crm_result res;
+
+	(void)state;
+	tenv_add_user(t, "alice", PW1);
+	tenv_enroll(t, "alice", codes);
+	t->ctx.now = T_MFA;
+	assert_int_equal(password_phase(t, "alice", PW1, &res), CRM_V_MFA);
+	assert_int_equal(code_phase(t, "alice", PW1, codes[4], res.reservation,
+		&res), CRM_V_ALLOW);
+	assert_int_equal(res.factor, CRM_FACTOR_RECOVERY);
+	assert_int_equal(res.recovery_left, CRM_RECOVERY_COUNT - 1);
+	assert_true(tenv_has_event(t, "login.success", "alice",
+		"factor=recovery"));
+	assert_int_equal(logins_of_type(t, "alice", "password+recovery"), 1);
+	tenv_free(t);
+}
+
+static void mfa_wrong_codes_count_toward_lockout_and_audit(void **state)
+{
+	struct tenv *t = tenv_new("mfa = totp\ndeny = 3\n");
+	struct crm_result res;
+	struct crm_account a;
+	char code[7], wrong[7];
+
+	(void)state;
+	tenv_add_user(t, "alice", PW1);
+	tenv_enroll(t, "alice", NULL);
+	t->ctx.now = T_MFA;
+	tenv_totp_code(t->ctx.now, code);
+	tenv_other_code(code, wrong);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(password_phase(t, "alice", PW1, &res),
+			CRM_V_MFA);
+		assert_int_equal(code_phase(t, "alice", PW1, wrong,
+			res.reservation, &res), CRM_V_WRONG);
+		assert_int_equal(res.factor, CRM_FACTOR_TOTP);
+		tenv_get(t, "alice", &a);
+		assert_int_equal(a.failures, i + 1);
+		assert_int_equal(tenv_count_events(t, "mfa.failure", "alice"),
+			i + 1);
+	}
+	assert_true(tenv_has_event(t, "mfa.failure", "alice",
+		"factor=totp reason=wrong code"));
+	assert_true(a.locked_at != 0);
+	assert_int_equal(tenv_count_events(t, "lock", "alice"), 1);
+	assert_int_equal(reservations(t), 0);
+	/* Locked: the right password, then the right code, open nothing. */
+	assert_int_equal(password_phase(t, "alice", PW1, &res), CRM_V_LOCKED);
+	assert_int_equal(code_phase(t, "alice", PW1, code, -1, &res),
+		CRM_V_LOCKED);
+	assert_int_equal(tenv_count_events(t, "login.success", "alice"), 0);
+	tenv_free(t);
+}
+
+static void mfa_without_code_counts_nothing(void **state)
+{
+	struct tenv *t = tenv_new("mfa = totp\ndeny = 3\n");
+	struct crm_result res;
+	struct crm_account a;
+
+	(void)state;
+	tenv_add_user(t, "alice", PW1);
+	tenv_enroll(t, "alice", NULL);
+	t->ctx.now = T_MFA;
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(password_phase(t, "alice", PW1, &res),
+			CRM_V_MFA);
+		assert_int_equal(code_phase(t, "alice", PW1, NULL,
+			res.reservation, &res), CRM_V_WRONG);
+	}
+	tenv_get(t, "alice", &a);
+	assert_int_equal(a.failures, 0);
+	assert_int_equal(a.locked_at, 0);
+	assert_int_equal(reservations(t), 0);
+	assert_int_equal(tenv_count_events(t, "mfa.failure", "alice"), 0);
+	assert_true(tenv_has_event(t, "login.failure", "alice",
+		"no code supplied"));
+	tenv_free(t);
+}
+
+static void mfa_code_repeating_password_counts_nothing(void **state)
+{
+	struct tenv *t = tenv_new("mfa = totp\ndeny = 3\n");
+	struct crm_result res;
+	struct crm_account a;
+
+	(void)state;
+	tenv_add_user(t, "alice", PW1);
+	tenv_enroll(t, "alice", NULL);
+	t->ctx.now = T_MFA;
+	assert_int_equal(password_phase(t, "alice", PW1, &res), CRM_V_MFA);
+	assert_int_equal(code_phase(t, "alice", PW1, PW1, res.reservation,
+		&res), CRM_V_WRONG);
+	tenv_get(t, "alice", &a);
+	assert_int_equal(a.failures, 0);
+	assert_int_equal(reservations(t), 0);
+	assert_true(tenv_has_event(t, "login.failure", "alice",
+		"repeated the password"));
+	/* Anything else that is not a code does count. */
+	assert_int_equal(password_phase(t, "alice", PW1, &res), CRM_V_MFA);
+	assert_int_equal(code_phase(t, "alice", PW1, PW2, res.reservation,
+		&res), CRM_V_WRONG);
+	tenv_get(t, "alice", &a);
+	assert_int_equal(a.failures, 1);
+	tenv_free(t);
+}
+
+static void mfa_totp_without_enrolment_gives_no_factor(void **state)
+{
+	struct tenv *t = tenv_new("mfa = totp\ndeny = 3\n");
+	struct crm_result res;
+	struct crm_account a;
+
+	(void)state;
+	tenv_add_user(t, "alice", PW1);
+	tenv_key(t, NULL);
+	assert_int_equal(password_phase(t, "alice", PW1, &res),
+		CRM_V_NO_FACTOR);
+	assert_non_null(strstr(res.reason, "not enrolled"));
+	tenv_get(t, "alice", &a);
+	assert_int_equal(a.failures, 0);
+	assert_int_equal(a.last_login, 0);
+	assert_int_equal(reservations(t), 0);
+	assert_true(tenv_has_event(t, "login.failure", "alice",
+		"TOTP required but not enrolled"));
+	assert_int_equal(tenv_count_events(t, "login.success", "alice"), 0);
+	tenv_free(t);
+}
+
+static void mfa_nullok_lets_unenrolled_user_in(void **state)
+{
+	struct tenv *t = tenv_new("mfa = totp\nmfa_nullok = yes\n");
+	struct crm_result res;
+
+	(void)state;
+	tenv_add_user(t, "alice", PW1);
+	tenv_add_user(t, "bob", PW1);
+	tenv_enroll(t, "bob", NULL);
+	t->ctx.now = T_MFA;
+	assert_int_equal(password_phase(t, "alice", PW1, &res), CRM_V_ALLOW);
+	assert_int_equal(res.mfa, CRM_FACTOR_NONE);
+	assert_true(tenv_has_event(t, "login.success", "alice", "factor=none"));
+	assert_int_equal(logins_of_type(t, "alice", "password"), 1);
+	assert_int_equal(reservations(t), 0);
+	/* An enrolled user is still asked. */
+	assert_int_equal(password_phase(t, "bob", PW1, &res), CRM_V_MFA);
+	assert_int_equal(res.mfa, CRM_FACTOR_TOTP);
+	tenv_free(t);
+}
+
+static void mfa_email_without_verified_address_gives_no_factor(void **state)
+{
+	static const char *const confs[] = {
+		"mfa = email\n", "mfa = email\nmfa_nullok = yes\n",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(confs) / sizeof(confs[0]); i++) {
+		struct tenv *t = tenv_new(confs[i]);
+		struct crm_result res;
+		struct crm_account a;
+
+		tenv_add_user(t, "alice", PW1);
+		tenv_add_user(t, "bob", PW1);
+		tenv_key(t, NULL);
+		set_address(t, "alice", 0);
+		assert_int_equal(password_phase(t, "alice", PW1, &res),
+			CRM_V_NO_FACTOR);
+		assert_true(tenv_has_event(t, "login.failure", "alice",
+			"reason=e-mail code required but no verified e-mail "
+			"address"));
+		/* No address at all: the same. */
+		assert_int_equal(password_phase(t, "bob", PW1, &res),
+			CRM_V_NO_FACTOR);
+		assert_true(tenv_has_event(t, "login.failure", "bob",
+			"no verified e-mail address"));
+		tenv_get(t, "alice", &a);
+		assert_int_equal(a.failures, 0);
+		assert_int_equal(reservations(t), 0);
+		assert_int_equal(tenv_count_events(t, "login.success", "alice"),
+			0);
+		/* Once verified, the code is asked for. */
+		set_address(t, "alice", 1);
+		assert_int_equal(password_phase(t, "alice", PW1, &res),
+			CRM_V_MFA);
+		assert_int_equal(res.mfa, CRM_FACTOR_EMAIL);
+		tenv_free(t);
+	}
+}
+
+static void mfa_mailed_code_logs_in(void **state)
+{
+	struct tenv *t = tenv_new("mfa = email\ndeny = 3\n");
+	char *mail_out = tenv_fake_sendmail(t);
+	struct crm_request req = { .user = "alice", .reservation = -1 };
+	struct crm_result res;
+	struct crm_account a;
+	struct crm_error e;
+	char code[16], wrong[16];
+
+	(void)state;
+	tenv_add_user(t, "alice", PW1);
+	tenv_key(t, NULL);
+	set_address(t, "alice", 1);
+	t->ctx.now = T_MFA;
+	assert_int_equal(password_phase(t, "alice", PW1, &res), CRM_V_MFA);
+	assert_int_equal(res.mfa, CRM_FACTOR_EMAIL);
+	req.reservation = res.reservation;
+	if (crm_auth_mfa_send(&t->ctx, &req, &res, &e) != CRM_OK)
+		fail_msg("mfa_send: %s", e.msg);
+	assert_int_equal(res.verdict, CRM_V_ALLOW);
+	assert_int_equal(res.mfa, CRM_FACTOR_EMAIL);
+	assert_string_equal(res.mfa_to, "a\xe2\x80\xa6@example.com");
+	assert_true(tenv_has_event(t, "email.code", "alice", "purpose=login"));
+	tenv_mailed_code(mail_out, code, sizeof(code));
+	/* A wrong code counts and says how many tries the code has left. */
+	tenv_other_code(code, wrong);
+	assert_int_equal(code_phase(t, "alice", PW1, wrong, req.reservation,
+		&res), CRM_V_WRONG);
+	assert_int_equal(res.tries_left, CRM_CODE_TRIES - 1);
+	assert_true(tenv_has_event(t, "mfa.failure", "alice", "factor=email"));
+	tenv_get(t, "alice", &a);
+	assert_int_equal(a.failures, 1);
+	/* The mailed code still holds for the next attempt. */
+	assert_int_equal(password_phase(t, "alice", PW1, &res), CRM_V_MFA);
+	assert_int_equal(code_phase(t, "alice", PW1, code, res.reservation,
+		&res), CRM_V_ALLOW);
+	assert_int_equal(res.factor, CRM_FACTOR_EMAIL);
+	tenv_get(t, "alice", &a);
+	assert_int_equal(a.failures, 0);
+	assert_int_equal(a.last_login, T_MFA);
+	assert_int_equal(reservations(t), 0);
+	assert_true(tenv_has_event(t, "login.success", "alice", "factor=email"));
+	assert_int_equal(logins_of_type(t, "alice", "password+email"), 1);
+	free(mail_out);
+	tenv_free(t);
+}
+
+static void mfa_send_sends_nothing_for_totp(void **state)
+{
+	struct tenv *t = tenv_new("mfa = totp\n");
+	char *mail_out = tenv_fake_sendmail(t);
+	struct crm_request req = { .user = "alice", .reservation = -1 };
+	struct crm_result res;
+	struct crm_error e;
+	struct stat sb;
+	char code[7];
+
+	(void)state;
+	tenv_add_user(t, "alice", PW1);
+	set_address(t, "alice", 1);
+	tenv_enroll(t, "alice", NULL);
+	t->ctx.now = T_MFA;
+	assert_int_equal(password_phase(t, "alice", PW1, &res), CRM_V_MFA);
+	req.reservation = res.reservation;
+	assert_int_equal(crm_auth_mfa_send(&t->ctx, &req, &res, &e), CRM_OK);
+	assert_int_equal(res.mfa, CRM_FACTOR_TOTP);
+	assert_string_equal(res.mfa_to, "");
+	assert_int_not_equal(stat(mail_out, &sb), 0);
+	assert_int_equal(tenv_count_events(t, "email.code", "alice"), 0);
+	/* The attempt is still open for the TOTP code. */
+	tenv_totp_code(t->ctx.now, code);
+	assert_int_equal(code_phase(t, "alice", PW1, code, req.reservation,
+		&res), CRM_V_ALLOW);
+	free(mail_out);
+	tenv_free(t);
+}
+
+static void mfa_refused_with_ekey_while_key_file_missing(void **state)
+{
+	struct tenv *t = tenv_new("mfa = totp\ndeny = 3\n");
+	struct crm_request req = { .user = "alice", .password = PW1,
+		.reservation = -1 };
+	unsigned char key[CRM_KEY_BYTES];
+	struct crm_result res;
+	struct crm_account a;
+	struct crm_error e;
+	char code[7];
+	FILE *f;
+
+	(void)state;
+	tenv_add_user(t, "alice", PW1);
+	tenv_enroll(t, "alice", NULL);
+	tenv_key(t, key);
+	t->ctx.now = T_MFA;
+	assert_int_equal(password_phase(t, "alice", PW1, &res), CRM_V_MFA);
+	req.reservation = res.reservation;
+	assert_int_equal(remove(t->cfg.str[CRM_K_KEY_FILE]), 0);
+	tenv_totp_code(t->ctx.now, code);
+	req.code = code;
+	crm_error_clear(&e);
+	assert_int_equal(crm_auth_mfa(&t->ctx, &req, &res, &e), CRM_EKEY);
+	assert_int_equal(e.code, CRM_EKEY);
+	tenv_get(t, "alice", &a);
+	assert_int_equal(a.failures, 0);
+	assert_int_equal(tenv_count_events(t, "login.success", "alice"), 0);
+	/* Nor is a code asked for that could not be checked. */
+	req.code = NULL;
+	req.reservation = -1;
+	assert_int_equal(crm_auth_password(&t->ctx, &req, &res, &e), CRM_EKEY);
+	/* The same key back: the code was not spent. */
+	f = fopen(t->cfg.str[CRM_K_KEY_FILE], "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(key, 1, sizeof(key), f), sizeof(key));
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(t->cfg.str[CRM_K_KEY_FILE], 0600), 0);
+	assert_int_equal(password_phase(t, "alice", PW1, &res), CRM_V_MFA);
+	assert_int_equal(code_phase(t, "alice", PW1, code, res.reservation,
+		&res), CRM_V_ALLOW);
+	tenv_free(t);
+}
+
+static void mfa_refused_with_ekey_when_key_file_replaced(void **state)
+{
+	struct tenv *t = tenv_new("mfa = totp\ndeny = 3\n");
+	struct crm_request req = { .user = "alice", .password = PW1,
+		.reservation = -1 };
+	struct crm_result res;
+	struct crm_account a;
+	struct crm_error e;
+	char code[7];
+
+	(void)state;
+	tenv_add_user(t, "alice", PW1);
+	tenv_enroll(t, "alice", NULL);
+	assert_int_equal(remove(t->cfg.str[CRM_K_KEY_FILE]), 0);
+	tenv_key(t, NULL);
+	t->ctx.now = T_MFA;
+	assert_int_equal(password_phase(t, "alice", PW1, &res), CRM_V_MFA);
+	req.reservation = res.reservation;
+	tenv_totp_code(t->ctx.now, code);
+	req.code = code;
+	crm_error_clear(&e);
+	assert_int_equal(crm_auth_mfa(&t->ctx, &req, &res, &e), CRM_EKEY);
+	assert_int_equal(e.code, CRM_EKEY);
+	/* The sealed secret did not open: no failure is the user's. */
+	tenv_get(t, "alice", &a);
+	assert_int_equal(a.failures, 0);
+	assert_int_equal(a.last_login, 0);
+	assert_int_equal(tenv_count_events(t, "login.success", "alice"), 0);
+	tenv_free(t);
+}
+
+/* An env with a TOTP policy that tenv_teardown frees even when a test fails. */
+static int mfa_setup(void **state)
+{
+	*state = tenv_new("mfa = totp\ndeny = 3\n");
+	return 0;
+}
+
+/*
+ * A code phase that fails on the key file must still give back the
+ * attempt it was handed ("Releases req->reservation"): otherwise every
+ * such attempt holds a place against deny until the reservation lapses,
+ * and once the key file is right again the right password and code are
+ * turned away as "attempts exhausted".
+ */
+static void mfa_key_error_releases_reservation(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_request req = { .user = "alice", .password = PW1,
+		.reservation = -1 };
+	unsigned char key[CRM_KEY_BYTES];
+	struct crm_result res;
+	struct crm_error e;
+	char code[7];
+	FILE *f;
+
+	tenv_add_user(t, "alice", PW1);
+	tenv_enroll(t, "alice", NULL);
+	tenv_key(t, key);
+	assert_int_equal(remove(t->cfg.str[CRM_K_KEY_FILE]), 0);
+	tenv_key(t, NULL);
+	t->ctx.now = T_MFA;
+	tenv_totp_code(t->ctx.now, code);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(password_phase(t, "alice", PW1, &res),
+			CRM_V_MFA);
+		req.reservation = res.reservation;
+		req.code = code;
+		assert_int_equal(crm_auth_mfa(&t->ctx, &req, &res, &e),
+			CRM_EKEY);
+	}
+	/* The admin puts the right key file back. */
+	f = fopen(t->cfg.str[CRM_K_KEY_FILE], "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(key, 1, sizeof(key), f), sizeof(key));
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(t->cfg.str[CRM_K_KEY_FILE], 0600), 0);
+	t->ctx.now = T_MFA + 1;
+	assert_int_equal(password_phase(t, "alice", PW1, &res), CRM_V_MFA);
+	assert_int_equal(reservations(t), 1);
+}
+
+/*
+ * The same for the password phase: a right password whose second factor
+ * cannot be asked for want of the key file ends the attempt, so the
+ * attempt admit() reserved must be given back as well.
+ */
+static void mfa_password_phase_key_error_releases_reservation(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_request req = { .user = "alice", .password = PW1,
+		.reservation = -1 };
+	struct crm_result res;
+	struct crm_error e;
+
+	tenv_add_user(t, "alice", PW1);
+	tenv_enroll(t, "alice", NULL);
+	assert_int_equal(remove(t->cfg.str[CRM_K_KEY_FILE]), 0);
+	t->ctx.now = T_MFA;
+	assert_int_equal(crm_auth_password(&t->ctx, &req, &res, &e), CRM_EKEY);
+	assert_int_equal(reservations(t), 0);
+}
+
+static void mfa_send_failure_releases_reservation(void **state)
+{
+	struct tenv *t = tenv_new("mfa = email\ndeny = 3\n");
+	char *mail_out = tenv_fake_sendmail(t);
+	char *fail = tenv_write(t, "fake-sendmail.fail", "");
+	struct crm_request req = { .user = "alice", .reservation = -1 };
+	struct crm_result res;
+	struct crm_account a;
+	struct crm_error e;
+
+	(void)state;
+	tenv_add_user(t, "alice", PW1);
+	tenv_key(t, NULL);
+	set_address(t, "alice", 1);
+	assert_int_equal(password_phase(t, "alice", PW1, &res), CRM_V_MFA);
+	req.reservation = res.reservation;
+	assert_int_equal(crm_auth_mfa_send(&t->ctx, &req, &res, &e), CRM_EIO);
+	assert_int_equal(reservations(t), 0);
+	assert_true(tenv_has_event(t, "login.failure", "alice",
+		"could not be sent"));
+	tenv_get(t, "alice", &a);
+	assert_int_equal(a.failures, 0);
+	free(fail);
+	free(mail_out);
+	tenv_free(t);
+}
+
+static void stacked_authsucc_asks_totp_and_mfa_records_login(void **state)
+{
+	struct tenv *t = tenv_new("mfa = totp\ndeny = 3\n");
+	struct crm_request req = { .user = "daemon", .reservation = -1 };
+	struct crm_result res;
+	struct crm_error e;
+	int64_t resv = 0;
+	char code[7];
+
+	(void)state;
+	stacked(t);
+	assert_int_equal(preauth(t, "daemon", &resv), CRM_V_ALLOW);
+	assert_int_equal(authsucc(t, "daemon", resv), CRM_V_NO_FACTOR);
+	tenv_enroll(t, "daemon", NULL);
+	t->ctx.now = T_MFA;
+	assert_int_equal(preauth(t, "daemon", &resv), CRM_V_ALLOW);
+	req.reservation = resv;
+	assert_int_equal(crm_auth_succ(&t->ctx, &req, &res, &e), CRM_OK);
+	assert_int_equal(res.verdict, CRM_V_MFA);
+	assert_int_equal(res.mfa, CRM_FACTOR_TOTP);
+	assert_int_equal(res.reservation, resv);
+	assert_int_equal(reservations(t), 1);
+	assert_int_equal(tenv_count_events(t, "login.success", "daemon"), 0);
+	tenv_totp_code(t->ctx.now, code);
+	assert_int_equal(code_phase(t, "daemon", NULL, code, resv, &res),
+		CRM_V_ALLOW);
+	assert_int_equal(reservations(t), 0);
+	assert_true(tenv_has_event(t, "login.success", "daemon",
+		"type=stacked factor=totp"));
+	assert_int_equal(logins_of_type(t, "daemon", "stacked+totp"), 1);
+	tenv_free(t);
+}
+
+static void totp_disable_with_right_code_removes_enrolment(void **state)
+{
+	struct tenv *t = tenv_new("deny = 3\n");
+	struct crm_request req = { .user = "alice", .reservation = -1 };
+	char codes[CRM_RECOVERY_COUNT][CRM_RECOVERY_LEN], code[7];
+	struct crm_result res;
+	struct crm_mfa_state st;
+	struct crm_account a;
+	struct crm_error e;
+
+	(void)state;
+	tenv_add_user(t, "alice", PW1);
+	tenv_add_user(t, "bob", PW1);
+	tenv_enroll(t, "alice", NULL);
+	tenv_enroll(t, "bob", codes);
+	t->ctx.now = T_MFA;
+	assert_int_equal(login(t, "alice", WRONG), CRM_V_WRONG);
+	tenv_totp_code(t->ctx.now, code);
+	req.code = code;
+	if (crm_totp_disable(&t->ctx, &req, &res, &e) != CRM_OK)
+		fail_msg("totp disable: %s", e.msg);
+	assert_int_equal(res.verdict, CRM_V_ALLOW);
+	tenv_get(t, "alice", &a);
+	assert_int_equal(a.failures, 0);
+	assert_int_equal(crm_mfa_state_get(t->ctx.db, &a, &st, &e), CRM_OK);
+	assert_int_equal(st.totp, 0);
+	assert_int_equal(st.recovery_left, 0);
+	assert_true(tenv_has_event(t, "mfa.disable", "alice", "code=totp"));
+	/* A recovery code proves it as well. */
+	req.user = "bob";
+	req.code = codes[0];
+	assert_int_equal(crm_totp_disable(&t->ctx, &req, &res, &e), CRM_OK);
+	assert_int_equal(res.verdict, CRM_V_ALLOW);
+	assert_true(tenv_has_event(t, "mfa.disable", "bob", "code=recovery"));
+	tenv_get(t, "bob", &a);
+	assert_int_equal(crm_mfa_state_get(t->ctx.db, &a, &st, &e), CRM_OK);
+	assert_int_equal(st.totp, 0);
+	/* Nothing left to disable. */
+	req.user = "alice";
+	req.code = code;
+	assert_int_equal(crm_totp_disable(&t->ctx, &req, &res, &e), CRM_ENOENT);
+	tenv_free(t);
+}
+
+static void totp_disable_with_wrong_code_counts_failure(void **state)
+{
+	struct tenv *t = tenv_new("deny = 3\n");
+	struct crm_request req = { .user = "alice", .reservation = -1 };
+	struct crm_result res;
+	struct crm_mfa_state st;
+	struct crm_account a;
+	struct crm_error e;
+	char code[7], wrong[7];
+
+	(void)state;
+	tenv_add_user(t, "alice", PW1);
+	tenv_enroll(t, "alice", NULL);
+	t->ctx.now = T_MFA;
+	tenv_totp_code(t->ctx.now, code);
+	tenv_other_code(code, wrong);
+	req.code = wrong;
+	assert_int_equal(crm_totp_disable(&t->ctx, &req, &res, &e), CRM_OK);
+	assert_int_equal(res.verdict, CRM_V_WRONG);
+	tenv_get(t, "alice", &a);
+	assert_int_equal(a.failures, 1);
+	assert_true(tenv_has_event(t, "mfa.failure", "alice", "factor=totp"));
+	assert_int_equal(crm_mfa_state_get(t->ctx.db, &a, &st, &e), CRM_OK);
+	assert_int_equal(st.totp, 1);
+	assert_int_equal(st.recovery_left, CRM_RECOVERY_COUNT);
+	assert_int_equal(tenv_count_events(t, "mfa.disable", "alice"), 0);
+	tenv_free(t);
+}
+
+static void preauth_with_mfa_append_reports_totp_for_enrolled_user(
+	void **state)
+{
+	struct tenv *t = tenv_new("mfa = totp\nmfa_append = yes\n");
+	struct crm_request req = { .user = "alice", .reservation = -1 };
+	struct crm_result res;
+	struct crm_error e;
+
+	(void)state;
+	tenv_add_user(t, "alice", PW1);
+	tenv_add_user(t, "bob", PW1);
+	tenv_enroll(t, "alice", NULL);
+	assert_int_equal(crm_auth_preauth(&t->ctx, &req, &res, &e), CRM_OK);
+	assert_int_equal(res.verdict, CRM_V_ALLOW);
+	assert_int_equal(res.mfa, CRM_FACTOR_TOTP);
+	/* bob has no TOTP: his answer is not split. */
+	req.user = "bob";
+	assert_int_equal(crm_auth_preauth(&t->ctx, &req, &res, &e), CRM_OK);
+	assert_int_equal(res.verdict, CRM_V_ALLOW);
+	assert_int_equal(res.mfa, CRM_FACTOR_NONE);
+	/* Without mfa_append nothing is announced. */
+	t->cfg.num[CRM_K_MFA_APPEND] = 0;
+	req.user = "alice";
+	assert_int_equal(crm_auth_preauth(&t->ctx, &req, &res, &e), CRM_OK);
+	assert_int_equal(res.verdict, CRM_V_ALLOW);
+	assert_int_equal(res.mfa, CRM_FACTOR_NONE);
+	tenv_free(t);
+}
+
 #define T(f) cmocka_unit_test(f)
 
 int main(void)
@@ -1154,6 +1815,28 @@ int main(void)
 		T(session_open_reports_previous_login_and_failures),
 		T(session_open_of_unknown_user_is_ignored),
 		T(verdict_names_are_distinct),
+		T(mfa_password_right_asks_totp_and_keeps_reservation),
+		T(mfa_right_totp_code_records_login_with_factor),
+		T(mfa_recovery_code_logs_in_and_reports_codes_left),
+		T(mfa_wrong_codes_count_toward_lockout_and_audit),
+		T(mfa_without_code_counts_nothing),
+		T(mfa_code_repeating_password_counts_nothing),
+		T(mfa_totp_without_enrolment_gives_no_factor),
+		T(mfa_nullok_lets_unenrolled_user_in),
+		T(mfa_email_without_verified_address_gives_no_factor),
+		T(mfa_mailed_code_logs_in),
+		T(mfa_send_sends_nothing_for_totp),
+		T(mfa_refused_with_ekey_while_key_file_missing),
+		T(mfa_refused_with_ekey_when_key_file_replaced),
+		cmocka_unit_test_setup_teardown(mfa_key_error_releases_reservation,
+			mfa_setup, tenv_teardown),
+		cmocka_unit_test_setup_teardown(mfa_password_phase_key_error_releases_reservation,
+			mfa_setup, tenv_teardown),
+		T(mfa_send_failure_releases_reservation),
+		T(stacked_authsucc_asks_totp_and_mfa_records_login),
+		T(totp_disable_with_right_code_removes_enrolment),
+		T(totp_disable_with_wrong_code_counts_failure),
+		T(preauth_with_mfa_append_reports_totp_for_enrolled_user),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,7 +22,6 @@
 #include "crmpolicy/mail.h"
 #include "crmpolicy/utf8.h"
 
-#define FAKE_SENDMAIL "tests/data/fake-sendmail"
 #define END_MARK "=====END=====\n"
 
 static const char *const header_names[] = {
@@ -31,39 +30,12 @@ static const char *const header_names[] = {
 };
 #define NHEADERS (sizeof(header_names) / sizeof(header_names[0]))
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = calloc(1, (size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	return buf;
-}
-
 /* A tenv whose sendmail is a fresh copy of the fake in its directory. */
 static struct tenv *mail_env(void)
 {
 	struct tenv *t = tenv_new(NULL);
-	char *text = slurp(FAKE_SENDMAIL);
-	char *path;
 
-	if (text == NULL)
-		fail_msg("cannot read %s (run from the source tree)", FAKE_SENDMAIL);
-	path = tenv_write(t, "fake-sendmail", text);
-	free(text);
-	assert_int_equal(chmod(path, 0755), 0);
-	free(t->cfg.str[CRM_K_SENDMAIL]);
-	t->cfg.str[CRM_K_SENDMAIL] = path;
+	free(tenv_fake_sendmail(t));
 	return t;
 }
 
@@ -102,7 +74,7 @@ static char *delivered(struct tenv *t)
 	char path[512];
 
 	side_path(t, ".out", path, sizeof(path));
-	return slurp(path);
+	return tenv_slurp(path);
 }
 
 static size_t count_of(const char *s, const char *what)
@@ -623,7 +595,7 @@ static void send_runs_sendmail_with_clean_environment(void **state)
 	if (rc != CRM_OK)
 		fail_msg("send: %s", err.msg);
 	snprintf(out_path, sizeof(out_path), "%s.out", path);
-	out = slurp(out_path);
+	out = tenv_slurp(out_path);
 	assert_non_null(out);
 	assert_non_null(strstr(out, "PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"));
 	assert_null(strstr(out, "CRM_TEST_SECRET"));

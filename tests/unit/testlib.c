@@ -6,12 +6,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <ftw.h>
 
+#include <liboath/oath.h>
+#include <sodium.h>
+
 #include "testlib.h"
+#include "crmpolicy/admin.h"
 #include "crmpolicy/auth.h"
+#include "crmpolicy/mfa.h"
 #include "crmpolicy/store.h"
+
+#define FAKE_SENDMAIL "tests/data/fake-sendmail"
+
+/* Arbitrary bytes, not text: a leak of the raw secret shows as itself. */
+const unsigned char tenv_secret[TENV_SECRET_LEN] = {
+	0x4a, 0x9f, 0x03, 0xd2, 0x71, 0xee, 0x5c, 0x18, 0xb6, 0x2d,
+	0x90, 0x47, 0xc3, 0x0b, 0x8e, 0x65, 0xf1, 0x3a, 0xd7, 0x29,
+};
 
 static void tlog(void *arg, int priority, const char *msg)
 {
@@ -168,4 +182,147 @@ long long tenv_count_events(struct tenv *t, const char *event,
 	n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return n;
+}
+
+long long tenv_query_int(struct tenv *t, const char *sql, const char *p1,
+	const char *p2)
+{
+	sqlite3_stmt *st;
+	long long n;
+
+	assert_int_equal(sqlite3_prepare_v2(t->ctx.db, sql, -1, &st, NULL),
+		SQLITE_OK);
+	if (p1 != NULL)
+		sqlite3_bind_text(st, 1, p1, -1, SQLITE_STATIC);
+	if (p2 != NULL)
+		sqlite3_bind_text(st, 2, p2, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+int tenv_has_event(struct tenv *t, const char *event, const char *subject,
+	const char *what)
+{
+	char *pattern = NULL;
+	sqlite3_stmt *st;
+	int n;
+
+	assert_true(asprintf(&pattern, "*%s*", what) > 0);
+	assert_int_equal(sqlite3_prepare_v2(t->ctx.db, "SELECT count(*) FROM"
+		" audit WHERE event = ?1 AND subject = ?2 AND details GLOB ?3",
+		-1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, pattern, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	free(pattern);
+	return n > 0;
+}
+
+char *tenv_slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n >= 0);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return buf;
+}
+
+char *tenv_fake_sendmail(struct tenv *t)
+{
+	char *text = tenv_slurp(FAKE_SENDMAIL);
+	char *path, *out = NULL;
+	struct crm_error e;
+
+	if (text == NULL)
+		fail_msg("cannot read %s (run from the source tree)",
+			FAKE_SENDMAIL);
+	path = tenv_write(t, "fake-sendmail", text);
+	free(text);
+	assert_int_equal(chmod(path, 0755), 0);
+	if (crm_config_set(&t->cfg, "sendmail", path, "test", &e) != CRM_OK)
+		fail_msg("sendmail = %s: %s", path, e.msg);
+	assert_true(asprintf(&out, "%s.out", path) > 0);
+	free(path);
+	return out;
+}
+
+void tenv_mailed_code(const char *out, char *code, size_t len)
+{
+	char *text = tenv_slurp(out);
+	const char *line, *next, *found = NULL;
+	size_t n = 0;
+
+	if (text == NULL)
+		fail_msg("no mail in %s", out);
+	for (line = text; *line != '\0'; line = next) {
+		size_t end = strcspn(line, "\n");
+
+		next = line + end + (line[end] == '\n');
+		if (end > 4 && strncmp(line, "    ", 4) == 0 &&
+		    strspn(line + 4, "0123456789") == end - 4) {
+			found = line + 4;
+			n = end - 4;
+		}
+	}
+	if (found == NULL || n >= len)
+		fail_msg("no code in the mail in %s", out);
+	memcpy(code, found, n);
+	code[n] = '\0';
+	free(text);
+}
+
+void tenv_key(struct tenv *t, unsigned char key[CRM_KEY_BYTES])
+{
+	struct crm_error e;
+
+	if (crm_admin_init(&t->cfg, &e) != CRM_OK)
+		fail_msg("key file: %s", e.msg);
+	if (key != NULL && crm_key_load(&t->cfg, key, &e) != CRM_OK)
+		fail_msg("key file: %s", e.msg);
+}
+
+void tenv_totp_code(int64_t when, char code[7])
+{
+	assert_int_equal(oath_init(), OATH_OK);
+	assert_int_equal(oath_totp_generate((const char *)tenv_secret,
+		TENV_SECRET_LEN, (time_t)when, CRM_TOTP_PERIOD, 0, 6, code),
+		OATH_OK);
+}
+
+void tenv_other_code(const char *code, char *out)
+{
+	size_t i;
+
+	for (i = 0; code[i] != '\0'; i++)
+		out[i] = (char)('0' + (code[i] - '0' + 1) % 10);
+	out[i] = '\0';
+}
+
+void tenv_enroll(struct tenv *t, const char *user,
+	char codes[CRM_RECOVERY_COUNT][CRM_RECOVERY_LEN])
+{
+	char mine[CRM_RECOVERY_COUNT][CRM_RECOVERY_LEN], code[7];
+	struct crm_error e;
+
+	tenv_key(t, NULL);
+	tenv_totp_code(t->ctx.now, code);
+	if (crm_totp_enroll(&t->ctx, user, tenv_secret, TENV_SECRET_LEN, code,
+			0, codes ? codes : mine, &e) != CRM_OK)
+		fail_msg("enrol %s: %s", user, e.msg);
+	sodium_memzero(mine, sizeof(mine));
 }

@@ -1,6 +1,8 @@
 /*
  * Shared helpers of the unit tests: a temporary directory with a conf and
- * an open store, a fixed clock, and a logger that records the last line.
+ * an open store, a fixed clock, and a logger that records the last line;
+ * for the second factor a key file, a known TOTP secret and the fake
+ * sendmail whose messages the tests read back.
  */
 #ifndef CRM_TESTLIB_H
 #define CRM_TESTLIB_H
@@ -13,6 +15,8 @@
 
 #include "crmpolicy/config.h"
 #include "crmpolicy/context.h"
+#include "crmpolicy/key.h"
+#include "crmpolicy/otp.h"
 #include "crmpolicy/policy.h"
 #include "crmpolicy/store.h"
 
@@ -54,5 +58,48 @@ void tenv_get(struct tenv *t, const char *name, struct crm_account *a);
 /* Number of audit rows with event about subject. */
 long long tenv_count_events(struct tenv *t, const char *event,
 	const char *subject);
+
+/* The first column of the one-row query sql, text p1/p2 bound to ?1/?2 unless NULL. */
+long long tenv_query_int(struct tenv *t, const char *sql, const char *p1,
+	const char *p2);
+/* 1 if some audit row about subject has event and details containing what. */
+int tenv_has_event(struct tenv *t, const char *event, const char *subject,
+	const char *what);
+
+/* The text of the file at path (malloc'd), or NULL if it cannot be read. */
+char *tenv_slurp(const char *path);
+/*
+ * Copies tests/data/fake-sendmail (run from the source tree) to
+ * DIR/fake-sendmail and sets "sendmail = " that copy through the conf
+ * setter. Returns the file it appends each message to,
+ * DIR/fake-sendmail.out (malloc'd).
+ */
+char *tenv_fake_sendmail(struct tenv *t);
+/*
+ * The code of the last message in the fake sendmail's file out: the
+ * last line of four spaces and digits. Fails the test if there is none.
+ */
+void tenv_mailed_code(const char *out, char *code, size_t len);
+
+/* The second factor: a key file and a TOTP secret the tests know. */
+#define TENV_SECRET_LEN 20
+extern const unsigned char tenv_secret[TENV_SECRET_LEN];
+/*
+ * Creates the key file of the conf (DIR/crmpolicy.key) with
+ * crm_admin_init if it is missing, and loads it into key unless key is
+ * NULL. Fails the test on error.
+ */
+void tenv_key(struct tenv *t, unsigned char key[CRM_KEY_BYTES]);
+/* The 6-digit TOTP code of tenv_secret at when, computed by liboath. */
+void tenv_totp_code(int64_t when, char code[7]);
+/* A wrong code of the same length: each digit of code moved on by one. */
+void tenv_other_code(const char *code, char *out);
+/*
+ * Enrols the stored account user with tenv_secret and the code of
+ * ctx.now (creating the key file first); its recovery codes go to codes
+ * unless NULL. Fails the test on error.
+ */
+void tenv_enroll(struct tenv *t, const char *user,
+	char codes[CRM_RECOVERY_COUNT][CRM_RECOVERY_LEN]);
 
 #endif
