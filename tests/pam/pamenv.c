@@ -478,7 +478,7 @@ enum pamtest_err penv_run(const char *service, const char *user,
 	const char *rhost, struct penv_conv *c, struct pam_testcase *cases,
 	size_t n)
 {
-	struct pam_conv conv = { penv_conv_fn, c };
+	struct pam_conv conv = { c->fn != NULL ? c->fn : penv_conv_fn, c };
 	pam_handle_t *ph = NULL;
 
 	if (pam_start(service, user, &conv, &ph) != PAM_SUCCESS)
@@ -488,7 +488,7 @@ enum pamtest_err penv_run(const char *service, const char *user,
 		return PAMTEST_ERR_START;
 	}
 	/* Given a handle, libpamtest runs the cases on it and ends it. */
-	return _pamtest_conv(service, user, penv_conv_fn, c, cases, n, ph);
+	return _pamtest_conv(service, user, conv.conv, c, cases, n, ph);
 }
 
 static const char *op_name(enum pamtest_ops op)
@@ -668,7 +668,8 @@ struct race_result {
 };
 
 static void race_child(int idx, const char *service, const char *user,
-	const char *password, const char *rhost, int gate, int ready, int out)
+	const char *const answers[], const char *rhost, int gate, int ready,
+	int out)
 {
 	struct pam_testcase tc[] = { pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS) };
 	struct penv_conv c;
@@ -677,7 +678,9 @@ static void race_child(int idx, const char *service, const char *user,
 	pam_handle_t *ph = NULL;
 	char b = 'r';
 
-	penv_conv_init(&c, password, NULL);
+	penv_conv_init(&c, NULL);
+	for (size_t i = 0; answers[i] != NULL && i < PENV_MSGS - 1; i++)
+		c.answers[i] = answers[i];
 	conv.conv = penv_conv_fn;
 	conv.appdata_ptr = &c;
 	if (pam_start(service, user, &conv, &ph) == PAM_SUCCESS
@@ -701,6 +704,14 @@ static void race_child(int idx, const char *service, const char *user,
 void penv_race(const char *service, const char *user, const char *password,
 	const char *rhost, int rcs[PENV_RACE_N])
 {
+	const char *answers[] = { password, NULL };
+
+	penv_race_answers(service, user, answers, rhost, rcs);
+}
+
+void penv_race_answers(const char *service, const char *user,
+	const char *const answers[], const char *rhost, int rcs[PENV_RACE_N])
+{
 	int gate[2], ready[2], out[2];
 	pid_t pids[PENV_RACE_N];
 	struct race_result r;
@@ -718,7 +729,7 @@ void penv_race(const char *service, const char *user, const char *password,
 			close(gate[1]);
 			close(ready[0]);
 			close(out[0]);
-			race_child(i, service, user, password, rhost, gate[0],
+			race_child(i, service, user, answers, rhost, gate[0],
 				ready[1], out[1]);
 		}
 		assert_int_equal(read(ready[0], &b, 1), 1);

@@ -38,6 +38,12 @@ struct penv_conv {
 	size_t ninfo, nerr;
 	struct pamtest_conv_data data;
 	char buf[2 * PENV_MSGS][PAM_MAX_MSG_SIZE + 1];
+	/* When set (after penv_conv_init), the conversation function
+	 * penv_run uses instead of penv_conv_fn, with this struct as
+	 * appdata: a test that must compute an answer when its prompt comes
+	 * wraps penv_conv_fn with it. */
+	int (*fn)(int n, const struct pam_message **msg,
+		struct pam_response **resp, void *arg);
 };
 
 /*
@@ -137,5 +143,9 @@ void penv_sql_exec(const char *sql);
  */
 void penv_race(const char *service, const char *user, const char *password,
 	const char *rhost, int rcs[PENV_RACE_N]);
+/* penv_race whose children answer the echo-off prompts in turn from
+ * answers (NULL-terminated; at most PENV_MSGS - 1), as penv_conv_init. */
+void penv_race_answers(const char *service, const char *user,
+	const char *const answers[], const char *rhost, int rcs[PENV_RACE_N]);
 
 #endif
