@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "crmpolicy/i18n.h"
+#include "crmpolicy/csv.h"
 #include "output.h"
 
 /* The command's one scratch database; opened by out_init. */
@@ -299,33 +300,11 @@ void table_print(const struct table *t, FILE *f)
 	}
 }
 
-static void put_csv_cell(FILE *f, const char *s)
-{
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 void table_print_csv(const struct table *t, FILE *f)
 {
-	for (size_t r = 0; r < t->nrows; r++) {
-		for (size_t c = 0; c < t->ncols; c++) {
-			const char *cell = t->cells[r * t->ncols + c];
-
-			if (c > 0)
-				fputc(',', f);
-			put_csv_cell(f, cell ? cell : "");
-		}
-		fputs("\r\n", f);
-	}
+	for (size_t r = 0; r < t->nrows; r++)
+		crm_csv_put_row(f, (const char *const *)&t->cells[r * t->ncols],
+			t->ncols);
 }
 
 void table_free(struct table *t)
