@@ -93,7 +93,7 @@ static int add_rules(const struct crm_ctx *ctx)
 
 int main(void)
 {
-	char dir[] = "/tmp/crmbench.XXXXXX", db[64];
+	char dir[] = "/tmp/crmbench.XXXXXX", db[64], key[64];
 	struct crm_config cfg;
 	struct crm_error err;
 	struct crm_ctx ctx;
@@ -104,8 +104,10 @@ int main(void)
 		return 1;
 	}
 	snprintf(db, sizeof(db), "%s/crmpolicy.db", dir);
+	snprintf(key, sizeof(key), "%s/crmpolicy.key", dir);
 	crm_config_init(&cfg);
 	if (crm_config_set(&cfg, "db", db, "bench", &err) != 0 ||
+	    crm_config_set(&cfg, "key_file", key, "bench", &err) != 0 ||
 	    crm_ctx_open(&ctx, &cfg, CRM_OPEN_CREATE, &err) != 0) {
 		fprintf(stderr, "store: %s\n", err.msg);
 		goto out;

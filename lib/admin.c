@@ -20,6 +20,7 @@
 #include "crmpolicy/aging.h"
 #include "crmpolicy/audit.h"
 #include "crmpolicy/i18n.h"
+#include "crmpolicy/key.h"
 #include "crmpolicy/lockout.h"
 #include "crmpolicy/mfa.h"
 #include "crmpolicy/nss.h"
@@ -28,7 +29,6 @@
 #include "crmpolicy/quality.h"
 #include "crmpolicy/utf8.h"
 
-#define KEY_BYTES 32	/* crypto_secretbox_KEYBYTES */
 
 /* ---- validation at the edge ---- */
 
@@ -687,71 +687,7 @@ int crm_admin_allowed(const struct crm_config *cfg, long uid)
 	return crm_nss_in_group(pw.pw_name, admin, &err) == 1;
 }
 
-static int check_key_file(const char *path, struct crm_error *err)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-
-	if (fd < 0)
-		return crm_error_set(err, CRM_EKEY, _("key file %s: %s"), path,
-			errno == ELOOP ? _("is a symlink") : strerror(errno));
-	if (fstat(fd, &st) != 0) {
-		close(fd);
-		return crm_error_set(err, CRM_EKEY, _("key file %s: %s"), path,
-			strerror(errno));
-	}
-	close(fd);
-	if (!S_ISREG(st.st_mode))
-		return crm_error_set(err, CRM_EKEY,
-			_("key file %s is not a regular file"), path);
-	if (st.st_uid != 0 || (st.st_mode & 077) != 0)
-		return crm_error_set(err, CRM_EKEY,
-			_("key file %s must be owned by root with mode 0600"),
-			path);
-	if (st.st_size != KEY_BYTES)
-		return crm_error_set(err, CRM_EKEY,
-			_("key file %s does not hold a %d-byte key"), path,
-			KEY_BYTES);
-	return 0;
-}
-
 int crm_admin_init(const struct crm_config *cfg, struct crm_error *err)
 {
-	const char *path = cfg->str[CRM_K_KEY_FILE];
-	unsigned char key[KEY_BYTES];
-	ssize_t w;
-	int fd, rc = 0;
-
-	if (path == NULL || *path != '/')
-		return crm_error_set(err, CRM_ECONF,
-			_("key_file must be an absolute path"));
-	if (sodium_init() < 0)
-		return crm_error_set(err, CRM_EIO, _("libsodium failed to start"));
-	/* O_EXCL|O_NOFOLLOW: never write a key through a planted link. */
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		0600);
-	if (fd < 0 && errno == EEXIST)
-		return check_key_file(path, err);
-	if (fd < 0)
-		return crm_error_set(err, CRM_EKEY, _("cannot create key file %s: %s"),
-			path, strerror(errno));
-	randombytes_buf(key, sizeof(key));
-	/* A setuid caller's real group would otherwise own the file. */
-	if (fchown(fd, 0, 0) != 0 || fchmod(fd, 0600) != 0)
-		rc = crm_error_set(err, CRM_EKEY, _("key file %s: %s"), path,
-			strerror(errno));
-	if (rc == 0) {
-		w = write(fd, key, sizeof(key));
-		if (w != (ssize_t)sizeof(key) || fsync(fd) != 0)
-			rc = crm_error_set(err, CRM_EKEY,
-				_("cannot write key file %s: %s"), path,
-				w < 0 ? strerror(errno) : _("short write"));
-	}
-	sodium_memzero(key, sizeof(key));
-	if (close(fd) != 0 && rc == 0)
-		rc = crm_error_set(err, CRM_EKEY, _("cannot write key file %s: %s"),
-			path, strerror(errno));
-	if (rc != 0)
-		unlink(path);
-	return rc;
+	return crm_key_create(cfg, err);
 }

@@ -1,15 +1,210 @@
 /*
  * The audit trail: every security event as one row, inside the caller's
- * transaction so that an event and the change it describes commit together,
- * and one line to the adapter's logger (syslog authpriv).
+ * transaction so that an event and the change it describes commit
+ * together, chained by keyed BLAKE2b hashes, and one line to the
+ * adapter's logger (syslog authpriv). Verification, retention pruning
+ * with signed checkpoints, and the listing live here too.
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <syslog.h>
+
+#include <sodium.h>
 
 #include "crmpolicy/audit.h"
 #include "crmpolicy/store.h"
 #include "crmpolicy/utf8.h"
+
+#define H CRM_AUDIT_HASH_BYTES
+#define HEAD_KEY "audit_head"
+#define WHAT "writing the audit trail"
+
+static const unsigned char zeros[H];
+
+/* ---- the hashes ---- */
+
+static void put_u64(crypto_generichash_state *st, uint64_t v)
+{
+	unsigned char b[8];
+
+	for (int i = 0; i < 8; i++)
+		b[i] = (unsigned char)(v >> (8 * i));
+	crypto_generichash_update(st, b, sizeof(b));
+}
+
+/* Length first, so that no two field lists hash alike. */
+static void put_text(crypto_generichash_state *st, const unsigned char *s,
+	size_t n)
+{
+	put_u64(st, n);
+	crypto_generichash_update(st, s, n);
+}
+
+static void begin_hash(crypto_generichash_state *st,
+	const unsigned char key[H], const char *label)
+{
+	crypto_generichash_init(st, key, H, H);
+	crypto_generichash_update(st, (const unsigned char *)label,
+		strlen(label));
+}
+
+/* The fields of one row, as stored. */
+struct fields {
+	int64_t id, time;
+	const unsigned char *text[6];	/* event actor subject service rhost details */
+	size_t len[6];
+};
+
+static void row_hash(const unsigned char key[H], const unsigned char prev[H],
+	const struct fields *f, unsigned char out[H])
+{
+	crypto_generichash_state st;
+
+	begin_hash(&st, key, "crmpolicy audit row v1");
+	crypto_generichash_update(&st, prev, H);
+	put_u64(&st, (uint64_t)f->id);
+	put_u64(&st, (uint64_t)f->time);
+	for (int i = 0; i < 6; i++)
+		put_text(&st, f->text[i], f->len[i]);
+	crypto_generichash_final(&st, out, H);
+}
+
+/* The signature of the head record: the newest row's id and hash. */
+static void head_mac(const unsigned char key[H], int64_t id,
+	const unsigned char hash[H], unsigned char out[H])
+{
+	crypto_generichash_state st;
+
+	begin_hash(&st, key, "crmpolicy audit head v1");
+	put_u64(&st, (uint64_t)id);
+	crypto_generichash_update(&st, hash, H);
+	crypto_generichash_final(&st, out, H);
+}
+
+static void checkpoint_mac(const unsigned char key[H], int64_t time,
+	int64_t first_id, const unsigned char prev[H], int64_t removed,
+	unsigned char out[H])
+{
+	crypto_generichash_state st;
+
+	begin_hash(&st, key, "crmpolicy audit checkpoint v1");
+	put_u64(&st, (uint64_t)time);
+	put_u64(&st, (uint64_t)first_id);
+	crypto_generichash_update(&st, prev, H);
+	put_u64(&st, (uint64_t)removed);
+	crypto_generichash_final(&st, out, H);
+}
+
+/* ---- the head record ---- */
+
+static int head_write(sqlite3 *db, const unsigned char key[H], int64_t id,
+	const unsigned char hash[H], struct crm_error *err)
+{
+	unsigned char bin[8 + 2 * H];
+	char hex[2 * sizeof(bin) + 1];
+
+	for (int i = 0; i < 8; i++)
+		bin[i] = (unsigned char)((uint64_t)id >> (8 * i));
+	memcpy(bin + 8, hash, H);
+	head_mac(key, id, hash, bin + 8 + H);
+	sodium_bin2hex(hex, sizeof(hex), bin, sizeof(bin));
+	return crm_setting_set(db, HEAD_KEY, hex, err);
+}
+
+/* *found = 0 without a head; *valid = 0 when it is malformed or forged. */
+static int head_read(sqlite3 *db, const unsigned char key[H], int64_t *id,
+	unsigned char hash[H], int *found, int *valid, struct crm_error *err)
+{
+	unsigned char bin[8 + 2 * H], mac[H];
+	char hex[2 * sizeof(bin) + 8];
+	size_t n = 0;
+	int r;
+
+	*found = *valid = 0;
+	r = crm_setting_get(db, HEAD_KEY, hex, sizeof(hex), err);
+	if (r == CRM_ENOENT) {
+		crm_error_clear(err);
+		return CRM_OK;
+	}
+	if (r != CRM_OK)
+		return r;
+	*found = 1;
+	if (sodium_hex2bin(bin, sizeof(bin), hex, strlen(hex), NULL, &n,
+			NULL) != 0 || n != sizeof(bin))
+		return CRM_OK;
+	*id = 0;
+	for (int i = 0; i < 8; i++)
+		*id |= (int64_t)((uint64_t)bin[i] << (8 * i));
+	memcpy(hash, bin + 8, H);
+	head_mac(key, *id, hash, mac);
+	*valid = sodium_memcmp(mac, bin + 8 + H, H) == 0;
+	return CRM_OK;
+}
+
+/* ---- appending ---- */
+
+/* The newest row's id and hash (zeros when there is none or it is bare). */
+static int newest(sqlite3 *db, int64_t *id, unsigned char hash[H],
+	struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*id = 0;
+	memcpy(hash, zeros, H);
+	if (sqlite3_prepare_v2(db, "SELECT id, hash FROM audit ORDER BY id DESC"
+			" LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return crm_store_error(db, WHAT, err);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		if (sqlite3_column_bytes(st, 1) == H)
+			memcpy(hash, sqlite3_column_blob(st, 1), H);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return crm_store_error(db, WHAT, err);
+	return CRM_OK;
+}
+
+static void set_text(struct fields *f, int i, const char *s)
+{
+	f->text[i] = (const unsigned char *)(s ? s : "");
+	f->len[i] = strlen((const char *)f->text[i]);
+}
+
+static int append(const struct crm_ctx *ctx, struct fields *f,
+	struct crm_error *err)
+{
+	unsigned char prev[H], hash[H];
+	sqlite3_stmt *st;
+	int64_t last;
+	int r, rc;
+
+	if ((r = newest(ctx->db, &last, prev, err)) != CRM_OK)
+		return r;
+	/* The id is part of what the hash covers, so it is chosen here. */
+	f->id = last + 1;
+	row_hash(ctx->audit_key, prev, f, hash);
+	if (sqlite3_prepare_v2(ctx->db, "INSERT INTO audit(id, time, event,"
+			" actor, subject, service, rhost, details, prev_hash, hash)"
+			" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", -1, &st,
+			NULL) != SQLITE_OK)
+		return crm_store_error(ctx->db, WHAT, err);
+	sqlite3_bind_int64(st, 1, f->id);
+	sqlite3_bind_int64(st, 2, f->time);
+	for (int i = 0; i < 6; i++)
+		sqlite3_bind_text(st, 3 + i, (const char *)f->text[i],
+			(int)f->len[i], SQLITE_STATIC);
+	sqlite3_bind_blob(st, 9, prev, H, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 10, hash, H, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return crm_store_error(ctx->db, WHAT, err);
+	return head_write(ctx->db, ctx->audit_key, f->id, hash, err);
+}
 
 int crm_audit_add(const struct crm_ctx *ctx, const char *event,
 	const char *subject, const char *fmt, ...)
@@ -17,29 +212,34 @@ int crm_audit_add(const struct crm_ctx *ctx, const char *event,
 	char details[1024], psub[CRM_NAME_MAX + 1], phost[CRM_RHOST_MAX + 1];
 	char pdet[1024], psvc[128], pact[128];
 	const char *rhost = ctx->rhost ? ctx->rhost : "";
-	sqlite3_stmt *st;
+	struct crm_error err;
+	struct fields f;
 	va_list ap;
-	int rc;
+	int own, r;
 
+	if (!ctx->audit_keyed)
+		return CRM_EKEY;
 	va_start(ap, fmt);
 	vsnprintf(details, sizeof(details), fmt, ap);
 	va_end(ap);
-	if (sqlite3_prepare_v2(ctx->db, "INSERT INTO audit(time, event, actor,"
-			" subject, service, rhost, details) VALUES(?1, ?2, ?3, ?4, ?5,"
-			" ?6, ?7)", -1, &st, NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, "writing the audit trail", NULL);
-	sqlite3_bind_int64(st, 1, ctx->now);
-	sqlite3_bind_text(st, 2, event, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, ctx->actor ? ctx->actor : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, subject ? subject : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, ctx->service ? ctx->service : "", -1,
-		SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, rhost, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, details, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	memset(&f, 0, sizeof(f));
+	f.time = ctx->now;
+	set_text(&f, 0, event);
+	set_text(&f, 1, ctx->actor);
+	set_text(&f, 2, subject);
+	set_text(&f, 3, ctx->service);
+	set_text(&f, 4, rhost);
+	set_text(&f, 5, details);
+	/* Reading the newest row and adding the next must not interleave. */
+	own = sqlite3_get_autocommit(ctx->db);
+	if (own && crm_store_begin(ctx->db, &err) != CRM_OK)
 		return CRM_ESTORE;
+	r = append(ctx, &f, &err);
+	if (own)
+		r = r == CRM_OK ? crm_store_commit(ctx->db, &err) :
+			(crm_store_rollback(ctx->db), r);
+	if (r != CRM_OK)
+		return r;
 
 	crm_printable(subject ? subject : "", psub, sizeof(psub));
 	crm_printable(rhost, phost, sizeof(phost));
@@ -49,4 +249,476 @@ int crm_audit_add(const struct crm_ctx *ctx, const char *event,
 	crm_ctx_log(ctx, LOG_NOTICE, "%s user=%s service=%s rhost=%s actor=%s%s%s",
 		event, psub, psvc, phost, pact, pdet[0] ? " " : "", pdet);
 	return CRM_OK;
+}
+
+/* ---- reading rows ---- */
+
+#define ROW_SQL "SELECT id, time, event, actor, subject, service, rhost," \
+	" details, prev_hash, hash FROM audit"
+
+static void read_fields(sqlite3_stmt *st, struct fields *f)
+{
+	f->id = sqlite3_column_int64(st, 0);
+	f->time = sqlite3_column_int64(st, 1);
+	for (int i = 0; i < 6; i++) {
+		const unsigned char *t = sqlite3_column_text(st, 2 + i);
+
+		f->text[i] = t ? t : (const unsigned char *)"";
+		f->len[i] = t ? (size_t)sqlite3_column_bytes(st, 2 + i) : 0;
+	}
+}
+
+/* ---- adopting a trail from before the chain ---- */
+
+static int count_of(sqlite3 *db, const char *sql, int64_t *n,
+	struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*n = 0;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return crm_store_error(db, "reading the audit trail", err);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? CRM_OK :
+		crm_store_error(db, "reading the audit trail", err);
+}
+
+/* Seals every row in order; only rows without a hash may be updated. */
+static int seal_all(sqlite3 *db, const unsigned char key[H],
+	struct crm_error *err)
+{
+	unsigned char prev[H], hash[H];
+	sqlite3_stmt *st = NULL, *up = NULL;
+	struct fields f;
+	int64_t last = 0;
+	int rc = SQLITE_DONE, r = CRM_OK;
+
+	memcpy(prev, zeros, H);
+	if (sqlite3_prepare_v2(db, ROW_SQL " ORDER BY id", -1, &st, NULL) !=
+			SQLITE_OK || sqlite3_prepare_v2(db, "UPDATE audit SET"
+			" prev_hash = ?2, hash = ?3 WHERE id = ?1", -1, &up, NULL)
+			!= SQLITE_OK) {
+		sqlite3_finalize(st);
+		return crm_store_error(db, "sealing the audit trail", err);
+	}
+	while (r == CRM_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_fields(st, &f);
+		row_hash(key, prev, &f, hash);
+		sqlite3_reset(up);
+		sqlite3_bind_int64(up, 1, f.id);
+		sqlite3_bind_blob(up, 2, prev, H, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(up, 3, hash, H, SQLITE_TRANSIENT);
+		if (sqlite3_step(up) != SQLITE_DONE)
+			r = crm_store_error(db, "sealing the audit trail", err);
+		memcpy(prev, hash, H);
+		last = f.id;
+	}
+	if (r == CRM_OK && rc != SQLITE_DONE)
+		r = crm_store_error(db, "sealing the audit trail", err);
+	sqlite3_finalize(st);
+	sqlite3_finalize(up);
+	return r == CRM_OK ? head_write(db, key, last, prev, err) : r;
+}
+
+int crm_audit_adopt(sqlite3 *db, const unsigned char key[H],
+	struct crm_error *err)
+{
+	unsigned char hash[H];
+	int64_t id, rows = 0, sealed = 0;
+	int r, found = 0, valid;
+
+	/* The usual case costs one lookup: the chain has its head. */
+	if ((r = head_read(db, key, &id, hash, &found, &valid, err)) != CRM_OK
+			|| found)
+		return r;
+	if ((r = count_of(db, "SELECT count(*) FROM audit", &rows, err)) ||
+			rows == 0)
+		return r;
+	if ((r = crm_store_begin(db, err)) != CRM_OK)
+		return r;
+	/* Under the lock: another process may have sealed meanwhile. A trail
+	 * that has sealed rows but no head is not adopted: verify says why. */
+	r = head_read(db, key, &id, hash, &found, &valid, err);
+	if (r == CRM_OK && !found)
+		r = count_of(db, "SELECT count(*) FROM audit WHERE hash IS NOT"
+			" NULL", &sealed, err);
+	if (r == CRM_OK && !found && sealed == 0)
+		r = seal_all(db, key, err);
+	if (r != CRM_OK) {
+		crm_store_rollback(db);
+		return r;
+	}
+	return crm_store_commit(db, err);
+}
+
+/* ---- verification ---- */
+
+static int broken(struct crm_audit_report *rep, int64_t id, const char *fmt,
+	...) __attribute__((format(printf, 3, 4)));
+
+static int broken(struct crm_audit_report *rep, int64_t id, const char *fmt,
+	...)
+{
+	va_list ap;
+
+	rep->ok = 0;
+	rep->bad_id = id;
+	va_start(ap, fmt);
+	vsnprintf(rep->problem, sizeof(rep->problem), fmt, ap);
+	va_end(ap);
+	return CRM_OK;
+}
+
+/*
+ * Every checkpoint must carry this key's signature; the newest one says
+ * where the kept rows begin (*first, 0 if never pruned) and what they
+ * follow (prev).
+ */
+static int check_checkpoints(sqlite3 *db, const unsigned char key[H],
+	struct crm_audit_report *rep, int64_t *first, unsigned char prev[H],
+	struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*first = 0;
+	memcpy(prev, zeros, H);
+	if (sqlite3_prepare_v2(db, "SELECT id, time, first_id, prev_hash,"
+			" removed, mac FROM audit_checkpoints ORDER BY id", -1, &st,
+			NULL) != SQLITE_OK)
+		return crm_store_error(db, "reading audit checkpoints", err);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && rep->ok) {
+		unsigned char want[H];
+		int64_t cid = sqlite3_column_int64(st, 0);
+		int64_t fid = sqlite3_column_int64(st, 2);
+
+		rep->checkpoints++;
+		if (sqlite3_column_bytes(st, 3) != H ||
+		    sqlite3_column_bytes(st, 5) != H) {
+			broken(rep, fid, "checkpoint %lld is malformed",
+				(long long)cid);
+			break;
+		}
+		checkpoint_mac(key, sqlite3_column_int64(st, 1), fid,
+			sqlite3_column_blob(st, 3), sqlite3_column_int64(st, 4),
+			want);
+		if (sodium_memcmp(want, sqlite3_column_blob(st, 5), H) != 0) {
+			broken(rep, fid, "checkpoint %lld is not signed with this"
+				" key", (long long)cid);
+			break;
+		}
+		if (fid < *first) {
+			broken(rep, fid, "checkpoint %lld goes back in the trail",
+				(long long)cid);
+			break;
+		}
+		*first = fid;
+		memcpy(prev, sqlite3_column_blob(st, 3), H);
+		rep->pruned += sqlite3_column_int64(st, 4);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return crm_store_error(db, "reading audit checkpoints", err);
+	return CRM_OK;
+}
+
+/* One row against the one before it; sets rep on the first problem. */
+static void check_row(const unsigned char key[H], sqlite3_stmt *st,
+	unsigned char prev[H], int64_t expect_first,
+	struct crm_audit_report *rep)
+{
+	unsigned char hash[H];
+	struct fields f;
+
+	read_fields(st, &f);
+	if (rep->rows == 0) {
+		rep->first_id = f.id;
+		if (expect_first > 0 && f.id > expect_first) {
+			broken(rep, f.id, "rows %lld to %lld are missing",
+				(long long)expect_first, (long long)f.id - 1);
+			return;
+		}
+		if (expect_first > 0 && f.id < expect_first) {
+			broken(rep, f.id, "row %lld is older than the last "
+				"pruning checkpoint", (long long)f.id);
+			return;
+		}
+	}
+	rep->rows++;
+	rep->last_id = f.id;
+	if (sqlite3_column_bytes(st, 9) != H) {
+		broken(rep, f.id, "row %lld is not sealed (written outside "
+			"crmpolicy)", (long long)f.id);
+		return;
+	}
+	if (sqlite3_column_bytes(st, 8) != H ||
+	    sodium_memcmp(sqlite3_column_blob(st, 8), prev, H) != 0) {
+		broken(rep, f.id, "row %lld does not follow the row before it "
+			"(a row was deleted or inserted there)", (long long)f.id);
+		return;
+	}
+	row_hash(key, prev, &f, hash);
+	if (sodium_memcmp(hash, sqlite3_column_blob(st, 9), H) != 0) {
+		broken(rep, f.id, "row %lld was changed or not written by "
+			"crmpolicy (its hash does not match)", (long long)f.id);
+		return;
+	}
+	memcpy(prev, hash, H);
+}
+
+/* The newest row must be the one the signed head record names. */
+static int check_head(sqlite3 *db, const unsigned char key[H],
+	const unsigned char last_hash[H], struct crm_audit_report *rep,
+	struct crm_error *err)
+{
+	unsigned char hash[H];
+	int64_t id = 0;
+	int r, found, valid;
+
+	if ((r = head_read(db, key, &id, hash, &found, &valid, err)) != CRM_OK)
+		return r;
+	if (!found && rep->rows == 0)
+		return CRM_OK;
+	if (!found)
+		return broken(rep, rep->last_id, "the record of the newest row "
+			"is missing");
+	if (!valid)
+		return broken(rep, rep->last_id, "the record of the newest row "
+			"is not signed with this key");
+	if (id > rep->last_id)
+		return broken(rep, rep->last_id + 1, "rows %lld to %lld, the "
+			"newest, are missing", (long long)rep->last_id + 1,
+			(long long)id);
+	if (id != rep->last_id || sodium_memcmp(hash, last_hash, H) != 0)
+		return broken(rep, rep->last_id, "row %lld is not the newest "
+			"row crmpolicy wrote", (long long)rep->last_id);
+	return CRM_OK;
+}
+
+int crm_audit_verify(sqlite3 *db, const unsigned char key[H],
+	struct crm_audit_report *rep, struct crm_error *err)
+{
+	unsigned char prev[H];
+	sqlite3_stmt *st;
+	int64_t first;
+	int r, rc = SQLITE_DONE;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->ok = 1;
+	if ((r = check_checkpoints(db, key, rep, &first, prev, err)) != CRM_OK
+			|| !rep->ok)
+		return r;
+	if (sqlite3_prepare_v2(db, ROW_SQL " ORDER BY id", -1, &st, NULL) !=
+			SQLITE_OK)
+		return crm_store_error(db, "reading the audit trail", err);
+	while (rep->ok && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		check_row(key, st, prev, first, rep);
+	sqlite3_finalize(st);
+	if (rep->ok && rc != SQLITE_DONE)
+		return crm_store_error(db, "reading the audit trail", err);
+	if (!rep->ok)
+		return CRM_OK;
+	return check_head(db, key, prev, rep, err);
+}
+
+/* ---- pruning ---- */
+
+static int exec1(sqlite3 *db, const char *sql, int64_t a, struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return crm_store_error(db, "pruning the audit trail", err);
+	if (sqlite3_bind_parameter_count(st) > 0)
+		sqlite3_bind_int64(st, 1, a);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? CRM_OK :
+		crm_store_error(db, "pruning the audit trail", err);
+}
+
+/*
+ * Where pruning cuts: the oldest row at or after cutoff (or the next id
+ * when every row is older), how many rows lie before it and the hash of
+ * the last of them.
+ */
+static int cut_point(sqlite3 *db, int64_t cutoff, int64_t *first,
+	int64_t *removed, unsigned char prev[H], struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT coalesce((SELECT min(id) FROM audit"
+			" WHERE time >= ?1), (SELECT coalesce(max(id), 0) + 1 FROM"
+			" audit))", -1, &st, NULL) != SQLITE_OK)
+		return crm_store_error(db, "pruning the audit trail", err);
+	sqlite3_bind_int64(st, 1, cutoff);
+	rc = sqlite3_step(st);
+	*first = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return crm_store_error(db, "pruning the audit trail", err);
+	*removed = 0;
+	memcpy(prev, zeros, H);
+	if (sqlite3_prepare_v2(db, "SELECT hash, (SELECT count(*) FROM audit"
+			" WHERE id < ?1) FROM audit WHERE id < ?1 ORDER BY id DESC"
+			" LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return crm_store_error(db, "pruning the audit trail", err);
+	sqlite3_bind_int64(st, 1, *first);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) == H)
+			memcpy(prev, sqlite3_column_blob(st, 0), H);
+		*removed = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return crm_store_error(db, "pruning the audit trail", err);
+	return CRM_OK;
+}
+
+/* The delete trigger's own text, to put back exactly as it was. */
+static int trigger_sql(sqlite3 *db, char *out, size_t len,
+	struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	out[0] = '\0';
+	if (sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE"
+			" type = 'trigger' AND name = 'audit_no_delete'", -1, &st,
+			NULL) != SQLITE_OK)
+		return crm_store_error(db, "pruning the audit trail", err);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
+		snprintf(out, len, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (out[0] == '\0')
+		return crm_error_set(err, CRM_ESTORE, "the audit trail has no "
+			"delete trigger: refusing to prune");
+	return CRM_OK;
+}
+
+static int add_checkpoint(const struct crm_ctx *ctx, int64_t first,
+	int64_t removed, const unsigned char prev[H], struct crm_error *err)
+{
+	unsigned char mac[H];
+	sqlite3_stmt *st;
+	int rc;
+
+	checkpoint_mac(ctx->audit_key, ctx->now, first, prev, removed, mac);
+	if (sqlite3_prepare_v2(ctx->db, "INSERT INTO audit_checkpoints(time,"
+			" first_id, prev_hash, removed, mac) VALUES(?1, ?2, ?3, ?4,"
+			" ?5)", -1, &st, NULL) != SQLITE_OK)
+		return crm_store_error(ctx->db, "pruning the audit trail", err);
+	sqlite3_bind_int64(st, 1, ctx->now);
+	sqlite3_bind_int64(st, 2, first);
+	sqlite3_bind_blob(st, 3, prev, H, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, removed);
+	sqlite3_bind_blob(st, 5, mac, H, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? CRM_OK :
+		crm_store_error(ctx->db, "pruning the audit trail", err);
+}
+
+static int prune(const struct crm_ctx *ctx, int64_t cutoff,
+	long long *removed, struct crm_error *err)
+{
+	unsigned char prev[H];
+	char trigger[1024];
+	int64_t first, n;
+	int r;
+
+	if ((r = cut_point(ctx->db, cutoff, &first, &n, prev, err)) != CRM_OK
+			|| n == 0)
+		return r;
+	if ((r = trigger_sql(ctx->db, trigger, sizeof(trigger), err)) ||
+			(r = add_checkpoint(ctx, first, n, prev, err)) ||
+			(r = exec1(ctx->db, "DROP TRIGGER audit_no_delete", 0, err)) ||
+			(r = exec1(ctx->db, "DELETE FROM audit WHERE id < ?1", first,
+				err)) ||
+			(r = exec1(ctx->db, trigger, 0, err)))
+		return r;
+	*removed = n;
+	if (crm_audit_add(ctx, "audit.prune", NULL, "rows=%lld before=%lld "
+			"first_kept=%lld", (long long)n, (long long)cutoff,
+			(long long)first))
+		return crm_store_error(ctx->db, WHAT, err);
+	return CRM_OK;
+}
+
+int crm_audit_prune(const struct crm_ctx *ctx, long long keep_days,
+	long long *removed, struct crm_error *err)
+{
+	int r;
+
+	*removed = 0;
+	if (keep_days <= 0)
+		return CRM_OK;
+	if (!ctx->audit_keyed)
+		return crm_error_set(err, CRM_EKEY, "no audit key");
+	if ((r = crm_store_begin(ctx->db, err)) != CRM_OK)
+		return r;
+	r = prune(ctx, ctx->now - keep_days * 86400, removed, err);
+	if (r != CRM_OK) {
+		*removed = 0;
+		crm_store_rollback(ctx->db);
+		return r;
+	}
+	return crm_store_commit(ctx->db, err);
+}
+
+/* ---- listing ---- */
+
+static void copy_col(char *dst, size_t len, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(dst, len, "%s", t ? (const char *)t : "");
+}
+
+int crm_audit_foreach(const struct crm_ctx *ctx,
+	const struct crm_audit_filter *f, crm_audit_cb cb, void *arg,
+	struct crm_error *err)
+{
+	struct crm_audit_row row;
+	sqlite3_stmt *st;
+	int rc, r = CRM_OK;
+
+	/* An event ending in '.' is a family ("mfa." for mfa.*). */
+	if (sqlite3_prepare_v2(ctx->db, "SELECT id, time, event, actor, subject,"
+			" service, rhost, details FROM audit WHERE"
+			" (?1 IS NULL OR subject = ?1) AND (?2 IS NULL OR event = ?2"
+			" OR (substr(?2, -1) = '.' AND substr(event, 1, length(?2))"
+			" = ?2)) AND (?3 = 0 OR time >= ?3) AND (?4 = 0 OR time <= ?4)"
+			" ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+		return crm_store_error(ctx->db, "reading the audit trail", err);
+	if (f->user)
+		sqlite3_bind_text(st, 1, f->user, -1, SQLITE_STATIC);
+	if (f->event)
+		sqlite3_bind_text(st, 2, f->event, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, f->since);
+	sqlite3_bind_int64(st, 4, f->until);
+	while (r == CRM_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&row, 0, sizeof(row));
+		row.id = sqlite3_column_int64(st, 0);
+		row.time = sqlite3_column_int64(st, 1);
+		copy_col(row.event, sizeof(row.event), st, 2);
+		copy_col(row.actor, sizeof(row.actor), st, 3);
+		copy_col(row.subject, sizeof(row.subject), st, 4);
+		copy_col(row.service, sizeof(row.service), st, 5);
+		copy_col(row.rhost, sizeof(row.rhost), st, 6);
+		copy_col(row.details, sizeof(row.details), st, 7);
+		r = cb(arg, &row);
+	}
+	sqlite3_finalize(st);
+	if (r == CRM_OK && rc != SQLITE_DONE)
+		return crm_store_error(ctx->db, "reading the audit trail", err);
+	return r;
 }

@@ -147,6 +147,8 @@ static const struct crm_keyinfo keys[CRM_K_COUNT] = {
 		DAYS_MAX, "2", "days without a backup before check warns"),
 	[CRM_K_TOTP_ISSUER] = TEXT("totp_issuer", CRM_KT_STRING, "",
 		"issuer shown by authenticator apps; empty = the host name"),
+	[CRM_K_AUDIT_KEEP_DAYS] = INT("audit_keep_days", CRM_ST_NONE, 0,
+		DAYS_MAX, "0", "days audit rows are kept; 0 = keep all"),
 };
 
 const struct crm_keyinfo *crm_key_info(enum crm_key k)

@@ -8,12 +8,19 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
+#include "crmpolicy/audit.h"
 #include "crmpolicy/context.h"
+#include "crmpolicy/key.h"
 #include "crmpolicy/store.h"
 
 int crm_ctx_open(struct crm_ctx *ctx, const struct crm_config *cfg,
 	int flags, struct crm_error *err)
 {
+	unsigned char key[CRM_KEY_BYTES];
+	int r;
+
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->cfg = cfg;
 	ctx->now = (int64_t)time(NULL);
@@ -21,8 +28,20 @@ int crm_ctx_open(struct crm_ctx *ctx, const struct crm_config *cfg,
 	ctx->admit_wait_ms = CRM_ADMIT_WAIT_MS;
 	ctx->actor = "";
 	ctx->service = "";
-	return crm_store_open(cfg->str[CRM_K_DB],
-		(flags & CRM_OPEN_CREATE) != 0, &ctx->db, err);
+	if ((flags & CRM_OPEN_CREATE) && (r = crm_key_create(cfg, err)) != 0)
+		return r;
+	if ((r = crm_key_load(cfg, key, err)) != CRM_OK)
+		return r;
+	crm_key_derive(key, "audit-chain", ctx->audit_key);
+	sodium_memzero(key, sizeof(key));
+	ctx->audit_keyed = 1;
+	r = crm_store_open(cfg->str[CRM_K_DB], (flags & CRM_OPEN_CREATE) != 0,
+		&ctx->db, err);
+	if (r == CRM_OK)
+		r = crm_audit_adopt(ctx->db, ctx->audit_key, err);
+	if (r != CRM_OK)
+		crm_ctx_close(ctx);
+	return r;
 }
 
 void crm_ctx_close(struct crm_ctx *ctx)
@@ -30,6 +49,8 @@ void crm_ctx_close(struct crm_ctx *ctx)
 	if (ctx->db != NULL)
 		crm_store_close(ctx->db);
 	ctx->db = NULL;
+	sodium_memzero(ctx->audit_key, sizeof(ctx->audit_key));
+	ctx->audit_keyed = 0;
 }
 
 void crm_ctx_log(const struct crm_ctx *ctx, int priority, const char *fmt, ...)

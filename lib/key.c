@@ -84,6 +84,51 @@ int crm_key_load(const struct crm_config *cfg, unsigned char key[CRM_KEY_BYTES],
 	return rc;
 }
 
+int crm_key_create(const struct crm_config *cfg, struct crm_error *err)
+{
+	const char *path = cfg ? cfg->str[CRM_K_KEY_FILE] : NULL;
+	unsigned char key[CRM_KEY_BYTES];
+	ssize_t w;
+	int fd, rc = 0;
+
+	if (path == NULL || *path != '/')
+		return crm_error_set(err, CRM_ECONF,
+			_("key_file must be an absolute path"));
+	if (sodium_init() < 0)
+		return crm_error_set(err, CRM_EIO, _("libsodium failed to start"));
+	/* O_EXCL|O_NOFOLLOW: never write a key through a planted link. */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		0600);
+	if (fd < 0 && errno == EEXIST) {
+		/* An existing key is kept, if it passes the checks of a load. */
+		rc = crm_key_load(cfg, key, err);
+		sodium_memzero(key, sizeof(key));
+		return rc;
+	}
+	if (fd < 0)
+		return crm_error_set(err, CRM_EKEY,
+			_("cannot create key file %s: %s"), path, strerror(errno));
+	randombytes_buf(key, sizeof(key));
+	/* A setuid caller's real group would otherwise own the file. */
+	if (fchown(fd, 0, 0) != 0 || fchmod(fd, 0600) != 0)
+		rc = crm_error_set(err, CRM_EKEY, _("key file %s: %s"), path,
+			strerror(errno));
+	if (rc == 0) {
+		w = write(fd, key, sizeof(key));
+		if (w != (ssize_t)sizeof(key) || fsync(fd) != 0)
+			rc = crm_error_set(err, CRM_EKEY,
+				_("cannot write key file %s: %s"), path,
+				w < 0 ? strerror(errno) : _("short write"));
+	}
+	sodium_memzero(key, sizeof(key));
+	if (close(fd) != 0 && rc == 0)
+		rc = crm_error_set(err, CRM_EKEY,
+			_("cannot write key file %s: %s"), path, strerror(errno));
+	if (rc != 0)
+		unlink(path);
+	return rc;
+}
+
 /*
  * BLAKE2b keyed with the master key over a labelled purpose: a PRF, so
  * knowing one subkey (say, the audit chain's) tells nothing about another

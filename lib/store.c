@@ -135,6 +135,27 @@ static const char *const migrations[] = {
 	" created INTEGER NOT NULL, expires INTEGER NOT NULL,"
 	" tries INTEGER NOT NULL DEFAULT 0,"
 	" PRIMARY KEY(account_id, purpose));",
+	/*
+	 * 3 -> 4: the audit trail becomes append-only. A row may only be
+	 * sealed (its hash set once, when a trail from before the chain is
+	 * adopted); pruning drops and restores the delete trigger in its own
+	 * transaction and leaves a signed checkpoint.
+	 */
+	"CREATE TABLE audit_checkpoints("
+	" id INTEGER PRIMARY KEY,"
+	" time INTEGER NOT NULL, first_id INTEGER NOT NULL,"
+	" prev_hash BLOB NOT NULL, removed INTEGER NOT NULL, mac BLOB NOT NULL);"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+	" WHEN OLD.hash IS NOT NULL"
+	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+	"CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE"
+	" ON audit_checkpoints"
+	" BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;"
+	"CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE"
+	" ON audit_checkpoints"
+	" BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;",
 };
 
 int crm_store_error(sqlite3 *db, const char *what, struct crm_error *err)

@@ -26,6 +26,9 @@ struct crm_ctx {
 	long admit_wait_ms;	/* how long an attempt waits for attempts in flight */
 	crm_log_fn log;		/* may be NULL */
 	void *log_arg;
+	/* the audit chain's subkey of the key file, loaded by crm_ctx_open */
+	unsigned char audit_key[32];
+	int audit_keyed;
 };
 
 /* The default of crm_ctx.admit_wait_ms. */
@@ -33,18 +36,20 @@ struct crm_ctx {
 
 /* Flags of crm_ctx_open. */
 enum {
-	CRM_OPEN_CREATE = 1,	/* create the store and its directory (init) */
+	CRM_OPEN_CREATE = 1,	/* create the store, its directory and the key (init) */
 };
 
 /*
  * Opens the store named by cfg (checking owner, mode and symlinks, then WAL,
- * busy timeout and schema migrations) and fills ctx with now = time(NULL).
- * Returns 0 or CRM_ESTORE/CRM_EPERM with err saying what and where.
+ * busy timeout and schema migrations), loads the key file (every audit row
+ * is chained under it: no key, no store), seals a trail from before the
+ * chain, and fills ctx with now = time(NULL). Returns 0 or
+ * CRM_ESTORE/CRM_EKEY/CRM_EPERM with err saying what and where.
  */
 int crm_ctx_open(struct crm_ctx *ctx, const struct crm_config *cfg,
 	int flags, struct crm_error *err) __attribute__((warn_unused_result));
 
-/* Closes the store; safe on a context that failed to open. */
+/* Closes the store and wipes the key; safe on a context that failed to open. */
 void crm_ctx_close(struct crm_ctx *ctx);
 
 /* Sends msg to the adapter's logger, if any. */

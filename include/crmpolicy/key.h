@@ -24,6 +24,15 @@ int crm_key_load(const struct crm_config *cfg, unsigned char key[CRM_KEY_BYTES],
 	__attribute__((warn_unused_result));
 
 /*
+ * Creates cfg's key file if it is missing: 32 random bytes, owned by
+ * root, mode 0600, never written through a symlink. An existing key file
+ * is kept if it passes crm_key_load's checks. Returns 0 or CRM_EKEY
+ * (CRM_ECONF for a relative path).
+ */
+int crm_key_create(const struct crm_config *cfg, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
+/*
  * Derives the subkey for purpose (a short fixed label such as
  * "totp-seal") from key into out: keyed BLAKE2b, so subkeys of different
  * purposes are independent and each is stable for one key.

@@ -3,6 +3,8 @@
  * service, remote address and details; hostile text is stored byte for byte
  * yet reaches the logger printable; a row lives and dies with the caller's
  * transaction, and a row that cannot be written is an error, not a log line.
+ * The chain: verify finds edited, deleted, inserted and unsealed rows and
+ * forged checkpoints; pruning keeps it verifiable; an old trail is adopted.
  */
 #include "testlib.h"
 
@@ -279,6 +281,369 @@ static void rows_keep_their_order(void **state)
 	assert_int_equal(i, 3);
 }
 
+/* ---- the chain ---- */
+
+/* n events, a second apart, about alice. */
+static void add_events(struct tenv *t, int n)
+{
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(crm_audit_add(&t->ctx, "login.success", "alice",
+			"n=%d", i), CRM_OK);
+		t->ctx.now++;
+	}
+}
+
+static void verify(struct tenv *t, struct crm_audit_report *rep)
+{
+	struct crm_error e;
+
+	assert_int_equal(crm_audit_verify(t->ctx.db, t->ctx.audit_key, rep, &e),
+		CRM_OK);
+}
+
+/* Runs sql with the append-only triggers out of the way, as a tamperer would. */
+static void tamper(struct tenv *t, const char *sql)
+{
+	char *all;
+
+	assert_true(asprintf(&all, "DROP TRIGGER audit_no_update;"
+		" DROP TRIGGER audit_no_delete; %s", sql) > 0);
+	tenv_exec_ok(t, all);
+	free(all);
+}
+
+static void intact_chain_verifies_every_row(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_audit_report rep;
+
+	add_events(t, 5);
+	verify(t, &rep);
+	assert_true(rep.ok);
+	assert_int_equal(rep.rows, 5);
+	assert_int_equal(rep.first_id, 1);
+	assert_int_equal(rep.last_id, 5);
+	assert_int_equal(rep.bad_id, 0);
+}
+
+static void empty_trail_verifies(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_audit_report rep;
+
+	verify(t, &rep);
+	assert_true(rep.ok);
+	assert_int_equal(rep.rows, 0);
+}
+
+static void triggers_refuse_update_and_delete(void **state)
+{
+	struct tenv *t = *state;
+
+	add_events(t, 2);
+	assert_int_not_equal(sqlite3_exec(t->ctx.db, "UPDATE audit SET details"
+		" = 'x' WHERE id = 1", NULL, NULL, NULL), SQLITE_OK);
+	assert_non_null(strstr(sqlite3_errmsg(t->ctx.db), "append-only"));
+	assert_int_not_equal(sqlite3_exec(t->ctx.db, "DELETE FROM audit WHERE"
+		" id = 2", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(rows(t), 2);
+}
+
+static void verify_finds_an_edited_row(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_audit_report rep;
+
+	add_events(t, 5);
+	tamper(t, "UPDATE audit SET subject = 'mallory' WHERE id = 3");
+	verify(t, &rep);
+	assert_false(rep.ok);
+	assert_int_equal(rep.bad_id, 3);
+	assert_non_null(strstr(rep.problem, "changed"));
+}
+
+static void verify_finds_a_deleted_row(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_audit_report rep;
+
+	add_events(t, 5);
+	tamper(t, "DELETE FROM audit WHERE id = 2");
+	verify(t, &rep);
+	assert_false(rep.ok);
+	assert_int_equal(rep.bad_id, 3);
+	assert_non_null(strstr(rep.problem, "deleted or inserted"));
+}
+
+static void verify_finds_deleted_newest_rows(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_audit_report rep;
+
+	add_events(t, 5);
+	tamper(t, "DELETE FROM audit WHERE id >= 4");
+	verify(t, &rep);
+	assert_false(rep.ok);
+	assert_int_equal(rep.bad_id, 4);
+	assert_non_null(strstr(rep.problem, "rows 4 to 5, the newest, are missing"));
+}
+
+static void verify_finds_deleted_oldest_rows(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_audit_report rep;
+
+	add_events(t, 5);
+	tamper(t, "DELETE FROM audit WHERE id <= 2");
+	verify(t, &rep);
+	assert_false(rep.ok);
+	assert_int_equal(rep.bad_id, 3);
+}
+
+static void verify_finds_an_inserted_row(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_audit_report rep;
+
+	add_events(t, 3);
+	/* A forger copies the last row's hash as the new row's link. */
+	tamper(t, "INSERT INTO audit(id, time, event, actor, subject, service,"
+		" rhost, details, prev_hash, hash) SELECT 4, time, 'unlock',"
+		" 'root', 'alice', '', '', '', hash, randomblob(32) FROM audit"
+		" WHERE id = 3");
+	verify(t, &rep);
+	assert_false(rep.ok);
+	assert_int_equal(rep.bad_id, 4);
+}
+
+static void verify_finds_an_unsealed_row(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_audit_report rep;
+
+	add_events(t, 2);
+	tenv_exec_ok(t, "INSERT INTO audit(time, event, actor) VALUES(1, 'x', 'y')");
+	verify(t, &rep);
+	assert_false(rep.ok);
+	assert_int_equal(rep.bad_id, 3);
+	assert_non_null(strstr(rep.problem, "not sealed"));
+}
+
+static void verify_with_another_key_fails_at_the_first_row(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_audit_report rep;
+	unsigned char other[32];
+	struct crm_error e;
+
+	add_events(t, 2);
+	memset(other, 7, sizeof(other));
+	assert_int_equal(crm_audit_verify(t->ctx.db, other, &rep, &e), CRM_OK);
+	assert_false(rep.ok);
+	assert_int_equal(rep.bad_id, 1);
+}
+
+static void audit_outside_a_transaction_takes_its_own(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_audit_report rep;
+
+	assert_true(sqlite3_get_autocommit(t->ctx.db));
+	add_events(t, 2);
+	assert_true(sqlite3_get_autocommit(t->ctx.db));
+	verify(t, &rep);
+	assert_true(rep.ok);
+}
+
+static void no_audit_key_no_row(void **state)
+{
+	struct tenv *t = *state;
+
+	t->ctx.audit_keyed = 0;
+	assert_int_equal(crm_audit_add(&t->ctx, "lock", "alice", "%s", ""),
+		CRM_EKEY);
+	t->ctx.audit_keyed = 1;
+	assert_int_equal(rows(t), 0);
+}
+
+/* ---- pruning ---- */
+
+static void prune_removes_old_rows_and_keeps_the_chain_verifiable(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_audit_report rep;
+	struct crm_error e;
+	long long removed = -1;
+
+	add_events(t, 3);		/* T0 .. T0+2 */
+	t->ctx.now = T0 + 10 * DAY;
+	add_events(t, 2);
+	t->ctx.now = T0 + 12 * DAY;
+	assert_int_equal(crm_audit_prune(&t->ctx, 5, &removed, &e), CRM_OK);
+	assert_int_equal(removed, 3);
+	/* Two kept and the prune's own event. */
+	assert_int_equal(rows(t), 3);
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM"
+		" audit_checkpoints", NULL, NULL), 1);
+	assert_true(tenv_has_event(t, "audit.prune", "", "rows=3"));
+	verify(t, &rep);
+	assert_true(rep.ok);
+	assert_int_equal(rep.first_id, 4);
+	assert_int_equal(rep.pruned, 3);
+	assert_int_equal(rep.checkpoints, 1);
+	/* The delete trigger is back. */
+	assert_int_not_equal(sqlite3_exec(t->ctx.db, "DELETE FROM audit", NULL,
+		NULL, NULL), SQLITE_OK);
+}
+
+static void prune_with_keep_zero_or_nothing_old_removes_nothing(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_error e;
+	long long removed = -1;
+
+	add_events(t, 2);
+	assert_int_equal(crm_audit_prune(&t->ctx, 0, &removed, &e), CRM_OK);
+	assert_int_equal(removed, 0);
+	assert_int_equal(crm_audit_prune(&t->ctx, 30, &removed, &e), CRM_OK);
+	assert_int_equal(removed, 0);
+	assert_int_equal(rows(t), 2);
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM"
+		" audit_checkpoints", NULL, NULL), 0);
+}
+
+static void verify_finds_rows_removed_after_a_prune(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_audit_report rep;
+	struct crm_error e;
+	long long removed;
+
+	add_events(t, 2);
+	t->ctx.now = T0 + 10 * DAY;
+	add_events(t, 3);
+	assert_int_equal(crm_audit_prune(&t->ctx, 5, &removed, &e), CRM_OK);
+	/* The oldest kept row is removed as if pruned, without a checkpoint. */
+	tamper(t, "DELETE FROM audit WHERE id = 3");
+	verify(t, &rep);
+	assert_false(rep.ok);
+	assert_int_equal(rep.bad_id, 4);
+	assert_non_null(strstr(rep.problem, "rows 3 to 3 are missing"));
+}
+
+static void verify_finds_a_forged_checkpoint(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_audit_report rep;
+
+	add_events(t, 5);
+	/* Rows 1-3 removed and "explained" by a checkpoint without the key. */
+	tamper(t, "INSERT INTO audit_checkpoints(time, first_id, prev_hash,"
+		" removed, mac) SELECT 1, 4, hash, 3, randomblob(32) FROM audit"
+		" WHERE id = 3; DELETE FROM audit WHERE id <= 3");
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM"
+		" audit_checkpoints", NULL, NULL), 1);
+	verify(t, &rep);
+	assert_false(rep.ok);
+	assert_non_null(strstr(rep.problem, "not signed"));
+}
+
+/* ---- a trail from before the chain ---- */
+
+static void trail_from_before_the_chain_is_sealed_once_at_open(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_audit_report rep;
+	struct crm_error e;
+
+	/* What a store of schema 3 held: bare rows and no head record. */
+	tenv_exec_ok(t, "INSERT INTO audit(time, event, actor, subject) VALUES"
+		" (1, 'user.add', 'root', 'alice'), (2, 'lock', 'pam', 'alice')");
+	verify(t, &rep);
+	assert_false(rep.ok);
+	assert_int_equal(crm_audit_adopt(t->ctx.db, t->ctx.audit_key, &e),
+		CRM_OK);
+	verify(t, &rep);
+	assert_true(rep.ok);
+	assert_int_equal(rep.rows, 2);
+	add_events(t, 1);
+	verify(t, &rep);
+	assert_true(rep.ok);
+	assert_int_equal(rep.rows, 3);
+}
+
+static void sealed_trail_without_head_is_not_adopted(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_audit_report rep;
+	struct crm_error e;
+
+	add_events(t, 2);
+	/* Bare rows after sealed ones, head removed: nothing gets sealed. */
+	tenv_exec_ok(t, "DELETE FROM settings WHERE key = 'audit_head';"
+		" INSERT INTO audit(time, event, actor) VALUES(9, 'unlock', 'x')");
+	assert_int_equal(crm_audit_adopt(t->ctx.db, t->ctx.audit_key, &e),
+		CRM_OK);
+	verify(t, &rep);
+	assert_false(rep.ok);
+	assert_int_equal(rep.bad_id, 3);
+}
+
+/* ---- listing ---- */
+
+struct seen {
+	int n;
+	char events[8][64];
+};
+
+static int collect(void *arg, const struct crm_audit_row *row)
+{
+	struct seen *s = arg;
+
+	if (s->n < 8)
+		snprintf(s->events[s->n], sizeof(s->events[0]), "%s", row->event);
+	s->n++;
+	return 0;
+}
+
+static void foreach_filters_by_user_event_family_and_time(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_audit_filter f = { NULL, NULL, 0, 0 };
+	struct crm_error e;
+	struct seen s;
+
+	assert_int_equal(crm_audit_add(&t->ctx, "mfa.enroll", "alice", "%s", ""),
+		CRM_OK);
+	t->ctx.now = T0 + 100;
+	assert_int_equal(crm_audit_add(&t->ctx, "mfa.reset", "bob", "%s", ""),
+		CRM_OK);
+	t->ctx.now = T0 + 200;
+	assert_int_equal(crm_audit_add(&t->ctx, "lock", "alice", "%s", ""),
+		CRM_OK);
+	memset(&s, 0, sizeof(s));
+	f.user = "alice";
+	assert_int_equal(crm_audit_foreach(&t->ctx, &f, collect, &s, &e), 0);
+	assert_int_equal(s.n, 2);
+	memset(&s, 0, sizeof(s));
+	f.user = NULL;
+	f.event = "mfa.";
+	assert_int_equal(crm_audit_foreach(&t->ctx, &f, collect, &s, &e), 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.events[1], "mfa.reset");
+	memset(&s, 0, sizeof(s));
+	f.event = "mfa";
+	assert_int_equal(crm_audit_foreach(&t->ctx, &f, collect, &s, &e), 0);
+	assert_int_equal(s.n, 0);
+	memset(&s, 0, sizeof(s));
+	f.event = NULL;
+	f.since = T0 + 50;
+	f.until = T0 + 150;
+	assert_int_equal(crm_audit_foreach(&t->ctx, &f, collect, &s, &e), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.events[0], "mfa.reset");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, tenv_setup, tenv_teardown)
 
 int main(void)
@@ -297,6 +662,25 @@ int main(void)
 		T(unwritable_audit_is_an_error_and_not_logged),
 		T(audit_works_without_a_logger),
 		T(rows_keep_their_order),
+		T(intact_chain_verifies_every_row),
+		T(empty_trail_verifies),
+		T(triggers_refuse_update_and_delete),
+		T(verify_finds_an_edited_row),
+		T(verify_finds_a_deleted_row),
+		T(verify_finds_deleted_newest_rows),
+		T(verify_finds_deleted_oldest_rows),
+		T(verify_finds_an_inserted_row),
+		T(verify_finds_an_unsealed_row),
+		T(verify_with_another_key_fails_at_the_first_row),
+		T(audit_outside_a_transaction_takes_its_own),
+		T(no_audit_key_no_row),
+		T(prune_removes_old_rows_and_keeps_the_chain_verifiable),
+		T(prune_with_keep_zero_or_nothing_old_removes_nothing),
+		T(verify_finds_rows_removed_after_a_prune),
+		T(verify_finds_a_forged_checkpoint),
+		T(trail_from_before_the_chain_is_sealed_once_at_open),
+		T(sealed_trail_without_head_is_not_adopted),
+		T(foreach_filters_by_user_event_family_and_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1035,6 +1035,8 @@ static void enroll_refused_without_key_file(void **state)
 	struct crm_error e;
 
 	(void)state;
+	/* The store is open; the key file goes away afterwards. */
+	assert_int_equal(unlink(t->cfg.str[CRM_K_KEY_FILE]), 0);
 	tenv_totp_code(t->ctx.now, code);
 	crm_error_clear(&e);
 	assert_int_equal(crm_totp_enroll(&t->ctx, "alice", tenv_secret,

@@ -202,6 +202,17 @@ long long tenv_query_int(struct tenv *t, const char *sql, const char *p1,
 	return n;
 }
 
+void tenv_exec_ok(struct tenv *t, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(t->ctx.db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		print_error("%s: %s\n", sql, msg ? msg : "?");
+		sqlite3_free(msg);
+		fail();
+	}
+}
+
 int tenv_has_event(struct tenv *t, const char *event, const char *subject,
 	const char *what)
 {

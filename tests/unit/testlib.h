@@ -62,6 +62,8 @@ long long tenv_count_events(struct tenv *t, const char *event,
 /* The first column of the one-row query sql, text p1/p2 bound to ?1/?2 unless NULL. */
 long long tenv_query_int(struct tenv *t, const char *sql, const char *p1,
 	const char *p2);
+/* Executes sql on the store, failing the test (with SQLite's message) on error. */
+void tenv_exec_ok(struct tenv *t, const char *sql);
 /* 1 if some audit row about subject has event and details containing what. */
 int tenv_has_event(struct tenv *t, const char *event, const char *subject,
 	const char *what);
