@@ -85,7 +85,15 @@ int cmd_blocked(struct cli *c, int argc, char **argv);
 int cmd_logins(struct cli *c, int argc, char **argv);
 int cmd_knownip(struct cli *c, int argc, char **argv);
 int cmd_totp(struct cli *c, int argc, char **argv);
+int cmd_audit(struct cli *c, int argc, char **argv);
 int cmd_email(struct cli *c, int argc, char **argv);
+
+/*
+ * Prints what crm_audit_verify found (text or --json) and returns 0 when
+ * the chain holds, CLI_FAIL when it breaks.
+ */
+struct crm_audit_report;
+int cli_print_audit_report(struct cli *c, const struct crm_audit_report *rep);
 
 /* Shared by status and user list: "active", "locked (...)", "disabled (...)". */
 void cli_state_text(const struct crm_status *st, char *buf, size_t len);

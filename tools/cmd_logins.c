@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "crmpolicy/i18n.h"
@@ -17,69 +16,6 @@
 #include "output.h"
 
 #define NCOLS 10
-
-/* 1 if s has the shape of pat, where 'd' stands for a digit. */
-static int shaped(const char *s, const char *pat)
-{
-	for (; *pat; s++, pat++) {
-		if (*pat == 'd' ? (*s < '0' || *s > '9') : *s != *pat)
-			return 0;
-	}
-	return *s == '\0';
-}
-
-/*
- * A time for --since/--until: "YYYY-MM-DD" (midnight UTC),
- * "YYYY-MM-DDTHH:MM:SSZ" or a span back from now ("-7d", "-12h", "-30m").
- * Returns 0, or -1 for anything else.
- */
-static int parse_when(const char *s, int64_t now, int64_t *out)
-{
-	struct tm tm;
-	int y, mo, d, h = 0, mi = 0, sec = 0, n = -1;
-	long long v;
-	char unit;
-
-	if (s[0] == '-') {
-		if (s[1] < '0' || s[1] > '9' ||
-		    sscanf(s, "-%lld%c%n", &v, &unit, &n) != 2 ||
-		    (size_t)n != strlen(s) || v < 0 || v > 36500LL * 24)
-			return -1;
-		switch (unit) {
-		case 'd': v *= 86400; break;
-		case 'h': v *= 3600; break;
-		case 'm': v *= 60; break;
-		default: return -1;
-		}
-		*out = now - v;
-		return 0;
-	}
-	if (shaped(s, "dddd-dd-dd")) {
-		if (sscanf(s, "%4d-%2d-%2d", &y, &mo, &d) != 3)
-			return -1;
-	} else if (shaped(s, "dddd-dd-ddTdd:dd:ddZ")) {
-		if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &d, &h, &mi,
-				&sec) != 6)
-			return -1;
-	} else {
-		return -1;
-	}
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || sec > 60 || h < 0 || mi < 0 || sec < 0)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	*out = (int64_t)timegm(&tm);
-	/* timegm normalises 2026-02-31 to March: refuse such dates. */
-	if (tm.tm_mday != d || tm.tm_mon != mo - 1)
-		return -1;
-	return 0;
-}
 
 static char *login_json(const struct crm_login *l)
 {
@@ -184,10 +120,10 @@ int cmd_logins(struct cli *c, int argc, char **argv)
 			"membership of admin_group"));
 	if ((rc = cli_open(c, 0)) != 0)
 		return rc;
-	if (since != NULL && parse_when(since, c->ctx.now, &f.since) != 0)
+	if (since != NULL && out_parse_time(since, c->ctx.now, &f.since) != 0)
 		return cli_error(CLI_USAGE, _("invalid time for --since: %s "
 			"(YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or -7d, -12h)"), since);
-	if (until != NULL && parse_when(until, c->ctx.now, &f.until) != 0)
+	if (until != NULL && out_parse_time(until, c->ctx.now, &f.until) != 0)
 		return cli_error(CLI_USAGE, _("invalid time for --until: %s "
 			"(YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or -7d, -12h)"), until);
 	if ((rc = listing_begin(&ls, c->json, csv, NCOLS, header)) != 0)

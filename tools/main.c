@@ -103,6 +103,11 @@ static const struct command {
 	{ "email", cmd_email, NEED_SELF,
 	  N_("email verify [--user U] [--password-stdin]\n"
 	     "email confirm [--user U] [--password-stdin]") },
+	{ "audit", cmd_audit, NEED_ADMIN,
+	  N_("audit [--user U] [--event E] [--since T] [--until T] "
+	     "[--json|--csv]\n"
+	     "audit verify [--json]\n"
+	     "audit prune") },
 	{ "init", cmd_init, NEED_ROOT, N_("init") },
 	{ "check", cmd_check, NEED_ADMIN, N_("check [--json]") },
 };

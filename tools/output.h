@@ -43,6 +43,13 @@ int out_list_print(FILE *f);
 /* Prints one JSON text and a newline. */
 int out_json_print(FILE *f, const char *json);
 
+/*
+ * A time for --since/--until: "YYYY-MM-DD" (midnight UTC),
+ * "YYYY-MM-DDTHH:MM:SSZ" or a span back from now ("-7d", "-12h", "-30m").
+ * Returns 0, or -1 for anything else.
+ */
+int out_parse_time(const char *s, int64_t now, int64_t *out);
+
 /* ISO 8601 UTC ("2026-01-01T00:00:00Z"); t == 0 gives none_text. */
 void out_time(int64_t t, const char *none_text, char *buf, size_t len);
 
