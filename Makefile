@@ -2,7 +2,7 @@
 #   make            build the module, the command and the core library
 #   make check      install build dependencies, build, run every test (also under ASan/UBSan and valgrind)
 #   make demo       install dependencies, build, run the sandboxed walk-through
-#   make install    install into $(DESTDIR) (PREFIX, LIBDIR, SECUREDIR honoured)
+#   make install    install into $(DESTDIR) (PREFIX, LIBDIR, SECUREDIR, SYSTEMDUNITDIR honoured)
 
 VERSION   := 0.1.0
 CC        ?= gcc
@@ -11,6 +11,7 @@ PREFIX    ?= /usr
 SYSCONFDIR ?= /etc
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 SECUREDIR ?= /lib/$(MULTIARCH)/security
+SYSTEMDUNITDIR ?= /lib/systemd/system
 LOCALEDIR ?= $(PREFIX)/share/locale
 DESTDIR   ?=
 
@@ -116,6 +117,11 @@ install: all
 	install -m 0644 man/crmpasswd.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 man/crmpolicy.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 0644 man/pam_crmpolicy.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|/usr/bin/crmpasswd|$(PREFIX)/bin/crmpasswd|' etc/systemd/crmpolicy-backup.service \
+	  > $(DESTDIR)$(SYSTEMDUNITDIR)/crmpolicy-backup.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/crmpolicy-backup.service
+	install -m 0644 etc/systemd/crmpolicy-backup.timer $(DESTDIR)$(SYSTEMDUNITDIR)/
 
 clean:
 	rm -rf $(BUILD)

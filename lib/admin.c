@@ -78,6 +78,11 @@ bad:
 	}
 }
 
+int crm_admin_email_check(const char *email, struct crm_error *err)
+{
+	return check_email(email, err);
+}
+
 /* ---- transaction helpers ---- */
 
 /* Commits when rc is 0; otherwise (or when the commit fails) rolls back. */

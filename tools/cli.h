@@ -42,6 +42,8 @@ struct cli {
 
 /* Opens the store into c->ctx (flags: CRM_OPEN_*); 0 or an exit code. */
 int cli_open(struct cli *c, int flags);
+/* The same, printing nothing: 0 or the core's code, described by err. */
+int cli_open_err(struct cli *c, int flags, struct crm_error *err);
 /* The exit code for a core error code. */
 int cli_exit_code(int code);
 /* Prints err's message to stderr; returns its exit code. */
@@ -86,7 +88,19 @@ int cmd_logins(struct cli *c, int argc, char **argv);
 int cmd_knownip(struct cli *c, int argc, char **argv);
 int cmd_totp(struct cli *c, int argc, char **argv);
 int cmd_audit(struct cli *c, int argc, char **argv);
+int cmd_export(struct cli *c, int argc, char **argv);
+int cmd_import(struct cli *c, int argc, char **argv);
 int cmd_email(struct cli *c, int argc, char **argv);
+int cmd_backup(struct cli *c, int argc, char **argv);
+int cmd_restore(struct cli *c, int argc, char **argv);
+
+/*
+ * The administration commands' warning: one line to stderr when the
+ * newest backup in backup_dir is backup_warn_days days old or more (as
+ * crmpasswd check counts), or there is none; nothing when
+ * backup_warn_days is 0.
+ */
+void cli_backup_warn(struct cli *c);
 
 /*
  * Prints what crm_audit_verify found (text or --json) and returns 0 when

@@ -1,109 +1,169 @@
 /*
- * crmpasswd check: every problem of the configuration (each with its
- * file:line, as crm_config_load reports them) and unsafe owners or modes
- * of the key file and the store, so an admin validates before it counts.
+ * crmpasswd check: the compliance report. Gathers the core's findings on
+ * the configuration, the files, every account and the backups, and prints
+ * them critical first, as text or --json. Its exit code is its own: 0
+ * clean, 1 warnings only, 2 anything critical.
  */
-#include <errno.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <time.h>
 
 #include "cli.h"
+#include "crmpolicy/compliance.h"
 #include "crmpolicy/i18n.h"
+#include "crmpolicy/utf8.h"
 #include "output.h"
 
-/*
- * Adds a problem when path is a symlink, not owned by root, or open to
- * group/others beyond what is tolerable: a file must be mode 0600 (secrets
- * and the store), a directory must not be writable by group or others.
- */
-static int check_path(struct crm_problems *p, const char *what,
-	const char *path, int dir, int missing_ok)
-{
-	struct stat st;
+/* check's exit codes (crmpasswd(1)). */
+enum {
+	CHECK_CLEAN = 0,
+	CHECK_WARNINGS = 1,
+	CHECK_CRITICAL = 2,
+};
 
-	if (path == NULL || path[0] == '\0')
-		return 0;
-	if (lstat(path, &st) != 0) {
-		if (errno == ENOENT && missing_ok)
-			return 0;
-		if (errno == ENOENT)
-			return crm_problems_add(p, _("%s %s is missing (run "
-				"crmpasswd init)"), what, path);
-		return crm_problems_add(p, "%s %s: %s", what, path,
-			strerror(errno));
+/*
+ * Every finding there is to make. The account checks need the store,
+ * which a configuration that does not parse cannot name with certainty:
+ * then, or when the store does not open, saying they were skipped is
+ * itself a critical finding.
+ */
+static int gather(struct cli *c, struct crm_findings *f,
+	struct crm_error *err)
+{
+	int64_t now = (int64_t)time(NULL);
+	int r;
+
+	r = crm_compliance_config(&c->probs, c->conf_rc, &c->conf_err, f);
+	if (r == CRM_OK)
+		r = crm_compliance_files(&c->cfg, c->cfg.conf_path, f, err);
+	if (r == CRM_OK && c->conf_rc != 0) {
+		r = crm_findings_add(f, CRM_SEV_CRITICAL,
+			CRM_FIND_ACCOUNTS_SKIPPED, NULL, NULL, "%s",
+			_("account checks skipped: the configuration cannot be "
+			"used"));
+	} else if (r == CRM_OK) {
+		struct crm_error oerr;
+
+		crm_error_clear(&oerr);
+		if (cli_open_err(c, 0, &oerr) != 0) {
+			char msg[CRM_ERROR_MAX];
+
+			crm_printable(oerr.msg[0] ? oerr.msg :
+				crm_error_name(oerr.code), msg, sizeof(msg));
+			r = crm_findings_add(f, CRM_SEV_CRITICAL,
+				CRM_FIND_ACCOUNTS_SKIPPED, NULL, NULL,
+				_("account checks skipped: %s"), msg);
+		} else {
+			now = c->ctx.now;
+			r = crm_compliance_accounts(&c->ctx, f, err);
+			if (r != CRM_OK && r != CRM_ENOMEM)
+				r = crm_findings_add(f, CRM_SEV_CRITICAL,
+					CRM_FIND_ACCOUNTS_SKIPPED, NULL, NULL,
+					_("account checks stopped: %s"),
+					err->msg);
+		}
 	}
-	if (S_ISLNK(st.st_mode))
-		return crm_problems_add(p, _("%s %s is a symlink"), what, path);
-	if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
-		return crm_problems_add(p, _("%s %s is not a %s"), what, path,
-			dir ? _("directory") : _("regular file"));
-	if (st.st_uid != 0)
-		return crm_problems_add(p, _("%s %s is not owned by root"),
-			what, path);
-	if (dir && (st.st_mode & 022) != 0)
-		return crm_problems_add(p, _("%s %s is writable by group or "
-			"others (mode %04o)"), what, path,
-			(unsigned)(st.st_mode & 07777));
-	if (!dir && (st.st_mode & 077) != 0)
-		return crm_problems_add(p, _("%s %s is open to group or others "
-			"(mode %04o, want 0600)"), what, path,
-			(unsigned)(st.st_mode & 07777));
-	return 0;
+	if (r == CRM_OK)
+		r = crm_compliance_backup(&c->cfg, now, f, err);
+	if (r == CRM_ENOMEM)
+		crm_error_set(err, r, _("out of memory"));
+	return r;
 }
 
-static void check_files(struct cli *c, struct crm_problems *p)
+static char *finding_json(const struct crm_finding *it)
 {
-	const char *db = c->cfg.str[CRM_K_DB];
+	char *j = json_new_object();
 
-	(void)check_path(p, _("key file"), c->cfg.str[CRM_K_KEY_FILE], 0, 0);
-	(void)check_path(p, _("store"), db, 0, 0);
-	if (db != NULL && db[0] == '/') {
-		char *copy = strdup(db);
-
-		if (copy != NULL)
-			(void)check_path(p, _("store directory"), dirname(copy),
-				1, 0);
-		free(copy);
+	if (j == NULL || json_set_str(&j, "severity",
+	    crm_severity_name(it->severity)) ||
+	    json_set_str(&j, "code", it->code) ||
+	    json_set_str(&j, "user", it->user) ||
+	    json_set_str(&j, "file", it->file) ||
+	    json_set_str(&j, "message", it->message)) {
+		free(j);
+		return NULL;
 	}
+	return j;
+}
+
+static int print_json(const struct crm_findings *f)
+{
+	char *j = json_new_object(), *arr = NULL;
+	int bad = j == NULL || out_list_begin() != 0;
+
+	for (size_t i = 0; !bad && i < f->n; i++) {
+		char *one = finding_json(&f->items[i]);
+
+		bad = one == NULL || out_list_add(one) != 0;
+		free(one);
+	}
+	if (!bad)
+		bad = (arr = out_list_json()) == NULL;
+	bad = bad || json_set_bool(&j, "ok", f->n == 0) ||
+		json_set_int(&j, "critical", (long long)f->critical) ||
+		json_set_int(&j, "warnings", (long long)f->warnings) ||
+		json_set_raw(&j, "findings", arr) || out_json_print(stdout, j);
+	free(arr);
+	free(j);
+	return bad ? -1 : 0;
+}
+
+/* Critical findings first, then warnings, each in the order found. */
+static void print_text(const struct crm_findings *f)
+{
+	static const enum crm_severity order[] = { CRM_SEV_CRITICAL,
+		CRM_SEV_WARNING };
+	char msg[2048], crit[64], warn[64];
+
+	for (size_t s = 0; s < sizeof(order) / sizeof(order[0]); s++)
+		for (size_t i = 0; i < f->n; i++) {
+			const struct crm_finding *it = &f->items[i];
+
+			if (it->severity != order[s])
+				continue;
+			crm_printable(it->message, msg, sizeof(msg));
+			printf("%-9s %s\n", it->severity == CRM_SEV_CRITICAL ?
+				_("CRITICAL") : _("WARNING"), msg);
+		}
+	if (f->n == 0) {
+		printf("%s\n", _("no problems found"));
+		return;
+	}
+	snprintf(crit, sizeof(crit), ngettext_("%zu critical problem",
+		"%zu critical problems", (unsigned long)f->critical),
+		f->critical);
+	snprintf(warn, sizeof(warn), ngettext_("%zu warning", "%zu warnings",
+		(unsigned long)f->warnings), f->warnings);
+	printf("%s, %s\n", crit, warn);
 }
 
 int cmd_check(struct cli *c, int argc, char **argv)
 {
-	struct crm_problems *p = &c->probs;
-	int rc = CLI_OK;
+	struct crm_findings f;
+	struct crm_error err;
+	int rc;
 
 	(void)argv;
 	if (argc != 1)
 		return cli_usage("check");
-	/* A file that could not be read at all has no line problems. */
-	if (c->conf_rc != 0 && p->n == 0)
-		(void)crm_problems_add(p, "%s", c->conf_err.msg[0] ?
-			c->conf_err.msg : crm_error_name(c->conf_rc));
-	check_files(c, p);
-	if (c->json) {
-		char *j = json_new_object(), *arr = json_new_array();
-		int bad = j == NULL || arr == NULL;
-
-		for (size_t i = 0; !bad && i < p->n; i++)
-			bad |= json_push_str(&arr, p->items[i]);
-		bad = bad || json_set_raw(&j, "problems", arr) ||
-			json_set_bool(&j, "ok", p->n == 0) ||
-			out_json_print(stdout, j);
-		free(arr);
-		free(j);
-		if (bad)
-			rc = cli_error(CLI_FAIL, _("cannot build JSON output"));
-	} else {
-		for (size_t i = 0; i < p->n; i++)
-			printf("%s\n", p->items[i]);
-		if (p->n == 0)
-			printf("%s\n", _("no problems found"));
-		else
-			printf(ngettext_("%zu problem found\n",
-				"%zu problems found\n", p->n), p->n);
+	crm_findings_init(&f);
+	crm_error_clear(&err);
+	if (gather(c, &f, &err) != CRM_OK) {
+		crm_findings_free(&f);
+		/* A report that could not be completed is not a clean one. */
+		cli_fail(&err);
+		return CHECK_CRITICAL;
 	}
-	return rc != CLI_OK ? rc : p->n != 0 ? CLI_FAIL : CLI_OK;
+	if (c->json && print_json(&f) != 0) {
+		crm_findings_free(&f);
+		cli_error(CHECK_CRITICAL, _("cannot build JSON output"));
+		return CHECK_CRITICAL;
+	}
+	if (!c->json)
+		print_text(&f);
+	rc = f.critical ? CHECK_CRITICAL : f.warnings ? CHECK_WARNINGS :
+		CHECK_CLEAN;
+	crm_findings_free(&f);
+	return rc;
 }

@@ -6,13 +6,14 @@
  * Exit codes (crmpasswd(1) documents these):
  *   0  success
  *   1  other failure: no such user or group, already exists, passwords do
- *      not match, a check that found problems
+ *      not match
  *   2  usage error: unknown command or option, missing or invalid argument
  *      or value (bad name, bad e-mail, unknown policy key, bad KEY=VALUE)
  *   3  permission denied: not root or admin_group, --conf without root,
  *      wrong current password
  *   4  policy rejection: the new password breaks a rule
  *   5  store, configuration or key unavailable
+ * check has its own (cmd_check.c): 0 clean, 1 warnings, 2 critical.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -108,8 +109,16 @@ static const struct command {
 	     "[--json|--csv]\n"
 	     "audit verify [--json]\n"
 	     "audit prune") },
+	{ "export", cmd_export, NEED_ADMIN, N_("export users [--csv|--json]") },
+	{ "import", cmd_import, NEED_ADMIN,
+	  N_("import FILE.csv [--on-duplicate skip|update] "
+	     "[--passwords-to PATH] [--json]") },
 	{ "init", cmd_init, NEED_ROOT, N_("init") },
 	{ "check", cmd_check, NEED_ADMIN, N_("check [--json]") },
+	{ "backup", cmd_backup, NEED_ADMIN,
+	  N_("backup [--to DIR] [--json]\n"
+	     "backup verify FILE [--json]") },
+	{ "restore", cmd_restore, NEED_ADMIN, N_("restore FILE [--json]") },
 };
 
 /* ---- messages and exit codes ---- */
@@ -138,6 +147,8 @@ int cli_error(int code, const char *fmt, ...)
 {
 	va_list ap;
 
+	/* What was printed before the error comes before it in a pipe too. */
+	fflush(stdout);
 	fputs("crmpasswd: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -233,13 +244,21 @@ static void log_syslog(void *arg, int priority, const char *msg)
 int cli_open(struct cli *c, int flags)
 {
 	struct crm_error err;
-	int rc;
 
 	crm_error_clear(&err);
-	rc = crm_ctx_open(&c->ctx, &c->cfg, flags, &err);
+	if (cli_open_err(c, flags, &err) != 0)
+		return cli_fail(&err);
+	return 0;
+}
+
+int cli_open_err(struct cli *c, int flags, struct crm_error *err)
+{
+	int rc;
+
+	rc = crm_ctx_open(&c->ctx, &c->cfg, flags, err);
 	if (rc != 0) {
 		crm_ctx_close(&c->ctx);
-		return cli_fail(&err);
+		return rc;
 	}
 	c->opened = 1;
 	c->ctx.actor = c->actor;
@@ -473,6 +492,10 @@ static int run(struct cli *c, int argc, char **argv)
 		return cli_error(CLI_UNAVAIL, _("the configuration cannot be "
 			"used; see crmpasswd check"));
 	}
+	/* backup is the cure and check reports the age itself. */
+	if (cmd->need == NEED_ADMIN && cmd->run != cmd_backup &&
+	    cmd->run != cmd_check)
+		cli_backup_warn(c);
 	/* Files we create belong to root's group, not the caller's. */
 	if (geteuid() == 0 && getegid() != 0 && setegid(0) != 0)
 		return cli_error(CLI_UNAVAIL, _("cannot switch group: %s"),

@@ -183,6 +183,21 @@ int out_list_add(const char *json)
 	return rc;
 }
 
+char *out_list_json(void)
+{
+	sqlite3_stmt *st = NULL;
+	char *res = NULL;
+
+	if (sqlite3_prepare_v2(mem, "SELECT json_group_array(json(j)) FROM "
+	    "(SELECT j FROM out_list ORDER BY id)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return NULL;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		res = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return res;
+}
+
 int out_list_print(FILE *f)
 {
 	sqlite3_stmt *st = NULL;

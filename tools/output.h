@@ -40,6 +40,8 @@ int out_list_begin(void);
 int out_list_add(const char *json);
 /* Prints the gathered array and a newline; 0 or -1. */
 int out_list_print(FILE *f);
+/* The gathered array as JSON text (malloc'd), to nest it; NULL on failure. */
+char *out_list_json(void);
 /* Prints one JSON text and a newline. */
 int out_json_print(FILE *f, const char *json);
 

@@ -85,6 +85,13 @@ int crm_admin_init(const struct crm_config *cfg, struct crm_error *err)
 	__attribute__((warn_unused_result));
 
 /*
+ * Checks an e-mail address as every account change does: 0, or
+ * CRM_EINVAL with err naming the address (shown printable).
+ */
+int crm_admin_email_check(const char *email, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
+/*
  * 1 if uid may administrate: root, or a member of cfg admin_group.
  */
 int crm_admin_allowed(const struct crm_config *cfg, long uid);

@@ -131,13 +131,23 @@ expect 0 "policy set default removes an override" \
 expect 0 "policy show after removal" $C policy show --group staff --explain
 grep_out "minlen back to its default" "minlen.*8"
 
-# ---- check ----
-expect 0 "check on a sound configuration" $C check
-grep_out "check says no problems" "no problems"
+# ---- check (tests/cli/test_check.sh tests the report in full) ----
+# A backup directory of the test's own, so that the host's cannot matter.
+cp "$CONF" "$TMP/check.conf"
+printf 'backup_dir = %s\nbackup_warn_days = 0\n' "$TMP/backups" \
+	>> "$TMP/check.conf"
+expect 2 "check: mfa totp without enrolment is critical" \
+	"$CRMPASSWD" --conf "$TMP/check.conf" check
+grep_out "check names alice's missing TOTP" "^CRITICAL .*alice must give a TOTP code"
+expect 0 "user set alice --mfa none" $C user set alice --mfa none
+expect 1 "check with warnings only exits 1" \
+	"$CRMPASSWD" --conf "$TMP/check.conf" check
+grep_out "check names alice's forced change" "alice must change the password"
+no_grep_out "check finds nothing critical" "^CRITICAL"
 cp "$CONF" "$TMP/bad.conf"
 printf 'minlen = abc\nnosuchkey = 1\ndeny = -1\n' >> "$TMP/bad.conf"
 chmod 0644 "$TMP/bad.conf"
-expect 1 "check on a bad configuration exits 1" \
+expect 2 "check on a bad configuration is critical: exit 2" \
 	"$CRMPASSWD" --conf "$TMP/bad.conf" check
 for n in 6 7 8; do
 	grep_out "check names bad line $n" "bad.conf:$n:"
@@ -145,7 +155,7 @@ done
 expect 5 "other commands refuse a bad configuration" \
 	"$CRMPASSWD" --conf "$TMP/bad.conf" user list
 chmod 0644 "$TMP/crmpolicy.key"
-expect 1 "check reports an unsafe key file mode" $C check
+expect 2 "check reports an unsafe key file mode as critical: exit 2" $C check
 grep_out "check names the key file" "crmpolicy.key"
 chmod 0600 "$TMP/crmpolicy.key"
 
