@@ -68,6 +68,9 @@ hash_memlimit = 8192
 geoip_city_db = $TOP/tests/data/geo-city-test.mmdb
 geoip_asn_db = $TOP/tests/data/geo-asn-test.mmdb
 sendmail = $DIR/sendmail
+# backups stay in the sandbox; no timer runs them here, so no warning
+backup_dir = $DIR/backups
+backup_warn_days = 0
 EOF
 # The test sendmail appends each message to $DIR/sendmail.out.
 cp "$TOP/tests/data/fake-sendmail" "$DIR/sendmail"
@@ -151,11 +154,7 @@ else
 fi
 
 step "7. Everything above is in the audit trail"
-if command -v sqlite3 >/dev/null; then
-	sqlite3 -separator '  ' "$DIR/crmpolicy.db" \
-		"SELECT datetime(time, 'unixepoch'), event, subject, details FROM audit ORDER BY id" |
-		sed 's/^/  /'
-fi
+crm audit; expect 0 $?
 
 step "8. Source-IP rules, login history with places, new-address alerts"
 say "(the call centre may not log in from the Japanese test network 127.0.2.0/24)"
@@ -228,6 +227,26 @@ if command -v oathtool >/dev/null; then
 else
 	say "(oathtool is not installed: no codes can be computed here)"
 fi
+
+step "10. A tampered audit row is found; a verified backup puts the store back"
+crm backup; expect 0 $?
+backup=$(ls "$DIR"/backups/crmpolicy-*.db | head -n 1)
+crm backup verify "$backup"; expect 0 $?
+crm audit verify; expect 0 $?
+row=$(sqlite3 "$DIR/crmpolicy.db" "SELECT min(id) FROM audit WHERE event = 'lock'")
+say "Someone with the sqlite3 shell tries to hide alice's lock (row $row) from the trail."
+say "The table refuses changes:"
+show "sqlite3 crmpolicy.db \"UPDATE audit SET event = 'login.success' WHERE id = $row\""
+sqlite3 "$DIR/crmpolicy.db" "UPDATE audit SET event = 'login.success' WHERE id = $row" 2>&1 | sed 's/^/  /'
+say "They drop the trigger first and try again; the chain of keyed hashes gives it away:"
+show "sqlite3 crmpolicy.db \"DROP TRIGGER audit_no_update; UPDATE audit SET event = 'login.success' WHERE id = $row\""
+sqlite3 "$DIR/crmpolicy.db" "DROP TRIGGER audit_no_update; UPDATE audit SET event = 'login.success' WHERE id = $row" 2>&1 | sed 's/^/  /'
+crm audit verify; expect 1 $?
+say "The administrator restores the last backup (it is verified first, and the"
+say "tampered store is kept aside as a pre-restore copy):"
+crm restore "$backup"; expect 0 $?
+crm audit verify; expect 0 $?
+crm audit --event restore; expect 0 $?
 
 printf '\n%sDone.%s The sandbox %s is removed now.\n' "$B" "$R" "$DIR"
 exit 0
