@@ -217,7 +217,7 @@ int crm_audit_add(const struct crm_ctx *ctx, const char *event,
 	va_list ap;
 	int own, r;
 
-	if (!ctx->audit_keyed)
+	if (!ctx->keyed)
 		return CRM_EKEY;
 	va_start(ap, fmt);
 	vsnprintf(details, sizeof(details), fmt, ap);
@@ -661,7 +661,7 @@ int crm_audit_prune(const struct crm_ctx *ctx, long long keep_days,
 	*removed = 0;
 	if (keep_days <= 0)
 		return CRM_OK;
-	if (!ctx->audit_keyed)
+	if (!ctx->keyed)
 		return crm_error_set(err, CRM_EKEY, "no audit key");
 	if ((r = crm_store_begin(ctx->db, err)) != CRM_OK)
 		return r;

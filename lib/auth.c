@@ -17,7 +17,6 @@
 #include "crmpolicy/geo.h"
 #include "crmpolicy/history.h"
 #include "crmpolicy/i18n.h"
-#include "crmpolicy/key.h"
 #include "crmpolicy/knownip.h"
 #include "crmpolicy/lockout.h"
 #include "crmpolicy/mail.h"
@@ -556,16 +555,6 @@ static void give_back(const struct crm_ctx *ctx, const char *user,
 	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
 }
 
-/* Loads the key file just to prove it usable; 0 or CRM_EKEY. */
-static int key_usable(const struct crm_ctx *ctx, struct crm_error *err)
-{
-	unsigned char key[CRM_KEY_BYTES];
-	int r = crm_key_load(ctx->cfg, key, err);
-
-	sodium_memzero(key, sizeof(key));
-	return r;
-}
-
 /*
  * After a right password, inside the transaction: the factor the policy
  * asks next (res->mfa). With one to ask, the attempt stays reserved
@@ -591,9 +580,6 @@ static int need_factor(const struct crm_ctx *ctx, struct crm_result *res,
 	}
 	if (res->mfa == CRM_FACTOR_NONE)
 		return CRM_OK;
-	/* Nothing is asked that could not then be checked. */
-	if ((r = key_usable(ctx, err)) != CRM_OK)
-		return r;
 	res->reservation = reservation;
 	return set_verdict(res, CRM_V_MFA, NULL);
 }
@@ -739,8 +725,7 @@ static int repeats_password(const struct crm_request *req)
  * now (res->mfa) and the check of req->code, which records its use.
  * *cr is how the code fared; res->verdict is set only for a refusal.
  */
-static int check_code(const struct crm_ctx *ctx,
-	const unsigned char key[CRM_KEY_BYTES], const struct crm_request *req,
+static int check_code(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_result *res, struct crm_account *a, enum crm_factor want,
 	enum crm_code_result *cr, struct crm_error *err)
 {
@@ -772,7 +757,7 @@ static int check_code(const struct crm_ctx *ctx,
 		return crm_error_set(err, CRM_ENOENT,
 			_("%s has no TOTP enrolment"), a->name);
 	res->factor = res->mfa;
-	if ((r = crm_mfa_check(ctx, key, &res->pol, a, res->mfa, req->code,
+	if ((r = crm_mfa_check(ctx, ctx->key, &res->pol, a, res->mfa, req->code,
 			&res->factor, cr, &res->tries_left, err)) != CRM_OK)
 		return r;
 	if (*cr == CRM_CODE_OK && res->factor == CRM_FACTOR_RECOVERY)
@@ -798,16 +783,16 @@ static int wrong_code(const struct crm_ctx *ctx, struct crm_result *res,
  * finished (no account: CRM_V_UNKNOWN) and the return value is final.
  */
 static int begin_code(const struct crm_ctx *ctx, const struct crm_request *req,
-	struct crm_result *res, unsigned char key[CRM_KEY_BYTES],
-	struct crm_account *a, int *go, struct crm_error *err)
+	struct crm_result *res, struct crm_account *a, int *go,
+	struct crm_error *err)
 {
 	int r, found = 0;
 
 	*go = 0;
 	memset(a, 0, sizeof(*a));
 	result_init(res);
-	if ((r = crm_key_load(ctx->cfg, key, err)) != CRM_OK)
-		return r;
+	if (crm_ctx_key(ctx, err) == NULL)
+		return CRM_EKEY;
 	if ((r = begin(ctx, req, res, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
 		return r;
@@ -823,12 +808,11 @@ static int begin_code(const struct crm_ctx *ctx, const struct crm_request *req,
 int crm_auth_mfa(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_result *res, struct crm_error *err)
 {
-	unsigned char key[CRM_KEY_BYTES];
 	enum crm_code_result cr = CRM_CODE_WRONG;
 	struct crm_account a;
 	int r, go;
 
-	if ((r = begin_code(ctx, req, res, key, &a, &go, err)) != CRM_OK || !go)
+	if ((r = begin_code(ctx, req, res, &a, &go, err)) != CRM_OK || !go)
 		goto out;
 	r = crm_lockout_release(ctx->db, a.id, req->reservation, err);
 	if (r == CRM_OK && (req->code == NULL || repeats_password(req))) {
@@ -838,7 +822,7 @@ int crm_auth_mfa(const struct crm_ctx *ctx, const struct crm_request *req,
 			"the code prompt");
 		r = refused(ctx, a.name, res->reason, err);
 	} else if (r == CRM_OK) {
-		r = check_code(ctx, key, req, res, &a, CRM_FACTOR_NONE, &cr, err);
+		r = check_code(ctx, req, res, &a, CRM_FACTOR_NONE, &cr, err);
 		if (r == CRM_OK && res->verdict == CRM_V_ALLOW)
 			r = cr == CRM_CODE_OK ?
 				settle_success(ctx, res, &a, 1, err) :
@@ -849,7 +833,6 @@ int crm_auth_mfa(const struct crm_ctx *ctx, const struct crm_request *req,
 out:
 	if (r != CRM_OK)
 		give_back(ctx, req->user, req->reservation, r, NULL);
-	sodium_memzero(key, sizeof(key));
 	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
 	return r;
 }
@@ -857,14 +840,13 @@ out:
 int crm_auth_mfa_send(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_result *res, struct crm_error *err)
 {
-	unsigned char key[CRM_KEY_BYTES];
 	char code[CRM_OTP_DIGITS_MAX + 1] = "";
 	struct crm_mfa_state st;
 	struct crm_account a;
 	const char *why = NULL;
 	int r, go;
 
-	if ((r = begin_code(ctx, req, res, key, &a, &go, err)) != CRM_OK || !go)
+	if ((r = begin_code(ctx, req, res, &a, &go, err)) != CRM_OK || !go)
 		goto out;
 	r = crm_mfa_state_get(ctx->db, &a, &st, err);
 	if (r == CRM_OK && crm_mfa_decide(&res->pol, &st, &res->mfa, &why)) {
@@ -878,7 +860,7 @@ int crm_auth_mfa_send(const struct crm_ctx *ctx, const struct crm_request *req,
 		r = finish(ctx, r, err);
 		goto out;
 	}
-	r = crm_mfa_code_new(ctx, key, &a, "login",
+	r = crm_mfa_code_new(ctx, ctx->key, &a, "login",
 		(int)res->pol.num[CRM_K_OTP_DIGITS], res->pol.num[CRM_K_OTP_TTL],
 		code, err);
 	if (r == CRM_OK && crm_audit_add(ctx, "email.code", a.name,
@@ -898,7 +880,6 @@ out:
 		give_back(ctx, req->user, req->reservation, r, NULL);
 wipe:
 	sodium_memzero(code, sizeof(code));
-	sodium_memzero(key, sizeof(key));
 	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
 	return r;
 }
@@ -906,14 +887,13 @@ wipe:
 int crm_totp_disable(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_result *res, struct crm_error *err)
 {
-	unsigned char key[CRM_KEY_BYTES];
 	enum crm_code_result cr = CRM_CODE_WRONG;
 	struct crm_account a;
 	int r, go, had = 0;
 
-	if ((r = begin_code(ctx, req, res, key, &a, &go, err)) != CRM_OK || !go)
+	if ((r = begin_code(ctx, req, res, &a, &go, err)) != CRM_OK || !go)
 		goto out;
-	r = check_code(ctx, key, req, res, &a, CRM_FACTOR_TOTP, &cr, err);
+	r = check_code(ctx, req, res, &a, CRM_FACTOR_TOTP, &cr, err);
 	if (r == CRM_OK && res->verdict == CRM_V_ALLOW) {
 		if (cr != CRM_CODE_OK) {
 			r = wrong_code(ctx, res, &a, cr, err);
@@ -932,7 +912,6 @@ int crm_totp_disable(const struct crm_ctx *ctx, const struct crm_request *req,
 	}
 	r = finish(ctx, r, err);
 out:
-	sodium_memzero(key, sizeof(key));
 	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
 	return r;
 }

@@ -517,7 +517,7 @@ int crm_backup_verify(const struct crm_config *cfg, const char *path,
 		sqlite3_close(db);
 		return r;
 	}
-	crm_key_derive(key, "audit-chain", sub);
+	crm_key_derive(key, CRM_AUDIT_SUBKEY, sub);
 	sodium_memzero(key, sizeof(key));
 	/* One snapshot for every check, even if someone writes the file. */
 	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
@@ -614,7 +614,7 @@ int crm_backup_restore(struct crm_ctx *ctx, const char *path,
 	report_init(rep);
 	if (prelen > 0)
 		pre[0] = '\0';
-	if (!ctx->audit_keyed)
+	if (!ctx->keyed)
 		return crm_error_set(err, CRM_EKEY, "no audit key");
 	if (dir == NULL)
 		dir = ctx->cfg->str[CRM_K_BACKUP_DIR];

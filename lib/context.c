@@ -18,7 +18,6 @@
 int crm_ctx_open(struct crm_ctx *ctx, const struct crm_config *cfg,
 	int flags, struct crm_error *err)
 {
-	unsigned char key[CRM_KEY_BYTES];
 	int r;
 
 	memset(ctx, 0, sizeof(*ctx));
@@ -30,11 +29,10 @@ int crm_ctx_open(struct crm_ctx *ctx, const struct crm_config *cfg,
 	ctx->service = "";
 	if ((flags & CRM_OPEN_CREATE) && (r = crm_key_create(cfg, err)) != 0)
 		return r;
-	if ((r = crm_key_load(cfg, key, err)) != CRM_OK)
+	if ((r = crm_key_load(cfg, ctx->key, err)) != CRM_OK)
 		return r;
-	crm_key_derive(key, "audit-chain", ctx->audit_key);
-	sodium_memzero(key, sizeof(key));
-	ctx->audit_keyed = 1;
+	crm_key_derive(ctx->key, CRM_AUDIT_SUBKEY, ctx->audit_key);
+	ctx->keyed = 1;
 	r = crm_store_open(cfg->str[CRM_K_DB], (flags & CRM_OPEN_CREATE) != 0,
 		&ctx->db, err);
 	if (r == CRM_OK)
@@ -49,8 +47,18 @@ void crm_ctx_close(struct crm_ctx *ctx)
 	if (ctx->db != NULL)
 		crm_store_close(ctx->db);
 	ctx->db = NULL;
+	sodium_memzero(ctx->key, sizeof(ctx->key));
 	sodium_memzero(ctx->audit_key, sizeof(ctx->audit_key));
-	ctx->audit_keyed = 0;
+	ctx->keyed = 0;
+}
+
+const unsigned char *crm_ctx_key(const struct crm_ctx *ctx,
+	struct crm_error *err)
+{
+	if (ctx->keyed)
+		return ctx->key;
+	crm_error_set(err, CRM_EKEY, "the store was opened without its key");
+	return NULL;
 }
 
 void crm_ctx_log(const struct crm_ctx *ctx, int priority, const char *fmt, ...)

@@ -566,20 +566,19 @@ int crm_totp_enroll(const struct crm_ctx *ctx, const char *user,
 	const unsigned char *secret, size_t len, const char *code, int by_admin,
 	char codes[CRM_RECOVERY_COUNT][CRM_RECOVERY_LEN], struct crm_error *err)
 {
-	unsigned char key[CRM_KEY_BYTES];
+	const unsigned char *key = crm_ctx_key(ctx, err);
 	struct crm_account a;
 	int r;
 
 	memset(&a, 0, sizeof(a));
-	if ((r = crm_key_load(ctx->cfg, key, err)) != CRM_OK)
-		return r;
+	if (key == NULL)
+		return CRM_EKEY;
 	if ((r = begin_user(ctx, user, &a, err)) == CRM_OK)
 		r = finish(ctx, enroll(ctx, key, &a, secret, len, code, by_admin,
 			codes, err), err);
 	if (r != CRM_OK)
 		sodium_memzero(codes, sizeof(char[CRM_RECOVERY_COUNT]
 			[CRM_RECOVERY_LEN]));
-	sodium_memzero(key, sizeof(key));
 	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
 	return r;
 }
@@ -628,7 +627,7 @@ int crm_totp_reset(const struct crm_ctx *ctx, const char *user,
 int crm_email_verify_send(const struct crm_ctx *ctx, const char *user,
 	char masked[CRM_MASKED_MAX], struct crm_error *err)
 {
-	unsigned char key[CRM_KEY_BYTES];
+	const unsigned char *key = crm_ctx_key(ctx, err);
 	char code[CRM_OTP_DIGITS_MAX + 1] = "";
 	struct crm_account a;
 	struct crm_policy pol;
@@ -636,10 +635,10 @@ int crm_email_verify_send(const struct crm_ctx *ctx, const char *user,
 
 	masked[0] = '\0';
 	memset(&a, 0, sizeof(a));
+	if (key == NULL)
+		return CRM_EKEY;
 	if (user == NULL || !crm_name_valid(user))
 		return crm_error_set(err, CRM_EINVAL, _("invalid user name"));
-	if ((r = crm_key_load(ctx->cfg, key, err)) != CRM_OK)
-		return r;
 	if ((r = crm_policy_resolve(ctx, user, &pol, err)) != CRM_OK ||
 	    (r = begin_user(ctx, user, &a, err)) != CRM_OK)
 		goto out;
@@ -658,7 +657,6 @@ int crm_email_verify_send(const struct crm_ctx *ctx, const char *user,
 	r = crm_mfa_code_send(ctx, &a, code, 1, CRM_VERIFY_TTL, masked, err);
 out:
 	sodium_memzero(code, sizeof(code));
-	sodium_memzero(key, sizeof(key));
 	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
 	return r;
 }
@@ -667,15 +665,15 @@ int crm_email_verify_confirm(const struct crm_ctx *ctx, const char *user,
 	const char *code, enum crm_code_result *out, int *tries_left,
 	struct crm_error *err)
 {
-	unsigned char key[CRM_KEY_BYTES];
+	const unsigned char *key = crm_ctx_key(ctx, err);
 	struct crm_account a;
 	int r;
 
 	*out = CRM_CODE_WRONG;
 	*tries_left = 0;
 	memset(&a, 0, sizeof(a));
-	if ((r = crm_key_load(ctx->cfg, key, err)) != CRM_OK)
-		return r;
+	if (key == NULL)
+		return CRM_EKEY;
 	if ((r = begin_user(ctx, user, &a, err)) != CRM_OK)
 		goto out;
 	r = crm_mfa_code_check(ctx, key, &a, "verify", code, out, tries_left,
@@ -693,7 +691,6 @@ int crm_email_verify_confirm(const struct crm_ctx *ctx, const char *user,
 	}
 	r = finish(ctx, r, err);
 out:
-	sodium_memzero(key, sizeof(key));
 	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
 	return r;
 }

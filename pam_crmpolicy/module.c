@@ -371,7 +371,8 @@ static int authenticate_standalone(struct call *c)
 		call_close(c, PH_AUTH, CRM_OK);
 		return pr == PAM_SUCCESS ? PAM_AUTH_ERR : pr;
 	}
-	if ((c->cfg.num[CRM_K_MFA_APPEND] && c->res.mfa == CRM_FACTOR_TOTP)) {
+	/* The core names the factor here only when mfa_append applies. */
+	if (c->res.mfa == CRM_FACTOR_TOTP) {
 		if ((pr = split_answer(c, password, &code)) != PAM_SUCCESS) {
 			call_close(c, PH_AUTH, CRM_OK);
 			return pr;
@@ -399,8 +400,7 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 		r = crm_auth_preauth(&c.ctx, &c.req, &c.res, &c.err);
 		if (r == CRM_OK && c.res.verdict == CRM_V_ALLOW) {
 			keep_reservation(&c);
-			if (c.cfg.num[CRM_K_MFA_APPEND] &&
-					c.res.mfa == CRM_FACTOR_TOTP &&
+			if (c.res.mfa == CRM_FACTOR_TOTP &&
 					(pr = stash_appended_code(&c)) != PAM_SUCCESS) {
 				call_close(&c, PH_AUTH, r);
 				return pr;

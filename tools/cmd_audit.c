@@ -49,13 +49,8 @@ static int add_row(void *arg, const struct crm_audit_row *r)
 	char when[32];
 
 	g->n++;
-	if (g->ls.json) {
-		char *j = row_json(r);
-		int bad = listing_row(&g->ls, j, NULL);
-
-		free(j);
-		return bad ? CRM_ENOMEM : 0;
-	}
+	if (g->ls.json)
+		return listing_take(&g->ls, row_json(r));
 	out_time(r->time, "-", when, sizeof(when));
 	const char *row[NCOLS] = { when, r->event, r->actor, r->subject,
 		r->service, r->rhost, r->details };

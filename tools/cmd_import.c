@@ -100,13 +100,8 @@ static int add_user(void *arg, const struct crm_user_row *r)
 	struct gather *g = arg;
 	char created[32], last[32];
 
-	if (g->ls.json) {
-		char *j = row_json(r);
-		int bad = listing_row(&g->ls, j, NULL);
-
-		free(j);
-		return bad ? CRM_ENOMEM : 0;
-	}
+	if (g->ls.json)
+		return listing_take(&g->ls, row_json(r));
 	if (g->ls.csv) {
 		/* Exactly what import reads back. */
 		out_time(r->created, "", created, sizeof(created));

@@ -51,13 +51,8 @@ static int add_login(void *arg, const struct crm_login *l)
 	struct listing *ls = arg;
 	char when[32], place[256], result[192], count[32];
 
-	if (ls->json) {
-		char *j = login_json(l);
-		int bad = listing_row(ls, j, NULL);
-
-		free(j);
-		return bad ? CRM_ENOMEM : 0;
-	}
+	if (ls->json)
+		return listing_take(ls, login_json(l));
 	out_time(l->time, "-", when, sizeof(when));
 	crm_geo_format(&l->place, place, sizeof(place));
 	if (l->success)

@@ -354,6 +354,14 @@ int listing_row(struct listing *l, const char *json,
 	return bad ? -1 : 0;
 }
 
+int listing_take(struct listing *l, char *json)
+{
+	int bad = listing_row(l, json, NULL);
+
+	free(json);
+	return bad ? CRM_ENOMEM : 0;
+}
+
 int listing_end(struct listing *l, int rc, const struct crm_error *err)
 {
 	if (rc != 0 && err != NULL)

@@ -91,6 +91,12 @@ int listing_begin(struct listing *l, int json, int csv, size_t ncols,
 int listing_row(struct listing *l, const char *json,
 	const char *const *cells);
 /*
+ * Adds a row built as JSON (may be NULL: it could not be built) and frees
+ * it: 0, or CRM_ENOMEM with failed set, for the callbacks of the core's
+ * foreach functions.
+ */
+int listing_take(struct listing *l, char *json);
+/*
  * Prints the rows when rc is 0 and frees the table. A non-zero rc is
  * either a core code described by err (reported here, as "cannot build
  * the output" when a row failed) or, with err NULL, an exit code already

@@ -17,6 +17,8 @@
 #include "crmpolicy/context.h"
 
 #define CRM_AUDIT_HASH_BYTES 32
+/* The purpose crm_key_derive names the audit chain's subkey by. */
+#define CRM_AUDIT_SUBKEY "audit-chain"
 
 /*
  * Appends event (e.g. "login.failure") about subject (may be NULL) with

@@ -53,8 +53,10 @@ struct crm_result {
 	struct crm_place place;	/* where a successful login came from */
 	int new_ip;		/* the success came from a new address */
 	/* the second factor */
-	enum crm_factor mfa;	/* CRM_V_MFA: the factor to ask for; preauth
-				 * with mfa_append: the one that will be asked */
+	enum crm_factor mfa;	/* CRM_V_MFA: the factor to ask for; preauth:
+				 * CRM_FACTOR_TOTP when mfa_append is on and
+				 * TOTP will be asked (the answer may carry the
+				 * code), else CRM_FACTOR_NONE */
 	enum crm_factor factor;	/* the factor a code was checked as */
 	char mfa_to[CRM_MASKED_MAX];	/* crm_auth_mfa_send: "a…@example.com" */
 	int tries_left;		/* a wrong e-mailed code: tries it has left */

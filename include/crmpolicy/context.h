@@ -26,9 +26,14 @@ struct crm_ctx {
 	long admit_wait_ms;	/* how long an attempt waits for attempts in flight */
 	crm_log_fn log;		/* may be NULL */
 	void *log_arg;
-	/* the audit chain's subkey of the key file, loaded by crm_ctx_open */
+	/*
+	 * The key file's key and the audit chain's subkey of it, loaded once
+	 * by crm_ctx_open and wiped by crm_ctx_close: a phase never reads the
+	 * key file again.
+	 */
+	unsigned char key[32];
 	unsigned char audit_key[32];
-	int audit_keyed;
+	int keyed;
 };
 
 /* The default of crm_ctx.admit_wait_ms. */
@@ -51,6 +56,13 @@ int crm_ctx_open(struct crm_ctx *ctx, const struct crm_config *cfg,
 
 /* Closes the store and wipes the key; safe on a context that failed to open. */
 void crm_ctx_close(struct crm_ctx *ctx);
+
+/*
+ * The key the store was opened with, or NULL with err set to CRM_EKEY
+ * when the context holds none.
+ */
+const unsigned char *crm_ctx_key(const struct crm_ctx *ctx,
+	struct crm_error *err);
 
 /* Sends msg to the adapter's logger, if any. */
 void crm_ctx_log(const struct crm_ctx *ctx, int priority, const char *fmt, ...)

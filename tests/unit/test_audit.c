@@ -459,10 +459,10 @@ static void no_audit_key_no_row(void **state)
 {
 	struct tenv *t = *state;
 
-	t->ctx.audit_keyed = 0;
+	t->ctx.keyed = 0;
 	assert_int_equal(crm_audit_add(&t->ctx, "lock", "alice", "%s", ""),
 		CRM_EKEY);
-	t->ctx.audit_keyed = 1;
+	t->ctx.keyed = 1;
 	assert_int_equal(rows(t), 0);
 }
 

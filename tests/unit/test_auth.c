@@ -1457,44 +1457,48 @@ static void mfa_send_sends_nothing_for_totp(void **state)
 	tenv_free(t);
 }
 
-static void mfa_refused_with_ekey_while_key_file_missing(void **state)
+/* Writes key back as the key file (mode 0600), as an admin restoring it. */
+static void put_key(struct tenv *t, const unsigned char key[CRM_KEY_BYTES])
+{
+	FILE *f = fopen(t->cfg.str[CRM_K_KEY_FILE], "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(key, 1, CRM_KEY_BYTES, f), CRM_KEY_BYTES);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(t->cfg.str[CRM_K_KEY_FILE], 0600), 0);
+}
+
+/* The next PAM call opens the store with a new key file in place. */
+static void other_key(struct tenv *t)
+{
+	struct crm_error e;
+
+	assert_int_equal(remove(t->cfg.str[CRM_K_KEY_FILE]), 0);
+	tenv_key(t, NULL);
+	assert_int_equal(tenv_reopen(t, &e), CRM_OK);
+}
+
+static void store_opens_only_with_its_key_file(void **state)
 {
 	struct tenv *t = tenv_new("mfa = totp\ndeny = 3\n");
-	struct crm_request req = { .user = "alice", .password = PW1,
-		.reservation = -1 };
 	unsigned char key[CRM_KEY_BYTES];
 	struct crm_result res;
-	struct crm_account a;
 	struct crm_error e;
 	char code[7];
-	FILE *f;
 
 	(void)state;
 	tenv_add_user(t, "alice", PW1);
 	tenv_enroll(t, "alice", NULL);
 	tenv_key(t, key);
-	t->ctx.now = T_MFA;
-	assert_int_equal(password_phase(t, "alice", PW1, &res), CRM_V_MFA);
-	req.reservation = res.reservation;
 	assert_int_equal(remove(t->cfg.str[CRM_K_KEY_FILE]), 0);
-	tenv_totp_code(t->ctx.now, code);
-	req.code = code;
 	crm_error_clear(&e);
-	assert_int_equal(crm_auth_mfa(&t->ctx, &req, &res, &e), CRM_EKEY);
-	assert_int_equal(e.code, CRM_EKEY);
-	tenv_get(t, "alice", &a);
-	assert_int_equal(a.failures, 0);
-	assert_int_equal(tenv_count_events(t, "login.success", "alice"), 0);
-	/* Nor is a code asked for that could not be checked. */
-	req.code = NULL;
-	req.reservation = -1;
-	assert_int_equal(crm_auth_password(&t->ctx, &req, &res, &e), CRM_EKEY);
-	/* The same key back: the code was not spent. */
-	f = fopen(t->cfg.str[CRM_K_KEY_FILE], "w");
-	assert_non_null(f);
-	assert_int_equal(fwrite(key, 1, sizeof(key), f), sizeof(key));
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(chmod(t->cfg.str[CRM_K_KEY_FILE], 0600), 0);
+	/* No key, no audit row: nothing is decided at all. */
+	assert_int_equal(tenv_reopen(t, &e), CRM_EKEY);
+	assert_non_null(strstr(e.msg, "key file"));
+	put_key(t, key);
+	assert_int_equal(tenv_reopen(t, &e), CRM_OK);
+	t->ctx.now = T_MFA;
+	tenv_totp_code(t->ctx.now, code);
 	assert_int_equal(password_phase(t, "alice", PW1, &res), CRM_V_MFA);
 	assert_int_equal(code_phase(t, "alice", PW1, code, res.reservation,
 		&res), CRM_V_ALLOW);
@@ -1514,8 +1518,7 @@ static void mfa_refused_with_ekey_when_key_file_replaced(void **state)
 	(void)state;
 	tenv_add_user(t, "alice", PW1);
 	tenv_enroll(t, "alice", NULL);
-	assert_int_equal(remove(t->cfg.str[CRM_K_KEY_FILE]), 0);
-	tenv_key(t, NULL);
+	other_key(t);
 	t->ctx.now = T_MFA;
 	assert_int_equal(password_phase(t, "alice", PW1, &res), CRM_V_MFA);
 	req.reservation = res.reservation;
@@ -1540,11 +1543,11 @@ static int mfa_setup(void **state)
 }
 
 /*
- * A code phase that fails on the key file must still give back the
- * attempt it was handed ("Releases req->reservation"): otherwise every
- * such attempt holds a place against deny until the reservation lapses,
- * and once the key file is right again the right password and code are
- * turned away as "attempts exhausted".
+ * A code phase that fails on the key must still give back the attempt
+ * it was handed ("Releases req->reservation"): otherwise every such
+ * attempt holds a place against deny until the reservation lapses, and
+ * once the right key file is back the right password and code are turned
+ * away as "attempts exhausted".
  */
 static void mfa_key_error_releases_reservation(void **state)
 {
@@ -1555,13 +1558,11 @@ static void mfa_key_error_releases_reservation(void **state)
 	struct crm_result res;
 	struct crm_error e;
 	char code[7];
-	FILE *f;
 
 	tenv_add_user(t, "alice", PW1);
 	tenv_enroll(t, "alice", NULL);
 	tenv_key(t, key);
-	assert_int_equal(remove(t->cfg.str[CRM_K_KEY_FILE]), 0);
-	tenv_key(t, NULL);
+	other_key(t);
 	t->ctx.now = T_MFA;
 	tenv_totp_code(t->ctx.now, code);
 	for (int i = 0; i < 3; i++) {
@@ -1572,36 +1573,13 @@ static void mfa_key_error_releases_reservation(void **state)
 		assert_int_equal(crm_auth_mfa(&t->ctx, &req, &res, &e),
 			CRM_EKEY);
 	}
+	assert_int_equal(reservations(t), 0);
 	/* The admin puts the right key file back. */
-	f = fopen(t->cfg.str[CRM_K_KEY_FILE], "w");
-	assert_non_null(f);
-	assert_int_equal(fwrite(key, 1, sizeof(key), f), sizeof(key));
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(chmod(t->cfg.str[CRM_K_KEY_FILE], 0600), 0);
+	put_key(t, key);
+	assert_int_equal(tenv_reopen(t, &e), CRM_OK);
 	t->ctx.now = T_MFA + 1;
 	assert_int_equal(password_phase(t, "alice", PW1, &res), CRM_V_MFA);
 	assert_int_equal(reservations(t), 1);
-}
-
-/*
- * The same for the password phase: a right password whose second factor
- * cannot be asked for want of the key file ends the attempt, so the
- * attempt admit() reserved must be given back as well.
- */
-static void mfa_password_phase_key_error_releases_reservation(void **state)
-{
-	struct tenv *t = *state;
-	struct crm_request req = { .user = "alice", .password = PW1,
-		.reservation = -1 };
-	struct crm_result res;
-	struct crm_error e;
-
-	tenv_add_user(t, "alice", PW1);
-	tenv_enroll(t, "alice", NULL);
-	assert_int_equal(remove(t->cfg.str[CRM_K_KEY_FILE]), 0);
-	t->ctx.now = T_MFA;
-	assert_int_equal(crm_auth_password(&t->ctx, &req, &res, &e), CRM_EKEY);
-	assert_int_equal(reservations(t), 0);
 }
 
 static void mfa_send_failure_releases_reservation(void **state)
@@ -1826,11 +1804,9 @@ int main(void)
 		T(mfa_email_without_verified_address_gives_no_factor),
 		T(mfa_mailed_code_logs_in),
 		T(mfa_send_sends_nothing_for_totp),
-		T(mfa_refused_with_ekey_while_key_file_missing),
+		T(store_opens_only_with_its_key_file),
 		T(mfa_refused_with_ekey_when_key_file_replaced),
 		cmocka_unit_test_setup_teardown(mfa_key_error_releases_reservation,
-			mfa_setup, tenv_teardown),
-		cmocka_unit_test_setup_teardown(mfa_password_phase_key_error_releases_reservation,
 			mfa_setup, tenv_teardown),
 		T(mfa_send_failure_releases_reservation),
 		T(stacked_authsucc_asks_totp_and_mfa_records_login),

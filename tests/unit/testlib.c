@@ -94,6 +94,24 @@ struct tenv *tenv_new(const char *conf_text)
 	return t;
 }
 
+int tenv_reopen(struct tenv *t, struct crm_error *err)
+{
+	struct crm_ctx keep = t->ctx;
+	int r;
+
+	crm_ctx_close(&t->ctx);
+	r = crm_ctx_open(&t->ctx, &t->cfg, 0, err);
+	t->ctx.now = keep.now;
+	t->ctx.admit_wait_ms = keep.admit_wait_ms;
+	t->ctx.actor = keep.actor;
+	t->ctx.service = keep.service;
+	t->ctx.rhost = keep.rhost;
+	t->ctx.log = keep.log;
+	t->ctx.log_arg = keep.log_arg;
+	sodium_memzero(&keep, sizeof(keep));
+	return r;
+}
+
 static int rm_entry(const char *path, const struct stat *st, int flag,
 	struct FTW *ftw)
 {

@@ -39,6 +39,12 @@ struct tenv {
  * DIR/badwords; loads it and opens the store. Fails the test on error.
  */
 struct tenv *tenv_new(const char *conf_text);
+/*
+ * Closes the store and opens it again with the key file as it is now, as
+ * the next PAM call would; the clock, actor and logger are kept. Returns
+ * what crm_ctx_open returned (err filled).
+ */
+int tenv_reopen(struct tenv *t, struct crm_error *err);
 /* Closes the store, removes the directory, frees. */
 void tenv_free(struct tenv *t);
 /* Writes text to DIR/name (mode 0644) and returns the full path (static buffer per call site not needed: malloc'd). */
