@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -112,14 +113,6 @@ int crm_backup_is_name(const char *name)
 
 /* ---- files ---- */
 
-/* Owner root (or the effective user) and not writable by group or others. */
-static int safe_owner_mode(const struct stat *st)
-{
-	if (st->st_uid != 0 && st->st_uid != geteuid())
-		return 0;
-	return (st->st_mode & (S_IWGRP | S_IWOTH)) == 0;
-}
-
 /*
  * Opens the backup directory dir (creating it 0700 when create is set)
  * without following a symlink and checks it the way the store's
@@ -155,16 +148,11 @@ static int open_dir(const char *dir, int create, int *dfd,
 		return crm_error_set(err, CRM_EIO, "backup directory %s: %s",
 			dir, strerror(e));
 	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+	if (!crm_store_safe_stat(&st)) {
 		close(fd);
 		return crm_error_set(err, CRM_EPERM, "backup directory %s is not "
-			"owned by root", dir);
-	}
-	if (!safe_owner_mode(&st)) {
-		close(fd);
-		return crm_error_set(err, CRM_EPERM, "backup directory %s is "
-			"writable by group or others (mode %04o)", dir,
-			(unsigned)(st.st_mode & 07777));
+			"owned by root or is writable by group or others (mode "
+			"%04o)", dir, (unsigned)(st.st_mode & 07777));
 	}
 	*dfd = fd;
 	return CRM_OK;
@@ -349,8 +337,12 @@ int crm_backup_take(const struct crm_ctx *ctx, const char *dir,
 		return crm_error_set(err, r, "the backup %s was written but "
 			"could not be audited", info->path);
 	/* Retention runs after a copy, so a pruned row is in a backup. */
-	return crm_audit_prune(ctx, ctx->cfg->num[CRM_K_AUDIT_KEEP_DAYS],
-		&info->pruned, err);
+	if ((r = crm_audit_prune(ctx, ctx->cfg->num[CRM_K_AUDIT_KEEP_DAYS],
+			&info->pruned, err)) != CRM_OK)
+		return crm_error_set(err, r, "the backup %s was written and "
+			"audited, but pruning the audit trail failed: %s",
+			info->path, err->msg);
+	return CRM_OK;
 }
 
 /* ---- verifying ---- */
@@ -380,25 +372,18 @@ static int open_copy(const char *path, int strict, sqlite3 **db,
 	struct crm_error *err)
 {
 	struct stat st;
-	int fd;
 
 	*db = NULL;
-	/* O_NONBLOCK: a FIFO must not hang the check of its type. */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
-		O_NOCTTY);
-	if (fd < 0 && errno == ELOOP)
-		return crm_error_set(err, CRM_EINVAL, "%s is a symbolic link",
-			path);
-	if (fd < 0)
+	/*
+	 * The type is known before anything is opened: as setuid root, an
+	 * open() of a device or FIFO named by the caller could act on it.
+	 */
+	if (lstat(path, &st) != 0)
 		return crm_error_set(err, errno == ENOENT ? CRM_ENOENT : CRM_EIO,
 			"%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0) {
-		int e = errno;
-
-		close(fd);
-		return crm_error_set(err, CRM_EIO, "%s: %s", path, strerror(e));
-	}
-	close(fd);
+	if (S_ISLNK(st.st_mode))
+		return crm_error_set(err, CRM_EINVAL, "%s is a symbolic link",
+			path);
 	if (!S_ISREG(st.st_mode))
 		return crm_error_set(err, CRM_EINVAL, "%s is not a regular file",
 			path);
@@ -408,8 +393,8 @@ static int open_copy(const char *path, int strict, sqlite3 **db,
 
 		if (copy == NULL)
 			return crm_error_set(err, CRM_ENOMEM, "out of memory");
-		safe = safe_owner_mode(&st) && lstat(dirname(copy), &st) == 0 &&
-			S_ISDIR(st.st_mode) && safe_owner_mode(&st);
+		safe = crm_store_safe_stat(&st) && lstat(dirname(copy), &st) == 0
+			&& S_ISDIR(st.st_mode) && crm_store_safe_stat(&st);
 		free(copy);
 		if (!safe)
 			return crm_error_set(err, CRM_EPERM, "%s or its directory "
@@ -493,6 +478,11 @@ static void check_copy(sqlite3 *db, const unsigned char key[CRM_KEY_BYTES],
 		failed(rep, CRM_BACKUP_AUDIT, "the audit chain breaks at row "
 			"%lld: %s", (long long)rep->audit.bad_id,
 			rep->audit.problem);
+	else if (rep->audit.rows == 0)
+		/* Only a signed trail shows that this key's crmpolicy wrote it:
+		 * every store has one from crmpasswd init on. */
+		failed(rep, CRM_BACKUP_AUDIT, "the copy has no audit trail, so "
+			"nothing shows it was written with this key");
 	else
 		rep->ok = 1;
 }
@@ -520,7 +510,13 @@ int crm_backup_verify(const struct crm_config *cfg, const char *path,
 	crm_key_derive(key, CRM_AUDIT_SUBKEY, sub);
 	sodium_memzero(key, sizeof(key));
 	/* One snapshot for every check, even if someone writes the file. */
-	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		r = crm_error_set(err, CRM_EIO, "%s: %s", path,
+			sqlite3_errmsg(db));
+		sodium_memzero(sub, sizeof(sub));
+		sqlite3_close(db);
+		return r;
+	}
 	check_copy(db, sub, rep);
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	sodium_memzero(sub, sizeof(sub));
@@ -647,12 +643,19 @@ int crm_backup_restore(struct crm_ctx *ctx, const char *path,
 	ctx->db = NULL;
 	if ((r = crm_store_open(ctx->cfg->str[CRM_K_DB], 0, &ctx->db, err)) !=
 			CRM_OK ||
-	    (r = crm_audit_adopt(ctx->db, ctx->audit_key, err)) != CRM_OK)
+	    (r = crm_audit_adopt(ctx->db, ctx->audit_key, err)) != CRM_OK ||
+	    (r = crm_audit_add(ctx, "restore", NULL, "file=%s pre_restore=%s "
+			"schema=%d", abs, pre, rep->schema_version)) != CRM_OK) {
+		/* The store has changed: say so, and where the old one is. */
+		char why[CRM_ERROR_MAX];
+
+		snprintf(why, sizeof(why), "%s", err->msg[0] ? err->msg :
+			crm_error_name(r));
+		crm_error_set(err, r, "the store was restored from %s (the one "
+			"before is kept in %s), but then: %s", abs, pre, why);
+		crm_ctx_log(ctx, LOG_ERR, "restore: %s", err->msg);
 		return r;
-	if ((r = crm_audit_add(ctx, "restore", NULL, "file=%s pre_restore=%s "
-			"schema=%d", abs, pre, rep->schema_version)) != CRM_OK)
-		return crm_error_set(err, r, "the store was restored from %s but "
-			"the restore could not be audited", abs);
+	}
 	return CRM_OK;
 }
 
@@ -683,10 +686,15 @@ int crm_backup_newest(const struct crm_config *cfg, int64_t *when,
 		return crm_error_set(err, CRM_EIO, "backup directory %s: %s",
 			dir, strerror(ec));
 	}
-	while ((e = readdir(d)) != NULL) {
-		if (!crm_backup_is_name(e->d_name) ||
-		    fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-		    !S_ISREG(st.st_mode))
+	for (;;) {
+		errno = 0;
+		if ((e = readdir(d)) == NULL)
+			break;
+		if (!crm_backup_is_name(e->d_name))
+			continue;
+		if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			break;
+		if (!S_ISREG(st.st_mode))
 			continue;
 		if (found && (int64_t)st.st_mtime <= *when)
 			continue;
@@ -695,6 +703,14 @@ int crm_backup_newest(const struct crm_config *cfg, int64_t *when,
 		if (path != NULL && len > 0 &&
 		    join(path, len, dir, e->d_name, NULL) != CRM_OK)
 			path[0] = '\0';
+	}
+	/* A directory that cannot be read through gives no "newest". */
+	if (errno != 0) {
+		int ec = errno;
+
+		closedir(d);
+		return crm_error_set(err, CRM_EIO, "backup directory %s: %s",
+			dir, strerror(ec));
 	}
 	closedir(d);
 	if (!found)

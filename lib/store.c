@@ -167,8 +167,7 @@ int crm_store_error(sqlite3 *db, const char *what, struct crm_error *err)
 		db ? sqlite3_errmsg(db) : "out of memory");
 }
 
-/* Owner root (or the caller itself) and not writable by group or others. */
-static int safe_owner_mode(const struct stat *st)
+int crm_store_safe_stat(const struct stat *st)
 {
 	if (st->st_uid != 0 && st->st_uid != geteuid())
 		return 0;
@@ -194,7 +193,7 @@ static int check_dir(const char *path, int create, struct crm_error *err)
 	else if (S_ISLNK(st.st_mode))
 		r = crm_error_set(err, CRM_ESTORE,
 			"store directory %s is a symbolic link", dir);
-	else if (!S_ISDIR(st.st_mode) || !safe_owner_mode(&st))
+	else if (!S_ISDIR(st.st_mode) || !crm_store_safe_stat(&st))
 		r = crm_error_set(err, CRM_ESTORE,
 			"store directory %s is writable by others than root", dir);
 	free(copy);
@@ -234,7 +233,7 @@ static int check_file(const char *path, int create, struct crm_error *err)
 	if (!S_ISREG(st.st_mode))
 		return crm_error_set(err, CRM_ESTORE,
 			"store %s is not a regular file", path);
-	if (!safe_owner_mode(&st))
+	if (!crm_store_safe_stat(&st))
 		return crm_error_set(err, CRM_ESTORE,
 			"store %s is writable by others than root", path);
 	return CRM_OK;

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "crmpolicy/backup.h"
+#include "crmpolicy/compliance.h"
 #include "crmpolicy/i18n.h"
 #include "crmpolicy/store.h"
 #include "crmpolicy/utf8.h"
@@ -276,6 +277,7 @@ int cmd_restore(struct cli *c, int argc, char **argv)
 		if (rep.failed)
 			return c->json ? report_json(file, &rep, NULL) :
 				report_text(file, &rep);
+		/* err names the pre-restore copy when the store has changed. */
 		return backup_fail(&err);
 	}
 	if (c->json)
@@ -291,25 +293,15 @@ int cmd_restore(struct cli *c, int argc, char **argv)
 
 void cli_backup_warn(struct cli *c)
 {
-	long long limit = c->cfg.num[CRM_K_BACKUP_WARN_DAYS], days;
-	const char *dir = c->cfg.str[CRM_K_BACKUP_DIR];
+	struct crm_findings f;
 	struct crm_error err;
-	int64_t when, age;
 
-	if (limit <= 0)
-		return;
-	if (crm_backup_newest(&c->cfg, &when, NULL, 0, &err) != CRM_OK) {
-		cli_error(CLI_OK, _("warning: no backup of the store in %s"),
-			dir ? dir : "");
-		return;
-	}
-	/* The rule of crmpasswd check: backup_warn_days days or more. */
-	age = (int64_t)time(NULL) - when;
-	days = age > 0 ? (long long)(age / 86400) : 0;
-	if (age >= (int64_t)limit * 86400)
-		cli_error(CLI_OK, ngettext_("warning: the newest backup of the "
-			"store is %lld day old (backup_warn_days is %lld)",
-			"warning: the newest backup of the store is %lld days old "
-			"(backup_warn_days is %lld)", (unsigned long)days), days,
-			limit);
+	/* The same finding crmpasswd check reports, as a warning line. */
+	crm_findings_init(&f);
+	crm_error_clear(&err);
+	if (crm_compliance_backup(&c->cfg, (int64_t)time(NULL), &f, &err) ==
+			CRM_OK)
+		for (size_t i = 0; i < f.n; i++)
+			cli_error(CLI_OK, _("warning: %s"), f.items[i].message);
+	crm_findings_free(&f);
 }

@@ -140,6 +140,13 @@ int crm_pwhist_foreach(sqlite3 *db, int64_t account_id, int limit,
 int crm_pwhist_prune(sqlite3 *db, int64_t account_id, int keep,
 	struct crm_error *err) __attribute__((warn_unused_result));
 
+/*
+ * The rule for the store, its directory and backups: owned by root (or
+ * the effective user) and writable by nobody else. 1 when st keeps it.
+ */
+struct stat;
+int crm_store_safe_stat(const struct stat *st);
+
 /* Fills err from the db's last error, naming what was being done. */
 int crm_store_error(sqlite3 *db, const char *what, struct crm_error *err);
 

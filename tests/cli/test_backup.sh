@@ -250,10 +250,10 @@ sed "s|^backup_dir = .*|backup_dir = $TMP/bk2|" "$CONF" > "$TMP/conf2"
 chmod 0644 "$TMP/conf2"
 C2="$BUILD/crmpasswd --conf $TMP/conf2"
 expect 0 "user list without a backup" $C2 user list
-grep_err "warns: no backup" "warning: no backup of the store in $TMP/bk2"
+grep_err "warns: no backup" "warning: there is no backup in $TMP/bk2"
 grep_out "... and still lists" "user1"
 expect 1 "a failing command keeps its exit code" $C2 user del nosuchuser
-grep_err "... and warns" "warning: no backup"
+grep_err "... and warns" "warning: there is no backup"
 expect 0 "backup verify does not warn" $C2 backup verify "$PRE"
 [ -s "$TMP/err" ] && not_ok "... nothing on stderr" || ok "... nothing on stderr"
 expect 0 "status (not an administration command) does not warn" $C2 status user1
@@ -269,10 +269,10 @@ expect 0 "a minute short of two days later" \
 # and a loaded machine (or the ASan build) may take seconds to get there.
 expect 0 "two days later" faketime -f "@2026-03-03 12:01:00" $C2 rule list
 grep_err "warns: too old" \
-	"warning: the newest backup of the store is 2 days old (backup_warn_days is 2)"
+	"warning: the newest backup, $TMP/bk2/crmpolicy-sun.db, is 2 days old (made 2026-03-01; backup_warn_days = 2)"
 expect 0 "a week later" faketime -f "@2026-03-08 13:00:00" $C2 user list
 grep_err "... saying how old" \
-	"warning: the newest backup of the store is 7 days old (backup_warn_days is 2)"
+	"warning: the newest backup, $TMP/bk2/crmpolicy-sun.db, is 7 days old"
 echo 'backup_warn_days = 0' >> "$TMP/conf2"
 expect 0 "backup_warn_days = 0" faketime -f "@2026-06-01 12:00:00" $C2 user list
 [ -s "$TMP/err" ] && not_ok "... silences the warning" ||

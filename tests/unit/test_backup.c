@@ -504,6 +504,40 @@ static void verify_refuses_symlinks_directories_and_missing_files(
 	assert_int_equal(crm_backup_verify(&t->cfg, missing, &rep, &e),
 		CRM_EINVAL);
 	assert_non_null(strstr(e.msg, "not a regular file"));
+	/* nor is a device opened to find out what it is */
+	assert_int_equal(crm_backup_verify(&t->cfg, "/dev/null", &rep, &e),
+		CRM_EINVAL);
+	assert_non_null(strstr(e.msg, "not a regular file"));
+}
+
+/*
+ * A store with the right schema and no audit rows verifies as a chain,
+ * yet nothing in it shows this key's crmpolicy wrote it: refused, and
+ * so is its restore. Any row of the real trail lets it pass.
+ */
+static void copy_without_a_trail_is_refused(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_backup_report rep;
+	struct crm_backup_info info;
+	struct crm_error e;
+	char pre[CRM_BACKUP_PATH_MAX];
+
+	sample_backup(t, &info);
+	verify(t, info.path, &rep);
+	assert_true(rep.ok);
+	file_exec(info.path, "DROP TRIGGER audit_no_delete; DELETE FROM audit;"
+		" DELETE FROM settings WHERE key = 'audit_head';"
+		" INSERT INTO accounts(name, created) VALUES('mallory', 1)");
+	verify(t, info.path, &rep);
+	assert_false(rep.ok);
+	assert_int_equal(rep.failed, CRM_BACKUP_AUDIT);
+	assert_true(rep.audit.ok);
+	assert_non_null(strstr(rep.problem, "no audit trail"));
+	assert_int_not_equal(crm_backup_restore(&t->ctx, info.path, NULL, pre,
+		sizeof(pre), &rep, &e), CRM_OK);
+	assert_int_equal(users(t, "mallory"), 0);
+	assert_int_equal(users(t, "alice"), 1);
 }
 
 /* ---- restore ---- */
@@ -721,6 +755,7 @@ int main(void)
 		T(newer_or_prechain_schema_is_refused),
 		T(a_file_that_is_not_a_store_fails),
 		T(verify_refuses_symlinks_directories_and_missing_files),
+		T(copy_without_a_trail_is_refused),
 		T(restore_round_trip),
 		T(restore_of_a_bad_copy_changes_nothing),
 		T(restore_refuses_a_copy_others_may_write),
