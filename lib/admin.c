@@ -652,6 +652,8 @@ int crm_admin_status(const struct crm_ctx *ctx, const char *user,
 		return rc;
 	if ((rc = get_account(ctx, user, &st->acct, err)) != 0)
 		return rc;
+	/* No caller of a status needs the password's hash. */
+	sodium_memzero(st->acct.pw_hash, sizeof(st->acct.pw_hash));
 	if ((rc = crm_policy_resolve(ctx, user, &st->pol, err)) != 0)
 		return rc;
 	/* Show the lock as the next login would find it, without writing. */

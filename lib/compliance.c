@@ -14,11 +14,14 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "crmpolicy/admin.h"
 #include "crmpolicy/aging.h"
 #include "crmpolicy/backup.h"
 #include "crmpolicy/compliance.h"
 #include "crmpolicy/i18n.h"
+#include "crmpolicy/key.h"
 #include "crmpolicy/mfa.h"
 #include "crmpolicy/nss.h"
 #include "crmpolicy/policy.h"
@@ -188,10 +191,24 @@ int crm_compliance_files(const struct crm_config *cfg, const char *conf_path,
 	const char *db = cfg->str[CRM_K_DB];
 	int r;
 
+	size_t before;
+
 	r = check_path(out, _("configuration file"), conf_path, K_CONF, 0);
+	before = out->n;
 	if (r == CRM_OK)
 		r = check_path(out, _("key file"), cfg->str[CRM_K_KEY_FILE],
 			K_SECRET, 0);
+	/* Safe as a file, it must also be a key the module can load. */
+	if (r == CRM_OK && out->n == before) {
+		unsigned char key[CRM_KEY_BYTES];
+		struct crm_error e;
+
+		if (crm_key_load(cfg, key, &e) != CRM_OK)
+			r = crm_findings_add(out, CRM_SEV_CRITICAL,
+				CRM_FIND_UNSAFE_FILE, NULL,
+				cfg->str[CRM_K_KEY_FILE], "%s", e.msg);
+		sodium_memzero(key, sizeof(key));
+	}
 	if (r == CRM_OK)
 		r = check_path(out, _("store"), db, K_SECRET, 0);
 	/* A missing directory is already said by its missing store. */
@@ -251,15 +268,16 @@ static void names_free(struct names *ns)
 	crm_findings_add(out, sev, code, a->name, NULL, __VA_ARGS__)
 
 /* Inactivity, as the module's next login would find it; never root. */
-static int check_inactivity(const struct crm_ctx *ctx,
-	const struct crm_status *st, struct crm_findings *out)
+static int check_inactivity(const struct crm_status *st,
+	struct crm_findings *out)
 {
 	const struct crm_account *a = &st->acct;
 	const struct crm_policy *pol = &st->pol;
 	long long warn = pol->num[CRM_K_WARN_DAYS];
 	int in = st->inactive_in_days;
 
-	if (crm_aging_inactive(pol, a, ctx->now))
+	/* crm_admin_status counted the days left: 0 is past the limit. */
+	if (in == 0)
 		return ADD(CRM_SEV_WARNING, CRM_FIND_INACTIVE,
 			_("%s has had no login for %lld days or more "
 			"(inactive_days): its next login disables it; delete "
@@ -419,7 +437,7 @@ static int check_account(const struct crm_ctx *ctx,
 			_("%s is disabled for inactivity: crmpasswd user "
 			"enable %s, or delete it"), a->name, a->name);
 	}
-	if ((r = check_inactivity(ctx, st, out)) != CRM_OK ||
+	if ((r = check_inactivity(st, out)) != CRM_OK ||
 	    (r = check_locked(st, out)) != CRM_OK ||
 	    (r = check_password(ctx, st, out)) != CRM_OK ||
 	    (r = check_never_used(ctx, st, out)) != CRM_OK)

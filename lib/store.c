@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "crmpolicy/store.h"
 
 /* Long enough for 32 processes queueing on one account's row. */
@@ -581,6 +583,7 @@ int crm_account_foreach(sqlite3 *db, crm_account_cb cb, void *arg,
 	}
 	if (r == CRM_OK && rc != SQLITE_DONE)
 		r = crm_store_error(db, "listing accounts", err);
+	sodium_memzero(a, sizeof(*a));
 	free(a);
 	sqlite3_finalize(st);
 	return r;

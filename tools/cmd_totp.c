@@ -46,7 +46,6 @@ static int not_enrolled(struct cli *c, const char *user, int other)
 	crm_error_clear(&err);
 	if (crm_admin_status(&c->ctx, user, &st, &err) != 0)
 		return cli_fail(&err);
-	sodium_memzero(st.acct.pw_hash, sizeof(st.acct.pw_hash));
 	if (!st.mfa.totp)
 		return CLI_OK;
 	return cli_error(CLI_FAIL, other ? _("%s already has TOTP: reset it "

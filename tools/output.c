@@ -186,32 +186,26 @@ int out_list_add(const char *json)
 char *out_list_json(void)
 {
 	sqlite3_stmt *st = NULL;
+	const unsigned char *t;
 	char *res = NULL;
 
 	if (sqlite3_prepare_v2(mem, "SELECT json_group_array(json(j)) FROM "
 	    "(SELECT j FROM out_list ORDER BY id)", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return NULL;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		res = strdup((const char *)sqlite3_column_text(st, 0));
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    (t = sqlite3_column_text(st, 0)) != NULL)
+		res = strdup((const char *)t);
 	sqlite3_finalize(st);
 	return res;
 }
 
 int out_list_print(FILE *f)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
+	char *json = out_list_json();
+	int rc = out_json_print(f, json);
 
-	if (sqlite3_prepare_v2(mem, "SELECT json_group_array(json(j)) FROM "
-	    "(SELECT j FROM out_list ORDER BY id)", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		fprintf(f, "%s\n", (const char *)sqlite3_column_text(st, 0));
-		rc = 0;
-	}
-	sqlite3_finalize(st);
+	free(json);
 	return rc;
 }
 

@@ -635,6 +635,12 @@ static void unsafe_key_mode_is_critical(void **state)
 	assert_non_null(strstr(it->message, "0640"));
 	assert_int_equal(f.n, 1);
 	crm_findings_free(&f);
+	/* Not open to others, yet not a mode the module loads a key with. */
+	assert_int_equal(chmod(key, 0700), 0);
+	files(t, &f);
+	it = expect_finding(&f, "unsafe_file", NULL, CRM_SEV_CRITICAL);
+	assert_non_null(strstr(it->message, "0700"));
+	crm_findings_free(&f);
 	assert_int_equal(chmod(key, 0600), 0);
 	files(t, &f);
 	assert_int_equal(f.n, 0);
