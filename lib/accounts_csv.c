@@ -490,20 +490,23 @@ static void check_state(struct check *k, struct row *r, const char *v)
  */
 static void check_hash(struct check *k, struct row *r, const char *v)
 {
-	const struct crm_config *cfg = k->ctx->cfg;
-	size_t len = strnlen(v, CRM_HASH_MAX);
+	int ok;
 
 	if (*v == '\0')
 		return;
-	if (len >= CRM_HASH_MAX || strncmp(v, "$argon2id$", 10) != 0 ||
-	    crypto_pwhash_str_needs_rehash(v,
-		(unsigned long long)cfg->num[CRM_K_HASH_OPSLIMIT],
-		(size_t)cfg->num[CRM_K_HASH_MEMLIMIT]) == -1) {
+	if ((ok = crm_pwhash_acceptable(k->ctx->cfg, v)) < 0) {
 		problem(k, r->line, colname[CRM_COL_PASSWORD_HASH],
 			_("not an argon2id hash as crypto_pwhash_str makes it"));
 		return;
 	}
-	memcpy(r->hash, v, len + 1);
+	/* Every login would pay its cost inside sshd or the web server. */
+	if (ok > 0) {
+		problem(k, r->line, colname[CRM_COL_PASSWORD_HASH],
+			_("costs more than hash_opslimit and hash_memlimit allow"));
+		return;
+	}
+	/* crm_pwhash_acceptable refused anything of CRM_HASH_MAX or more. */
+	memcpy(r->hash, v, strlen(v) + 1);
 }
 
 /* Sorting rows by name (then line) finds the names given twice. */
@@ -1022,14 +1025,6 @@ static int details(const struct crm_import *imp, const struct row *r,
 {
 	int bad = buf_printf(d, "by=import file=%s", source);
 
-	if (imp->have[CRM_COL_EMAIL] || r->act == ACT_ADD)
-		bad |= buf_printf(d, " email=%s verified=%s", a->email,
-			a->email_verified ? "yes" : "no");
-	if (r->has_groups || r->act == ACT_ADD) {
-		bad |= buf_printf(d, " groups=");
-		for (size_t i = 0; i < r->ngroups; i++)
-			bad |= buf_printf(d, "%s%s", i ? "," : "", r->groups[i]);
-	}
 	if (r->has_mfa)
 		bad |= buf_printf(d, " mfa=%s", r->mfa[0] ? r->mfa : "default");
 	if (r->state != ST_KEEP || r->act == ACT_ADD)
@@ -1038,6 +1033,15 @@ static int details(const struct crm_import *imp, const struct row *r,
 	if (r->act == ACT_ADD || r->hash[0] != '\0')
 		bad |= buf_printf(d, " password=%s", r->temporary ? "temporary"
 			: r->hash[0] ? "hash" : "kept");
+	if (imp->have[CRM_COL_EMAIL] || r->act == ACT_ADD)
+		bad |= buf_printf(d, " email=%s verified=%s", a->email,
+			a->email_verified ? "yes" : "no");
+	/* Last: a long list is what the audit's 1 KiB of details may cut. */
+	if (r->has_groups || r->act == ACT_ADD) {
+		bad |= buf_printf(d, " groups=");
+		for (size_t i = 0; i < r->ngroups; i++)
+			bad |= buf_printf(d, "%s%s", i ? "," : "", r->groups[i]);
+	}
 	return bad;
 }
 

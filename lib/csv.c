@@ -1,7 +1,8 @@
 /*
  * RFC 4180 CSV: a reader that keeps the line every record starts on, so
  * that an import can name the line of each bad row, and the writer every
- * CSV output of crmpasswd uses.
+ * CSV output of crmpasswd uses. What is read may hold password hashes:
+ * every buffer is wiped before it is freed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <sodium.h>
 
 #include "crmpolicy/csv.h"
 #include "crmpolicy/i18n.h"
@@ -19,14 +22,27 @@ struct text {
 	size_t len, cap;
 };
 
+/* Frees a text that may hold a secret (an imported hash), wiped. */
+static void wipe_free(char *p, size_t len)
+{
+	if (p != NULL) {
+		sodium_memzero(p, len);
+		free(p);
+	}
+}
+
 static int text_add(struct text *t, char c)
 {
 	if (t->len + 1 >= t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
-		char *p = realloc(t->p, cap);
+		char *p = malloc(cap);
 
+		/* Not realloc: the old copy is wiped, not left behind. */
 		if (p == NULL)
 			return -1;
+		if (t->p != NULL)
+			memcpy(p, t->p, t->len + 1);
+		wipe_free(t->p, t->cap);
 		t->p = p;
 		t->cap = cap;
 	}
@@ -72,7 +88,7 @@ static int csv_add(struct crm_csv *c, struct crm_csv_row *r)
 static void row_free(struct crm_csv_row *r)
 {
 	for (size_t i = 0; i < r->n; i++)
-		free(r->field[i]);
+		wipe_free(r->field[i], strlen(r->field[i]));
 	free(r->field);
 	memset(r, 0, sizeof(*r));
 }
@@ -186,7 +202,7 @@ int crm_csv_parse(const char *text, size_t len, struct crm_csv *out,
 	/* The last record may lack its line break. */
 	if (r == CRM_OK && (st != START || row.n > 0))
 		r = end_field(out, &row, &t, 1, row.line, err);
-	free(t.p);
+	wipe_free(t.p, t.cap);
 	row_free(&row);
 	if (r != CRM_OK)
 		crm_csv_free(out);
@@ -228,7 +244,7 @@ int crm_csv_read(const char *path, struct crm_csv *out, struct crm_error *err)
 	close(fd);
 	r = got == (size_t)st.st_size ? crm_csv_parse(buf, got, out, err) :
 		crm_error_set(err, CRM_EIO, _("%s: cannot read it"), path);
-	free(buf);
+	wipe_free(buf, (size_t)st.st_size + 1);
 	return r;
 }
 

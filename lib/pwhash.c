@@ -105,6 +105,27 @@ int crm_pwhash_verify(const char *hash, const char *password)
 	return crypto_pwhash_str_verify(buf, password, len) == 0;
 }
 
+int crm_pwhash_acceptable(const struct crm_config *cfg, const char *hash)
+{
+	char buf[crypto_pwhash_STRBYTES];
+	unsigned long long ops, m, t, p;
+	size_t mem;
+	int n = 0;
+
+	if (!cfg || sodium_init() < 0 || cost(cfg, &ops, &mem) != 0 ||
+	    load(hash, buf) != 0)
+		return -1;
+	if (sscanf(buf, "$argon2id$v=19$m=%llu,t=%llu,p=%llu$%n", &m, &t, &p,
+	    &n) != 3 || n == 0 || p != 1 ||
+	    crypto_pwhash_str_needs_rehash(buf, ops, mem) == -1) {
+		sodium_memzero(buf, sizeof(buf));
+		return -1;
+	}
+	sodium_memzero(buf, sizeof(buf));
+	/* m is in KiB. */
+	return t > ops || m > mem / 1024 ? 1 : 0;
+}
+
 int crm_pwhash_needs_rehash(const struct crm_config *cfg, const char *hash)
 {
 	char buf[crypto_pwhash_STRBYTES];

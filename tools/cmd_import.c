@@ -188,12 +188,23 @@ static int create_passwords(const struct cli *c, const char *path)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC |
 		O_NOCTTY, 0600);
 	saved = errno;
-	if (fd >= 0 && (copy = strdup(path)) != NULL) {
-		dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			(void)fsync(dfd);
-			close(dfd);
+	/*
+	 * The entry must be on disk before accounts exist whose only
+	 * passwords it holds; nothing has been written yet, so a failure
+	 * here stops the import cheaply.
+	 */
+	if (fd >= 0) {
+		copy = strdup(path);
+		dfd = copy ? open(dirname(copy), O_RDONLY | O_DIRECTORY |
+			O_CLOEXEC) : -1;
+		if (dfd < 0 || fsync(dfd) != 0) {
+			saved = copy ? errno : ENOMEM;
+			close(fd);
+			unlink(path);
+			fd = -1;
 		}
+		if (dfd >= 0)
+			close(dfd);
 		free(copy);
 	}
 	become_root(&ids);

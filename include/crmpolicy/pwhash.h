@@ -15,6 +15,14 @@ int crm_pwhash_make(const struct crm_config *cfg, const char *password,
 int crm_pwhash_verify(const char *hash, const char *password);
 /* 1 if hash was made with another cost than cfg's. */
 int crm_pwhash_needs_rehash(const struct crm_config *cfg, const char *hash);
+/*
+ * Whether a hash made elsewhere (an import) may be stored: 0 for an
+ * argon2id string that costs no more than cfg's hash_opslimit and
+ * hash_memlimit (a cheaper one is re-hashed at its next login), 1 for a
+ * dearer one, which every login would pay inside the host daemon, -1
+ * for anything that is not an argon2id string crypto_pwhash_str makes.
+ */
+int crm_pwhash_acceptable(const struct crm_config *cfg, const char *hash);
 /* Spends the time of one verification on nothing (unknown users). */
 void crm_pwhash_dummy(const struct crm_config *cfg, const char *password);
 

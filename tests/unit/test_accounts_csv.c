@@ -322,6 +322,21 @@ static void refuses_a_hash_that_is_not_argon2id(void **state)
 	run_free(&r);
 }
 
+/* A dearer hash than the configuration's would be paid at every login. */
+static void refuses_a_hash_dearer_than_the_configured_cost(void **state)
+{
+	struct tenv *t = *state;
+	struct run r;
+
+	import_text(t, "username,password_hash\n"
+		"dear,\"$argon2id$v=19$m=4194304,t=4000,p=1$c29tZXNhbHQ$"
+		"RdescudvJCsgt3ub+b+dWRWJTmaaJObG\"\n", CRM_DUP_REFUSE, &r);
+	assert_int_equal(r.rc, CRM_EINVAL);
+	assert_true(has_problem(&r, "line 2: password_hash: costs more"));
+	assert_false(exists(t, "dear"));
+	run_free(&r);
+}
+
 /* ---- bad rows ---- */
 
 static void reports_every_bad_field_with_its_line(void **state)
@@ -852,6 +867,7 @@ int main(void)
 		T(temporary_password_meets_the_groups_policy),
 		T(password_hash_is_imported_as_given),
 		T(refuses_a_hash_that_is_not_argon2id),
+		T(refuses_a_hash_dearer_than_the_configured_cost),
 		T(reports_every_bad_field_with_its_line),
 		T(nothing_is_written_when_one_row_is_bad),
 		T(refuses_unknown_repeated_and_missing_columns),

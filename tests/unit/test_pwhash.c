@@ -171,6 +171,40 @@ static void dummy_spends_time_without_output(void **state)
 	crm_pwhash_dummy(&cfg, "x");
 }
 
+/*
+ * An imported hash is taken at the configured cost or cheaper (it is
+ * re-hashed at its next login), refused when dearer (each login would
+ * pay it inside the host daemon) and refused when not argon2id.
+ */
+static void accepts_hashes_up_to_the_configured_cost(void **state)
+{
+	struct crm_config cfg, dear;
+	struct crm_error err = { 0, "" };
+	char hash[CRM_HASH_MAX];
+
+	(void)state;
+	cheap(&cfg);
+	assert_int_equal(crm_pwhash_make(&cfg, "Correct#Horse1", hash, &err), 0);
+	assert_int_equal(crm_pwhash_acceptable(&cfg, hash), 0);
+	/* Made at a higher cost than the configuration allows. */
+	dear = cfg;
+	dear.num[CRM_K_HASH_OPSLIMIT] = crypto_pwhash_OPSLIMIT_MIN + 1;
+	assert_int_equal(crm_pwhash_make(&dear, "Correct#Horse1", hash, &err), 0);
+	assert_int_equal(crm_pwhash_acceptable(&cfg, hash), 1);
+	assert_int_equal(crm_pwhash_acceptable(&dear, hash), 0);
+	dear = cfg;
+	dear.num[CRM_K_HASH_MEMLIMIT] = crypto_pwhash_MEMLIMIT_MIN * 2;
+	assert_int_equal(crm_pwhash_make(&dear, "Correct#Horse1", hash, &err), 0);
+	assert_int_equal(crm_pwhash_acceptable(&cfg, hash), 1);
+	/* The 4 GiB, 4000-pass hash a file could carry. */
+	assert_int_equal(crm_pwhash_acceptable(&cfg, "$argon2id$v=19$m=4194304,"
+		"t=4000,p=1$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG"), 1);
+	assert_int_equal(crm_pwhash_acceptable(&cfg, "$argon2id$garbage"), -1);
+	assert_int_equal(crm_pwhash_acceptable(&cfg, "$argon2i$v=19$m=8,t=1,"
+		"p=1$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG"), -1);
+	assert_int_equal(crm_pwhash_acceptable(&cfg, ""), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,6 +218,7 @@ int main(void)
 		cmocka_unit_test(refuses_password_over_4096_bytes),
 		cmocka_unit_test(refuses_cost_outside_libsodium_limits),
 		cmocka_unit_test(dummy_spends_time_without_output),
+		cmocka_unit_test(accepts_hashes_up_to_the_configured_cost),
 	};
 
 	if (sodium_init() < 0)
