@@ -138,7 +138,7 @@ $(PAMDRIVE): tests/pam/pamdrive.c
 # Benchmarks (make bench): not part of make check.
 BENCH_BIN := $(BUILD)/bench/pam_transaction
 bench: $(BENCH_BIN)
-$(BENCH_BIN): bench/pam_transaction.c
+$(BENCH_BIN): bench/pam_transaction.c bench/bench.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpam
 
@@ -168,14 +168,14 @@ deb:
 
 # Source-IP rules benchmark (make bench): crm_rules_decide over 1,000 rules.
 bench: $(BUILD)/bench/rules
-$(BUILD)/bench/rules: bench/rules.c $(CORE)
+$(BUILD)/bench/rules: bench/rules.c bench/bench.h $(CORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE) $(LDFLAGS) $(LIBS)
 bench: $(BUILD)/bench/geo
-$(BUILD)/bench/geo: bench/geo.c $(CORE)
+$(BUILD)/bench/geo: bench/geo.c bench/bench.h $(CORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE) $(LDFLAGS) $(LIBS)
 bench: $(BUILD)/bench/mfa
-$(BUILD)/bench/mfa: bench/mfa.c $(CORE)
+$(BUILD)/bench/mfa: bench/mfa.c bench/bench.h $(CORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE) $(LDFLAGS) $(LIBS)

@@ -8,16 +8,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
+
 #include "crmpolicy/config.h"
 #include "crmpolicy/geo.h"
-
-static double seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int main(int argc, char **argv)
 {

@@ -15,6 +15,8 @@
 
 #include <liboath/oath.h>
 
+#include "bench.h"
+
 #include "crmpolicy/admin.h"
 #include "crmpolicy/auth.h"
 #include "crmpolicy/config.h"
@@ -26,23 +28,6 @@
 
 static const unsigned char secret[CRM_TOTP_SECRET_BYTES] =
 	"bench-totp-secret-20";
-
-static double seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-	struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int code_at(int64_t now, char code[CRM_TOTP_DIGITS + 1])
 {
@@ -162,6 +147,6 @@ out:
 	if (rc != 0 && err.msg[0])
 		fprintf(stderr, "bench: %s\n", err.msg);
 	crm_config_free(&cfg);
-	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	rm_tree(dir);
 	return rc;
 }

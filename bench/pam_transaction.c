@@ -12,6 +12,8 @@
 #include <time.h>
 #include <security/pam_appl.h>
 
+#include "bench.h"
+
 struct answer {
 	char pw[512];
 };
@@ -29,14 +31,6 @@ static int conv(int n, const struct pam_message **msg,
 			r[i].resp = strdup(a->pw);
 	*resp = r;
 	return PAM_SUCCESS;
-}
-
-static double seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int transaction(const char *confdir, const char *service,

@@ -11,29 +11,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #include "crmpolicy/config.h"
 #include "crmpolicy/context.h"
 #include "crmpolicy/rules.h"
 
 #define NRULES 1000
 #define ROUNDS 1000
-
-static double seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-	struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 /* Times ROUNDS decisions and checks that each one is the expected one. */
 static int measure(const char *label, const struct crm_ctx *ctx,
@@ -129,6 +114,6 @@ close:
 	crm_ctx_close(&ctx);
 out:
 	crm_config_free(&cfg);
-	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	rm_tree(dir);
 	return rc;
 }

@@ -13,7 +13,7 @@ chmod 700 "$dir"
 # setup EXTRA_CONF: a fresh store with one user whose password is set.
 setup() {
 	rm -f "$dir"/crmpolicy.db*
-	printf 'db = %s/crmpolicy.db\nkey_file = %s/crmpolicy.key\nbadwords_file = %s/none\ndeny = 0\nip_deny = 0\n%s' \
+	printf 'db = %s/crmpolicy.db\nkey_file = %s/crmpolicy.key\nbadwords_file = %s/none\ndeny = 0\nip_deny = 0\nbackup_warn_days = 0\n%s' \
 		"$dir" "$dir" "$dir" "$1" > "$dir/crmpolicy.conf"
 	mkdir -p "$dir/pam"
 	for t in auth account password session; do
