@@ -410,6 +410,29 @@ static void required_totp_missing_is_critical(void **state)
 	crm_findings_free(&f);
 }
 
+/* mfa=any: TOTP or a verified address will do; neither is critical. */
+static void any_factor_missing_is_critical(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_findings f;
+	struct crm_error e;
+
+	add_fresh(t, "alice");
+	add_fresh(t, "bob");
+	add_fresh(t, "carol");
+	user_policy(t, "alice", "mfa=any");
+	user_policy(t, "bob", "mfa=any");
+	user_policy(t, "carol", "mfa=any");
+	tenv_enroll(t, "bob", NULL);
+	assert_int_equal(crm_admin_user_set_email(&t->ctx, "carol",
+		"carol@example.com", 1, &e), CRM_OK);
+	accounts(t, &f);
+	expect_finding(&f, "no_second_factor", "alice", CRM_SEV_CRITICAL);
+	assert_null(find(&f, "no_second_factor", "bob"));
+	assert_null(find(&f, "no_second_factor", "carol"));
+	crm_findings_free(&f);
+}
+
 static void required_totp_missing_passes_with_nullok(void **state)
 {
 	struct tenv *t = *state;
@@ -813,6 +836,7 @@ int main(void)
 		T(disabled_for_inactivity_is_reported_admin_disable_is_not),
 		T(never_used_account_is_a_warning),
 		T(required_totp_missing_is_critical),
+		T(any_factor_missing_is_critical),
 		T(required_totp_missing_passes_with_nullok),
 		T(email_factor_needs_a_verified_address),
 		T(admin_without_second_factor_is_critical),
