@@ -70,7 +70,16 @@ static int set_verdict(struct crm_result *res, enum crm_verdict v,
 
 static int is_stacked(const struct crm_ctx *ctx)
 {
-	return ctx->cfg->mode != CRM_MODE_STANDALONE;
+	return ctx->cfg->mode != CRM_MODE_STANDALONE &&
+		ctx->cfg->mode != CRM_MODE_OWNED;
+}
+
+/* A login type a caller names: 1 to 31 of [a-z-]. */
+static int type_valid(const char *type)
+{
+	size_t n = strspn(type, "abcdefghijklmnopqrstuvwxyz-");
+
+	return n > 0 && n < 32 && type[n] == '\0';
 }
 
 /*
@@ -88,6 +97,8 @@ static int validate(const struct crm_ctx *ctx, const struct crm_request *req,
 		why = "invalid user name";
 	else if (!crm_rhost_valid(ctx->rhost))
 		why = "invalid remote address";
+	else if (req->login_type != NULL && !type_valid(req->login_type))
+		why = "invalid login type";
 	if (why == NULL)
 		return CRM_OK;
 	set_verdict(res, CRM_V_INVALID, why);
@@ -463,16 +474,52 @@ int crm_auth_fail(const struct crm_ctx *ctx, const struct crm_request *req,
 	return finish(ctx, r, err);
 }
 
+int crm_pw_prelim(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+{
+	struct crm_account a;
+	int r, found;
+
+	r = admit(ctx, req, res, 1, 1, &a, &found, err);
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	if (r == CRM_OK && !found && res->verdict == CRM_V_ALLOW)
+		return set_verdict(res, CRM_V_IGNORE, "unknown user");
+	return r;
+}
+
+int crm_pw_proven(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+{
+	struct crm_account a;
+	int r, found;
+
+	if ((r = begin(ctx, req, res, err)) != CRM_OK ||
+			res->verdict != CRM_V_ALLOW)
+		return r;
+	if ((r = load(ctx, req->user, 0, &a, &found, err)) != CRM_OK ||
+			!found)
+		return finish(ctx, r, err);
+	r = crm_lockout_release(ctx->db, a.id, req->reservation, err);
+	/* A lock that took hold meanwhile stays. */
+	if (r == CRM_OK && a.failures != 0 && a.locked_at == 0) {
+		crm_lockout_clear(&a);
+		r = crm_account_update(ctx->db, &a, err);
+	}
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	return finish(ctx, r, err);
+}
+
 /*
  * Records a success for a loaded account unless a lock has meanwhile taken
  * hold: the login, its place, the known address (res->new_ip), the history
  * row and the audit event.
  */
 static int settle_success(const struct crm_ctx *ctx, struct crm_result *res,
-	struct crm_account *a, int login, struct crm_error *err)
+	struct crm_account *a, int login, const char *type,
+	struct crm_error *err)
 {
 	int r, dirty = 0;
-	char type[32];
+	char buf[32];
 
 	if ((r = check_state(ctx, res, a, &dirty, err)) != CRM_OK)
 		return r;
@@ -492,12 +539,14 @@ static int settle_success(const struct crm_ctx *ctx, struct crm_result *res,
 	if ((r = crm_knownip_seen(ctx, a->id, a->name, &res->pol, &res->new_ip,
 			err)) != CRM_OK)
 		return r;
-	if ((r = crm_history_record(ctx, a->name, login_type(ctx, res->factor,
-			type), 1, "", res->new_ip, &res->place, err)) != CRM_OK)
+	if ((r = crm_history_record(ctx, a->name, type ? type :
+			login_type(ctx, res->factor, buf), 1, "", res->new_ip,
+			&res->place, err)) != CRM_OK)
 		return r;
 	if (crm_audit_add(ctx, "login.success", a->name, "type=%s factor=%s%s",
-			is_stacked(ctx) ? CRM_LOGIN_STACKED : CRM_LOGIN_PASSWORD,
-			crm_factor_name(res->factor), res->new_ip ? " new_ip=1" : ""))
+			type ? type : is_stacked(ctx) ? CRM_LOGIN_STACKED :
+			CRM_LOGIN_PASSWORD, crm_factor_name(res->factor),
+			res->new_ip ? " new_ip=1" : ""))
 		return crm_store_error(ctx->db, "writing the audit trail", err);
 	return CRM_OK;
 }
@@ -603,7 +652,7 @@ int crm_auth_succ(const struct crm_ctx *ctx, const struct crm_request *req,
 	if (r == CRM_OK && res->verdict == CRM_V_ALLOW)
 		r = crm_lockout_release(ctx->db, a.id, req->reservation, err);
 	if (r == CRM_OK && res->verdict == CRM_V_ALLOW)
-		r = settle_success(ctx, res, &a, 1, err);
+		r = settle_success(ctx, res, &a, 1, NULL, err);
 	if ((r = finish(ctx, r, err)) == CRM_OK)
 		notify_new_ip(ctx, res, &a);
 	else
@@ -677,7 +726,8 @@ static int verify_reserved(const struct crm_ctx *ctx,
 				r = crm_lockout_release(ctx->db, a.id,
 					reservation, err);
 			if (r == CRM_OK && res->verdict == CRM_V_ALLOW)
-				r = settle_success(ctx, res, &a, login, err);
+				r = settle_success(ctx, res, &a, login, NULL,
+					err);
 			else if (r == CRM_OK)
 				r = crm_account_update(ctx->db, &a, err);
 		}
@@ -825,7 +875,7 @@ int crm_auth_mfa(const struct crm_ctx *ctx, const struct crm_request *req,
 		r = check_code(ctx, req, res, &a, CRM_FACTOR_NONE, &cr, err);
 		if (r == CRM_OK && res->verdict == CRM_V_ALLOW)
 			r = cr == CRM_CODE_OK ?
-				settle_success(ctx, res, &a, 1, err) :
+				settle_success(ctx, res, &a, 1, NULL, err) :
 				wrong_code(ctx, res, &a, cr, err);
 	}
 	if ((r = finish(ctx, r, err)) == CRM_OK)
@@ -954,7 +1004,13 @@ int crm_acct_check(const struct crm_ctx *ctx, const struct crm_request *req,
 			res->verdict == CRM_V_DISABLED ||
 			res->verdict == CRM_V_INACTIVE))
 		r = audit(ctx, "login.failure", a.name, res->reason, err);
-	return finish(ctx, r, err);
+	/* A login the service authenticated itself is recorded here. */
+	if (r == CRM_OK && res->verdict == CRM_V_ALLOW && req->login_type)
+		r = settle_success(ctx, res, &a, 1, req->login_type, err);
+	if ((r = finish(ctx, r, err)) == CRM_OK && req->login_type)
+		notify_new_ip(ctx, res, &a);
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	return r;
 }
 
 struct history_scan {

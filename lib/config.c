@@ -136,7 +136,7 @@ static const struct crm_keyinfo keys[CRM_K_COUNT] = {
 		CRM_ST_NONE, 0, SECONDS_MAX, "300",
 		"merge identical successful logins within this many seconds"),
 	[CRM_K_HELPER_SERVICES] = TEXT("helper_services", CRM_KT_LIST, "",
-		"PAM services non-root callers may use through the helper"),
+		"SERVICE:USER pairs: the PAM service each unprivileged user may use through the helper"),
 	[CRM_K_ADMIN_GROUP] = TEXT("admin_group", CRM_KT_STRING, "",
 		"members may run crmpasswd administration commands"),
 	[CRM_K_BACKUP_DIR] = TEXT("backup_dir", CRM_KT_PATH,
@@ -385,6 +385,18 @@ static int list_item(void *arg, const char *s, size_t n)
 	return 0;
 }
 
+/* A helper_services item: SERVICE:USER, both non-empty, one colon. */
+static int pair_item(void *arg, const char *s, size_t n)
+{
+	const char *colon = memchr(s, ':', n);
+
+	(void)arg;
+	if (colon == NULL || colon == s || colon == s + n - 1 ||
+			memchr(colon + 1, ':', n - (size_t)(colon - s) - 1) != NULL)
+		return -1;
+	return 0;
+}
+
 static int parse_text(enum crm_key k, const char *value, char **str,
 	struct crm_error *err)
 {
@@ -412,6 +424,13 @@ static int parse_text(enum crm_key k, const char *value, char **str,
 			free(copy);
 			return crm_error_set(err, CRM_EINVAL,
 				_("%s: '%s' is not a comma-separated list of names"),
+				ki->name, shown(value, b, sizeof(b)));
+		}
+		if (k == CRM_K_HELPER_SERVICES && copy[0] != '\0' &&
+				walk_list(copy, pair_item, NULL) != 0) {
+			free(copy);
+			return crm_error_set(err, CRM_EINVAL,
+				_("%s: '%s' is not a list of SERVICE:USER pairs"),
 				ki->name, shown(value, b, sizeof(b)));
 		}
 	} else {
@@ -827,13 +846,19 @@ static const struct {
 	{ "authfail", CRM_MODE_AUTHFAIL },
 	{ "authsucc", CRM_MODE_AUTHSUCC },
 	{ "commit", CRM_MODE_COMMIT },
+	{ "owned", CRM_MODE_OWNED },
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Applies argument i (1-based) other than conf=; problems go to probs. */
+/*
+ * Applies argument i (1-based) other than conf=; problems go to probs.
+ * restricted: the arguments come from a caller without root (through the
+ * helper), so only mode words and flags are taken.
+ */
 static int apply_arg(struct crm_config *cfg, int i, const char *arg,
-	int *mode_seen, struct crm_problems *probs, size_t *count)
+	int restricted, int *mode_seen, struct crm_problems *probs,
+	size_t *count)
 {
 	char b[SHOW_MAX + 1], key[64];
 	const char *eq;
@@ -856,6 +881,13 @@ static int apply_arg(struct crm_config *cfg, int i, const char *arg,
 			return 0;
 		}
 	}
+	if (strncmp(arg, "helper=", 7) == 0) {
+		if (arg[7] != '/')
+			return problem(probs, count,
+				_("module argument %d (%s): helper must be an absolute path"),
+				i, shown(arg, b, sizeof(b)));
+		return 0;
+	}
 	eq = strchr(arg, '=');
 	if (eq == NULL || (size_t)(eq - arg) >= sizeof(key))
 		goto unknown;
@@ -863,6 +895,11 @@ static int apply_arg(struct crm_config *cfg, int i, const char *arg,
 	key[eq - arg] = '\0';
 	if (crm_key_lookup(key) < 0)
 		goto unknown;
+	if (restricted)
+		return problem(probs, count,
+			_("module argument %d (%s): a service that runs without root "
+			"takes its settings from %s only"), i,
+			shown(arg, b, sizeof(b)), CRM_DEFAULT_CONF);
 	crm_error_clear(&e);
 	if (crm_config_set(cfg, key, eq + 1, "module argument", &e) != 0) {
 		if (e.code == CRM_ENOMEM)
@@ -876,8 +913,8 @@ unknown:
 		i, shown(arg, b, sizeof(b)));
 }
 
-int crm_config_from_args(struct crm_config *cfg, int argc, const char **argv,
-	struct crm_problems *probs, struct crm_error *err)
+static int from_args(struct crm_config *cfg, int argc, const char **argv,
+	int restricted, struct crm_problems *probs, struct crm_error *err)
 {
 	size_t before = probs != NULL ? probs->n : 0, count = 0;
 	const char *conf = NULL;
@@ -890,6 +927,14 @@ int crm_config_from_args(struct crm_config *cfg, int argc, const char **argv,
 	for (int i = 0; i < argc; i++) {
 		if (strncmp(argv[i], "conf=", 5) != 0)
 			continue;
+		if (restricted) {
+			if (problem(probs, &count,
+			    _("module argument %d (%s): a service that runs without "
+			    "root takes its settings from %s only"), i + 1,
+			    shown(argv[i], b, sizeof(b)), CRM_DEFAULT_CONF) != 0)
+				goto nomem;
+			continue;
+		}
 		if (argv[i][5] != '/') {
 			if (problem(probs, &count,
 			    _("module argument %d (%s): conf must be an absolute path"),
@@ -909,8 +954,8 @@ int crm_config_from_args(struct crm_config *cfg, int argc, const char **argv,
 	for (int i = 0; i < argc; i++) {
 		if (strncmp(argv[i], "conf=", 5) == 0)
 			continue;
-		if (apply_arg(cfg, i + 1, argv[i], &mode_seen, probs,
-		    &count) != 0)
+		if (apply_arg(cfg, i + 1, argv[i], restricted, &mode_seen,
+		    probs, &count) != 0)
 			goto nomem;
 	}
 	if (cross_check(cfg, cfg->conf_path != NULL ? cfg->conf_path :
@@ -921,4 +966,16 @@ int crm_config_from_args(struct crm_config *cfg, int argc, const char **argv,
 	return 0;
 nomem:
 	return crm_error_set(err, CRM_ECONF, _("out of memory"));
+}
+
+int crm_config_from_args(struct crm_config *cfg, int argc, const char **argv,
+	struct crm_problems *probs, struct crm_error *err)
+{
+	return from_args(cfg, argc, argv, 0, probs, err);
+}
+
+int crm_config_from_caller_args(struct crm_config *cfg, int argc,
+	const char **argv, struct crm_problems *probs, struct crm_error *err)
+{
+	return from_args(cfg, argc, argv, 1, probs, err);
 }

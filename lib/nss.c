@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,40 +34,74 @@ static int not_found(int rc)
 	    rc == EPERM;
 }
 
-int crm_nss_user(const char *user, uid_t *uid, gid_t *gid, int *found,
-	struct crm_error *err)
+/*
+ * One passwd lookup by name (user != NULL) or by uid, growing the buffer
+ * while the backend answers ERANGE. The entry's strings live in *buf
+ * (malloc'd, the caller frees it, also on error). *found = 0 for "no
+ * such user".
+ */
+static int passwd_lookup(const char *user, uid_t id, struct passwd *pw,
+	char **buf, int *found, struct crm_error *err)
 {
 	size_t len = bufsize(_SC_GETPW_R_SIZE_MAX);
-	struct passwd pw, *res = NULL;
-	char *buf = NULL;
+	struct passwd *res = NULL;
 	int rc;
 
 	*found = 0;
+	*buf = NULL;
 	for (;;) {
-		char *nb = realloc(buf, len);
+		char *nb = realloc(*buf, len);
 
-		if (nb == NULL) {
-			free(buf);
+		if (nb == NULL)
 			return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
-		}
-		buf = nb;
-		rc = getpwnam_r(user, &pw, buf, len, &res);
+		*buf = nb;
+		rc = user != NULL ? getpwnam_r(user, pw, *buf, len, &res) :
+			getpwuid_r(id, pw, *buf, len, &res);
 		if (rc != ERANGE || len >= NSS_BUF_MAX)
 			break;
 		len *= 2;
 	}
-	if (res != NULL) {
+	if (res != NULL)
 		*found = 1;
+	else if (!not_found(rc) && user != NULL)
+		return crm_error_set(err, CRM_EIO,
+			_("cannot look up user '%s': %s"), user, strerror(rc));
+	else if (!not_found(rc))
+		return crm_error_set(err, CRM_EIO,
+			_("cannot look up uid %lu: %s"), (unsigned long)id,
+			strerror(rc));
+	return CRM_OK;
+}
+
+int crm_nss_user(const char *user, uid_t *uid, gid_t *gid, int *found,
+	struct crm_error *err)
+{
+	struct passwd pw;
+	char *buf;
+	int rc = passwd_lookup(user, 0, &pw, &buf, found, err);
+
+	if (rc == CRM_OK && *found) {
 		if (uid != NULL)
 			*uid = pw.pw_uid;
 		if (gid != NULL)
 			*gid = pw.pw_gid;
 	}
 	free(buf);
-	if (res == NULL && !not_found(rc))
-		return crm_error_set(err, CRM_EIO,
-			_("cannot look up user '%s': %s"), user, strerror(rc));
-	return CRM_OK;
+	return rc;
+}
+
+int crm_nss_uid_name(uid_t uid, char *name, size_t len, int *found,
+	struct crm_error *err)
+{
+	struct passwd pw;
+	char *buf;
+	int rc = passwd_lookup(NULL, uid, &pw, &buf, found, err);
+
+	if (rc == CRM_OK && *found &&
+			(size_t)snprintf(name, len, "%s", pw.pw_name) >= len)
+		*found = 0;
+	free(buf);
+	return rc;
 }
 
 /* Calls cb with the name of gid; a gid without a name is skipped. */

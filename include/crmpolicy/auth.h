@@ -20,6 +20,9 @@ struct crm_request {
 	const char *code;		/* secret: a second-factor code, or NULL */
 	int by_admin;			/* crm_pw_commit: an admin reset */
 	int64_t reservation;		/* authfail/authsucc: preauth's reservation, -1 unknown */
+	const char *login_type;		/* crm_acct_check: record a login that
+					 * passed no auth phase, of this type
+					 * ([a-z-], "publickey"); NULL: none */
 };
 
 enum crm_verdict {
@@ -107,9 +110,31 @@ int crm_auth_password(const struct crm_ctx *ctx, const struct crm_request *req,
 
 /*
  * Account management: disabled/inactive (CRM_V_DISABLED/INACTIVE), locked,
- * expired or must-change, and the expiry warning in res->warn_days.
+ * expired or must-change, and the expiry warning in res->warn_days. With
+ * req->login_type, an allowed account also gets the login recorded as a
+ * successful authentication records it (history row, known address, last
+ * login, audit login.success), for a login the service authenticated
+ * itself.
  */
 int crm_acct_check(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
+/*
+ * The prelim pass of a change of a password that lives elsewhere
+ * (pam_unix asks for the current one next): refuses what preauth refuses
+ * (locked, disabled, inactive, throttled, IP denied) and reserves one
+ * attempt against deny in res->reservation, as preauth does.
+ */
+int crm_pw_prelim(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
+/*
+ * The current password of a change was proven by the module that owns it:
+ * releases req->reservation and clears the consecutive failures.
+ */
+int crm_pw_proven(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_result *res, struct crm_error *err)
 	__attribute__((warn_unused_result));
 

@@ -135,6 +135,7 @@ enum crm_mode {
 	CRM_MODE_AUTHFAIL,
 	CRM_MODE_AUTHSUCC,
 	CRM_MODE_COMMIT,
+	CRM_MODE_OWNED,		/* password stack: the change of a store-owned password */
 };
 
 /* Module-only flags. */
@@ -186,6 +187,16 @@ int crm_config_load(struct crm_config *cfg, const char *path, int must_exist,
  */
 int crm_config_from_args(struct crm_config *cfg, int argc, const char **argv,
 	struct crm_problems *probs, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
+/*
+ * crm_config_from_args for arguments that come from a caller without root
+ * (crmpolicy_helper): the conf file is always CRM_DEFAULT_CONF and only
+ * the mode word, flags and helper= are taken; conf= or a key=value is a
+ * problem, since such a caller could otherwise choose its own policy.
+ */
+int crm_config_from_caller_args(struct crm_config *cfg, int argc,
+	const char **argv, struct crm_problems *probs, struct crm_error *err)
 	__attribute__((warn_unused_result));
 
 #endif

@@ -15,6 +15,9 @@
 /* Login types. */
 #define CRM_LOGIN_PASSWORD "password"
 #define CRM_LOGIN_STACKED "stacked"
+/* The service authenticated the user itself (an SSH key): recorded by
+ * account management; sshd's method name ("publickey") when it says it. */
+#define CRM_LOGIN_EXTERNAL "external"
 
 struct crm_login {
 	int64_t id;

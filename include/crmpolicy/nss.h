@@ -16,6 +16,13 @@ int crm_nss_user(const char *user, uid_t *uid, gid_t *gid, int *found,
 	struct crm_error *err) __attribute__((warn_unused_result));
 
 /*
+ * The name of uid into name (len bytes). *found = 0 when NSS has no user
+ * with that uid (or the name does not fit); a failing backend is CRM_EIO.
+ */
+int crm_nss_uid_name(uid_t uid, char *name, size_t len, int *found,
+	struct crm_error *err) __attribute__((warn_unused_result));
+
+/*
  * Calls cb with the name of each NSS group of user (getgrouplist order,
  * primary group included); nothing when user is not an NSS account.
  * A non-zero cb return stops and is returned.

@@ -346,15 +346,29 @@ static void lists_are_normalised_names(void **state)
 {
 	struct fx *f = *state;
 
-	assert_int_equal(set(f, "helper_services", "apache2, dovecot ,sip"), 0);
+	assert_int_equal(set(f, "helper_services",
+		"crm-web:www-data, dovecot:dovecot ,sip:kamailio"), 0);
 	assert_string_equal(f->cfg.str[CRM_K_HELPER_SERVICES],
-		"apache2,dovecot,sip");
-	assert_int_equal(set(f, "helper_services", "apache 2"), CRM_EINVAL);
-	assert_int_equal(set(f, "helper_services", "a,,b"), CRM_EINVAL);
+		"crm-web:www-data,dovecot:dovecot,sip:kamailio");
+	assert_int_equal(set(f, "helper_services", "crm-web: www-data"),
+		CRM_EINVAL);
+	assert_int_equal(set(f, "helper_services", "a:b,,c:d"), CRM_EINVAL);
 	assert_string_equal(f->cfg.str[CRM_K_HELPER_SERVICES],
-		"apache2,dovecot,sip");
+		"crm-web:www-data,dovecot:dovecot,sip:kamailio");
 	assert_int_equal(set(f, "helper_services", ""), 0);
 	assert_string_equal(f->cfg.str[CRM_K_HELPER_SERVICES], "");
+}
+
+static void helper_services_are_service_user_pairs(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(set(f, "helper_services", "crm-web"), CRM_EINVAL);
+	assert_non_null(strstr(f->err.msg, "SERVICE:USER"));
+	assert_int_equal(set(f, "helper_services", ":www-data"), CRM_EINVAL);
+	assert_int_equal(set(f, "helper_services", "crm-web:"), CRM_EINVAL);
+	assert_int_equal(set(f, "helper_services", "a:b:c"), CRM_EINVAL);
+	assert_int_equal(set(f, "helper_services", "crm-web:www-data"), 0);
 }
 
 static void refuses_unknown_key(void **state)
@@ -673,6 +687,7 @@ int main(void)
 		T(paths_must_be_absolute_and_clean),
 		T(strings_refuse_control_characters),
 		T(lists_are_normalised_names),
+		T(helper_services_are_service_user_pairs),
 		T(refuses_unknown_key),
 		T(loads_file_with_comments_and_sources),
 		T(collects_every_bad_line_with_its_number),
