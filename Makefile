@@ -8,6 +8,7 @@ VERSION   := 0.1.0
 CC        ?= gcc
 BUILD     ?= build
 PREFIX    ?= /usr
+SBINDIR   ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 SECUREDIR ?= /lib/$(MULTIARCH)/security
@@ -20,7 +21,8 @@ WARN      := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wconversion \
              -Wstrict-prototypes -Wmissing-prototypes -Wvla
 HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
 CPPFLAGS  += -Iinclude -D_GNU_SOURCE -DCRM_VERSION=\"$(VERSION)\" \
-             -DCRM_LOCALEDIR=\"$(LOCALEDIR)\"
+             -DCRM_LOCALEDIR=\"$(LOCALEDIR)\" \
+             -DCRM_HELPER_PATH=\"$(SBINDIR)/crmpolicy_helper\"
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=c11 $(WARN) $(HARDEN) -fvisibility=hidden \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -46,12 +48,17 @@ PAMT_BIN  := $(PAMT_SRC:tests/pam/%.c=$(BUILD)/tests/pam_%)
 # pamdrive.c is a program of its own (PAMDRIVE below), not test support.
 PAMT_SUP  := $(filter-out $(PAMT_SRC) tests/pam/pamdrive.c,$(sort $(wildcard tests/pam/*.c)))
 
+# The phase flow and the helper wire, shared by the module and the helper.
+FLOW_OBJ  := $(BUILD)/pam_crmpolicy/flow.o $(BUILD)/pam_crmpolicy/wire.o
+HELPER_OBJ := $(BUILD)/helper/crmpolicy_helper.o
+
 CORE      := $(BUILD)/libcrmcore.a
 MODULE    := $(BUILD)/pam_crmpolicy.so
 CLI       := $(BUILD)/crmpasswd
+HELPER    := $(BUILD)/crmpolicy_helper
 
 .PHONY: all tests check demo install deb bench fuzz e2e clean deps pot
-all: $(CORE) $(MODULE) $(CLI)
+all: $(CORE) $(MODULE) $(CLI) $(HELPER)
 
 $(BUILD)/%.o: %.c $(wildcard include/crmpolicy/*.h) $(wildcard lib/*.h) $(wildcard tests/*/*.h) $(wildcard tools/*.h) $(wildcard pam_crmpolicy/*.h)
 	@mkdir -p $(dir $@)
@@ -65,6 +72,11 @@ $(CORE): $(LIB_OBJ)
 $(MODULE): $(MOD_OBJ) $(CORE) pam_crmpolicy/exports.map
 	$(CC) -shared $(LDFLAGS) -Wl,--version-script=pam_crmpolicy/exports.map \
 	  -Wl,--no-undefined -o $@ $(MOD_OBJ) $(CORE) $(LIBS) -lpam
+
+# The setuid helper for callers without root: the module's flow, run
+# over the wire instead of a PAM handle.
+$(HELPER): $(HELPER_OBJ) $(FLOW_OBJ) $(CORE)
+	$(CC) -pie $(LDFLAGS) -o $@ $(HELPER_OBJ) $(FLOW_OBJ) $(CORE) $(LIBS) -lpam
 
 $(CLI): $(CLI_OBJ) $(CORE)
 	$(CC) -pie $(LDFLAGS) -o $@ $(CLI_OBJ) $(CORE) $(LIBS) \
@@ -110,6 +122,8 @@ install: all
 	  $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/pam-configs
 	install -m 0644 $(MODULE) $(DESTDIR)$(SECUREDIR)/pam_crmpolicy.so
 	install -m 4755 $(CLI) $(DESTDIR)$(PREFIX)/bin/crmpasswd
+	install -d $(DESTDIR)$(SBINDIR)
+	install -m 4755 $(HELPER) $(DESTDIR)$(SBINDIR)/crmpolicy_helper
 	install -m 0644 etc/crmpolicy.conf $(DESTDIR)$(SYSCONFDIR)/security/crmpolicy.conf
 	install -m 0644 etc/crmpolicy.badwords $(DESTDIR)$(SYSCONFDIR)/security/crmpolicy.badwords
 	install -m 0644 etc/pam.d/crmpasswd $(DESTDIR)$(SYSCONFDIR)/pam.d/crmpasswd
