@@ -2,12 +2,15 @@
 # Runs 1,000 PAM transactions (auth with a password and an e-mailed code,
 # account, session open/close, with wrong passwords, wrong TOTP codes and
 # unknown users mixed in) through the real module in one process under
-# valgrind, and fails on any definite or indirect leak or memory error.
+# valgrind, then 200 more in a process without root, where the module
+# relays every phase to crmpolicy_helper, and fails on any definite or
+# indirect leak or memory error.
 # Usage: valgrind-check.sh BUILD
 set -u
 BUILD=$(cd "${1:?usage: valgrind-check.sh BUILD}" && pwd)
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-N=1000
+N=${CRM_VG_N:-1000}
+N_RELAY=200
 DIR=$(mktemp -d /tmp/crmvg.XXXXXX)
 trap 'rm -rf "$DIR"' EXIT
 CONF=$DIR/crmpolicy.conf
@@ -94,3 +97,43 @@ n=$(sqlite3 "$DIR/crmpolicy.db" "SELECT count(*) FROM audit WHERE event = 'login
 m=$(sqlite3 "$DIR/crmpolicy.db" "SELECT count(*) FROM audit WHERE event = 'mfa.failure' AND subject = 'vgtotp'" 2>/dev/null || echo "?")
 echo "valgrind: $n logins with an e-mailed code and $m wrong TOTP codes recorded"
 echo "valgrind: $N transactions, 0 leaks"
+
+# The same loop as www-data: the module relays to a setuid copy of the
+# helper, which reads the conf bound over /etc/security in a private
+# mount namespace. valgrind watches the caller's process (the relay).
+chmod 0755 "$DIR"
+mkdir -p "$DIR/bin" "$DIR/etc-security"
+cp "$BUILD/pam_crmpolicy.so" "$BUILD/tests/pamdrive" "$DIR/bin/"
+cp "$BUILD/crmpolicy_helper" "$DIR/bin/" && chmod 4755 "$DIR/bin/crmpolicy_helper"
+{ cat "$CONF"; echo "helper_services = crmrelay:www-data"; } \
+	>"$DIR/etc-security/crmpolicy.conf"
+for phase in auth account password session; do
+	echo "$phase required $DIR/bin/pam_crmpolicy.so helper=$DIR/bin/crmpolicy_helper"
+done >"$DIR/pam.d/crmrelay"
+chmod -R a+rX "$DIR/bin" "$DIR/pam.d"
+touch "$DIR/sendmail.out"
+chmod 0644 "$DIR/sendmail.out"
+mkdir -m 1777 "$DIR/relay"
+LOG2=$DIR/relay/valgrind.log
+printf '%s\n%s\n' "$PW" "$WRONG" |
+	unshare -m sh -c 'mount --bind "$0/etc-security" /etc/security && exec "$@"' "$DIR" \
+	setpriv --reuid=www-data --regid=www-data --clear-groups \
+	valgrind --quiet --leak-check=full \
+	--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+	--error-exitcode=1 --log-file="$LOG2" "${SUPP[@]}" \
+	"$DIR/bin/pamdrive" --confdir "$DIR/pam.d" --rhost 127.0.21.5 \
+	--preload "$DIR/bin/pam_crmpolicy.so" --code-file "$DIR/sendmail.out" \
+	--totp-user vgtotp --loop "$N_RELAY" crmrelay vguser >"$DIR/out2" 2>&1
+rc=$?
+if [ "$rc" -ne 0 ]; then
+	cat "$DIR/out2" "$LOG2" >&2
+	die "the relay loop failed (exit $rc)"
+fi
+grep -q "pamdrive: $N_RELAY transactions" "$DIR/out2" ||
+	{ cat "$DIR/out2" >&2; die "the relay loop did not finish"; }
+if grep -qE 'definitely lost|indirectly lost|Invalid (read|write)|uninitialised' "$LOG2"; then
+	cat "$LOG2" >&2
+	die "errors reported in the relay"
+fi
+r=$(sqlite3 "$DIR/crmpolicy.db" "SELECT count(*) FROM audit WHERE event = 'login.success' AND actor = 'pam:crmrelay uid=33'" 2>/dev/null || echo "?")
+echo "valgrind: $N_RELAY transactions through the helper ($r logins), 0 leaks"

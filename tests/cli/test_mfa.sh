@@ -34,47 +34,6 @@ mailed_code() {
 	grep -E '^    [0-9]{6,10}$' "$MAIL" | tail -n 1 | tr -d ' '
 }
 
-# wrong_of CODE: a six-digit code that is not CODE.
-wrong_of() {
-	printf '%s%d' "${1%?}" $(( (${1#?????} + 1) % 10 ))
-}
-
-# enroll OUT PASSWORD WRONG CMD...: runs an enrolment with its answers on
-# a pipe: PASSWORD first (unless it is -), then, once the otpauth:// URI
-# is printed, WRONG wrong codes and the right one from oathtool. The
-# output goes to OUT; RC is the exit code, URI the address shown.
-enroll() {
-	local out=$1 pw=$2 wrong=$3 pid i sec code
-	shift 3
-	rm -f "$TMP/answers"
-	mkfifo "$TMP/answers"
-	"$@" < "$TMP/answers" > "$out" 2>&1 &
-	pid=$!
-	exec 7> "$TMP/answers"
-	[ "$pw" = - ] || printf '%s\n' "$pw" >&7
-	URI=""
-	for i in $(seq 100); do
-		URI=$(grep -m 1 '^otpauth://' "$out")
-		[ -n "$URI" ] && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if [ -n "$URI" ]; then
-		sec=${URI#*secret=}
-		sec=${sec%%&*}
-		code=$(oathtool --totp -b "$sec")
-		for i in $(seq "$wrong"); do
-			wrong_of "$code" >&7
-			echo >&7
-		done
-		printf '%s\n' "$code" >&7
-		SECRET=$sec
-	fi
-	exec 7>&-
-	wait "$pid"
-	RC=$?
-}
-
 # ---- set-up: alice has a store password; bob will get e-mail codes ----
 expect 0 "init" $C init
 printf '%s\n' "$INIT" | $C user add alice --email alice@example.com \
