@@ -4,7 +4,8 @@
  * the modules say. Used by the demo, the shell tests and (--loop) the
  * valgrind run of many transactions in one process.
  *
- *   pamdrive [--confdir DIR] [--rhost ADDR] [--silent] SERVICE USER OP...
+ *   pamdrive [--confdir DIR] [--rhost ADDR] [--env NAME=VALUE] [--silent]
+ *            SERVICE USER OP...
  *   pamdrive [--confdir DIR] [--rhost ADDR] [--preload SO] [--code-file F]
  *            [--totp-user U] --loop N SERVICE USER
  *
@@ -29,6 +30,7 @@ struct drive {
 	const char *pw;
 	const char *code_file;	/* --code-file: the test sendmail's output */
 	const char *totp_user;	/* --totp-user: a TOTP user refused in the loop */
+	const char *env;	/* --env: a PAM environment entry, as sshd sets one */
 };
 
 #define WRONG_CODE "000000"
@@ -207,6 +209,10 @@ static int drive_ops(struct drive *d, const char *service, const char *user,
 	rc = start(d, service, user, &pc, &ph);
 	if (rc != PAM_SUCCESS)
 		return rc;
+	if (d->env != NULL && (rc = pam_putenv(ph, d->env)) != PAM_SUCCESS) {
+		pam_end(ph, rc);
+		return rc;
+	}
 	for (int i = 0; i < nops; i++) {
 		rc = run_op(ph, ops[i], d->flags, expired);
 		printf("%s: %s\n", ops[i], pam_strerror(ph, rc));
@@ -298,7 +304,8 @@ static int drive_loop(struct drive *d, const char *service, const char *user,
 static int usage(void)
 {
 	fprintf(stderr, "usage: pamdrive [--confdir DIR] [--rhost ADDR] "
-		"[--silent] SERVICE USER auth|acct|open|close|chauthtok...\n"
+		"[--env NAME=VALUE] [--silent]\n"
+		"                SERVICE USER auth|acct|open|close|chauthtok...\n"
 		"       pamdrive [--confdir DIR] [--rhost ADDR] [--preload SO] "
 		"[--code-file F] [--totp-user U] --loop N SERVICE USER\n");
 	return 2;
@@ -306,7 +313,7 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-	struct drive d = { NULL, NULL, 0, 0, NULL, NULL, NULL };
+	struct drive d = { NULL, NULL, 0, 0, NULL, NULL, NULL, NULL };
 	void *preload = NULL;
 	long loop = -1;
 	int i = 1, rc;
@@ -318,6 +325,8 @@ int main(int argc, char **argv)
 			d.confdir = argv[++i];
 		} else if (i + 1 < argc && strcmp(argv[i], "--rhost") == 0) {
 			d.rhost = argv[++i];
+		} else if (i + 1 < argc && strcmp(argv[i], "--env") == 0) {
+			d.env = argv[++i];
 		} else if (i + 1 < argc && strcmp(argv[i], "--code-file") == 0) {
 			d.code_file = argv[++i];
 		} else if (i + 1 < argc && strcmp(argv[i], "--totp-user") == 0) {
