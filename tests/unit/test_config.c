@@ -581,13 +581,14 @@ static void every_mode_word_and_flag_is_known(void **state)
 {
 	struct fx *f = *state;
 	char conf[300];
-	const char *modes[] = { "preauth", "authfail", "authsucc", "commit" };
+	const char *modes[] = { "preauth", "authfail", "authsucc", "commit",
+		"owned" };
 	const enum crm_mode want[] = { CRM_MODE_PREAUTH, CRM_MODE_AUTHFAIL,
-		CRM_MODE_AUTHSUCC, CRM_MODE_COMMIT };
+		CRM_MODE_AUTHSUCC, CRM_MODE_COMMIT, CRM_MODE_OWNED };
 
 	write_file(f->path, "", 0644);
 	snprintf(conf, sizeof(conf), "conf=%s", f->path);
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		const char *argv[] = { conf, modes[i], "silent", "try_first_pass",
 			"use_authtok" };
 		crm_config_free(&f->cfg);
@@ -602,6 +603,57 @@ static void every_mode_word_and_flag_is_known(void **state)
 	assert_int_equal(crm_config_from_args(&f->cfg, 3, two, &f->probs,
 		&f->err), CRM_ECONF);
 	assert_true(has_problem(&f->probs, "module argument 3 (authfail)"));
+}
+
+static void helper_argument_names_an_absolute_path(void **state)
+{
+	struct fx *f = *state;
+	char conf[300];
+
+	write_file(f->path, "", 0644);
+	snprintf(conf, sizeof(conf), "conf=%s", f->path);
+	const char *ok[] = { conf, "helper=/usr/sbin/crmpolicy_helper" };
+	crm_config_free(&f->cfg);
+	assert_int_equal(crm_config_from_args(&f->cfg, 2, ok, &f->probs,
+		&f->err), 0);
+	const char *bad[] = { conf, "helper=crmpolicy_helper" };
+	crm_config_free(&f->cfg);
+	assert_int_equal(crm_config_from_args(&f->cfg, 2, bad, &f->probs,
+		&f->err), CRM_ECONF);
+	assert_true(has_problem(&f->probs, "helper must be an absolute path"));
+}
+
+static void caller_arguments_take_modes_and_flags_only(void **state)
+{
+	struct fx *f = *state;
+	const char *ok[] = { "authsucc", "debug", "use_first_pass",
+		"helper=/usr/sbin/crmpolicy_helper" };
+
+	crm_config_free(&f->cfg);
+	assert_int_equal(crm_config_from_caller_args(&f->cfg, 4, ok,
+		&f->probs, &f->err), 0);
+	assert_int_equal(f->cfg.mode, CRM_MODE_AUTHSUCC);
+	assert_int_equal(f->cfg.opts, CRM_OPT_DEBUG | CRM_OPT_USE_FIRST_PASS);
+}
+
+static void caller_arguments_cannot_choose_a_policy(void **state)
+{
+	struct fx *f = *state;
+	char conf[300];
+
+	/* A conf the caller wrote, and keys that would weaken the policy. */
+	write_file(f->path, "deny = 0\n", 0644);
+	snprintf(conf, sizeof(conf), "conf=%s", f->path);
+	const char *argv[] = { "preauth", conf, "deny=0", "minlen=1" };
+	crm_config_free(&f->cfg);
+	assert_int_equal(crm_config_from_caller_args(&f->cfg, 4, argv,
+		&f->probs, &f->err), CRM_ECONF);
+	assert_int_equal(f->probs.n, 3);
+	assert_true(has_problem(&f->probs, "module argument 2 (conf="));
+	assert_true(has_problem(&f->probs, "module argument 3 (deny=0): a "
+		"service that runs without root takes its settings from "
+		CRM_DEFAULT_CONF " only"));
+	assert_true(has_problem(&f->probs, "module argument 4 (minlen=1)"));
 }
 
 static void reports_unknown_and_bad_arguments(void **state)
@@ -688,6 +740,9 @@ int main(void)
 		T(strings_refuse_control_characters),
 		T(lists_are_normalised_names),
 		T(helper_services_are_service_user_pairs),
+		T(helper_argument_names_an_absolute_path),
+		T(caller_arguments_take_modes_and_flags_only),
+		T(caller_arguments_cannot_choose_a_policy),
 		T(refuses_unknown_key),
 		T(loads_file_with_comments_and_sources),
 		T(collects_every_bad_line_with_its_number),

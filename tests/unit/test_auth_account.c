@@ -1,0 +1,229 @@
+/*
+ * Unit tests of lib/auth.c around account management and the password
+ * stack: a login the service authenticated itself (an SSH key) recorded
+ * by crm_acct_check, and crm_pw_prelim/crm_pw_proven, which let a stack
+ * count a wrong current password that pam_unix refused.
+ */
+#include "testlib.h"
+
+#include <string.h>
+
+#include "crmpolicy/auth.h"
+#include "crmpolicy/lockout.h"
+
+#define PW1 "Gr3en-Apple!x"
+
+static enum crm_verdict acct_as(struct tenv *t, const char *user,
+	const char *type, struct crm_result *res)
+{
+	struct crm_request req = { .user = user, .reservation = -1,
+		.login_type = type };
+	struct crm_error e;
+
+	crm_error_clear(&e);
+	if (crm_acct_check(&t->ctx, &req, res, &e) != CRM_OK)
+		fail_msg("acct_check %s: %s", user, e.msg);
+	return res->verdict;
+}
+
+static long long logins(struct tenv *t, const char *type)
+{
+	return tenv_query_int(t, "SELECT coalesce(sum(count), 0) FROM logins"
+		" WHERE type = ?1 AND success = 1", type, NULL);
+}
+
+/* ---- a login that passed no auth phase ---- */
+
+static void acct_records_a_login_of_the_given_type(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_result res;
+	struct crm_account a;
+
+	tenv_add_user(t, "alice", PW1);
+	t->ctx.rhost = "127.0.1.5";
+	t->ctx.now = T0 + 100;
+	/* A forced change comes first: no login yet. */
+	tenv_exec_ok(t, "UPDATE accounts SET must_change = 1");
+	assert_int_equal(acct_as(t, "alice", "publickey", &res), CRM_V_MUST_CHANGE);
+	assert_int_equal(logins(t, "publickey"), 0);
+	tenv_exec_ok(t, "UPDATE accounts SET must_change = 0");
+	assert_int_equal(acct_as(t, "alice", "publickey", &res), CRM_V_ALLOW);
+	assert_int_equal(logins(t, "publickey"), 1);
+	assert_true(res.new_ip);
+	tenv_get(t, "alice", &a);
+	assert_int_equal(a.last_login, T0 + 100);
+	assert_string_equal(a.last_rhost, "127.0.1.5");
+	assert_true(tenv_has_event(t, "login.success", "alice", "type=publickey"));
+	assert_true(tenv_has_event(t, "ip.new", "alice", "127.0.1.5"));
+}
+
+static void acct_without_a_type_records_nothing(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_result res;
+	struct crm_account a;
+
+	tenv_add_user(t, "alice", PW1);
+	tenv_exec_ok(t, "UPDATE accounts SET must_change = 0");
+	t->ctx.rhost = "127.0.1.5";
+	assert_int_equal(acct_as(t, "alice", NULL, &res), CRM_V_ALLOW);
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM logins",
+		NULL, NULL), 0);
+	tenv_get(t, "alice", &a);
+	assert_int_equal(a.last_login, 0);
+}
+
+static void repeated_key_logins_merge(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_result res;
+
+	tenv_add_user(t, "alice", PW1);
+	tenv_exec_ok(t, "UPDATE accounts SET must_change = 0");
+	t->ctx.rhost = "127.0.1.5";
+	assert_int_equal(acct_as(t, "alice", "publickey", &res), CRM_V_ALLOW);
+	t->ctx.now += 60;
+	assert_int_equal(acct_as(t, "alice", "publickey", &res), CRM_V_ALLOW);
+	assert_false(res.new_ip);
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM logins",
+		NULL, NULL), 1);
+	assert_int_equal(logins(t, "publickey"), 2);
+}
+
+static void refused_key_login_records_no_success(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_result res;
+
+	tenv_add_user(t, "alice", PW1);
+	tenv_exec_ok(t, "UPDATE accounts SET must_change = 0,"
+		" locked_at = 1, failures = 3");
+	t->ctx.rhost = "127.0.1.5";
+	assert_int_equal(acct_as(t, "alice", "publickey", &res), CRM_V_LOCKED);
+	assert_int_equal(logins(t, "publickey"), 0);
+}
+
+static void hostile_login_type_is_refused(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_result res;
+
+	tenv_add_user(t, "alice", PW1);
+	tenv_exec_ok(t, "UPDATE accounts SET must_change = 0");
+	t->ctx.rhost = "127.0.1.5";
+	assert_int_equal(acct_as(t, "alice", "key\nInjected: x", &res),
+		CRM_V_INVALID);
+	assert_int_equal(acct_as(t, "alice", "PUBLICKEY", &res), CRM_V_INVALID);
+	assert_int_equal(acct_as(t, "alice", "", &res), CRM_V_INVALID);
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM logins"
+		" WHERE success = 1", NULL, NULL), 0);
+}
+
+/* ---- the current password of a change proven by another module ---- */
+
+static enum crm_verdict prelim(struct tenv *t, const char *user,
+	int64_t *reservation)
+{
+	struct crm_request req = { .user = user, .reservation = -1 };
+	struct crm_result res;
+	struct crm_error e;
+
+	if (crm_pw_prelim(&t->ctx, &req, &res, &e) != CRM_OK)
+		fail_msg("pw_prelim %s: %s", user, e.msg);
+	*reservation = res.reservation;
+	return res.verdict;
+}
+
+static void proven(struct tenv *t, const char *user, int64_t reservation)
+{
+	struct crm_request req = { .user = user, .reservation = reservation };
+	struct crm_result res;
+	struct crm_error e;
+
+	if (crm_pw_proven(&t->ctx, &req, &res, &e) != CRM_OK)
+		fail_msg("pw_proven %s: %s", user, e.msg);
+	assert_int_equal(res.verdict, CRM_V_ALLOW);
+}
+
+static long long reservations(struct tenv *t)
+{
+	return tenv_query_int(t, "SELECT count(*) FROM reservations", NULL, NULL);
+}
+
+static void prelim_reserves_and_proven_releases_and_clears(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_account a;
+	int64_t resv = 0;
+
+	tenv_add_user(t, "alice", NULL);
+	tenv_exec_ok(t, "UPDATE accounts SET failures = 2");
+	assert_int_equal(prelim(t, "alice", &resv), CRM_V_ALLOW);
+	assert_true(resv > 0);
+	assert_int_equal(reservations(t), 1);
+	proven(t, "alice", resv);
+	assert_int_equal(reservations(t), 0);
+	tenv_get(t, "alice", &a);
+	assert_int_equal(a.failures, 0);
+}
+
+static void prelim_refuses_a_locked_account(void **state)
+{
+	struct tenv *t = *state;
+	int64_t resv = 0;
+
+	tenv_add_user(t, "alice", NULL);
+	tenv_exec_ok(t, "UPDATE accounts SET failures = 3, locked_at = 1");
+	assert_int_equal(prelim(t, "alice", &resv), CRM_V_LOCKED);
+	assert_int_equal(reservations(t), 0);
+	assert_true(tenv_has_event(t, "login.failure", "alice", "locked"));
+}
+
+static void prelim_waits_for_no_more_than_deny(void **state)
+{
+	struct tenv *t = *state;
+	int64_t resv = 0;
+
+	tenv_add_user(t, "alice", NULL);
+	t->ctx.admit_wait_ms = 0;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(prelim(t, "alice", &resv), CRM_V_ALLOW);
+	assert_int_equal(prelim(t, "alice", &resv), CRM_V_EXHAUSTED);
+	assert_int_equal(reservations(t), 3);
+}
+
+static void proven_keeps_a_lock_taken_meanwhile(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_account a;
+	int64_t resv = 0;
+
+	tenv_add_user(t, "alice", NULL);
+	assert_int_equal(prelim(t, "alice", &resv), CRM_V_ALLOW);
+	tenv_exec_ok(t, "UPDATE accounts SET failures = 3, locked_at = 5");
+	proven(t, "alice", resv);
+	tenv_get(t, "alice", &a);
+	assert_int_equal(a.locked_at, 5);
+	assert_int_equal(a.failures, 3);
+	assert_int_equal(reservations(t), 0);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, tenv_setup, tenv_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(acct_records_a_login_of_the_given_type),
+		T(acct_without_a_type_records_nothing),
+		T(repeated_key_logins_merge),
+		T(refused_key_login_records_no_success),
+		T(hostile_login_type_is_refused),
+		T(prelim_reserves_and_proven_releases_and_clears),
+		T(prelim_refuses_a_locked_account),
+		T(prelim_waits_for_no_more_than_deny),
+		T(proven_keeps_a_lock_taken_meanwhile),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
