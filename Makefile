@@ -130,7 +130,7 @@ install: all
 	install -m 0644 etc/pam-configs/crmpolicy $(DESTDIR)$(PREFIX)/share/pam-configs/crmpolicy
 	install -m 0644 man/crmpasswd.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 man/crmpolicy.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -m 0644 man/pam_crmpolicy.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 man/pam_crmpolicy.8 man/crmpolicy_helper.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -d -m 0700 $(DESTDIR)/var/backups/crmpolicy
 	sed 's|/usr/bin/crmpasswd|$(PREFIX)/bin/crmpasswd|' etc/systemd/crmpolicy-backup.service \
