@@ -161,7 +161,7 @@ int crm_relay_run(const struct pamio *io, const char *helper,
 	enum pamio_entry entry, int flags, int argc, const char **argv)
 {
 	struct wire_msg *m;
-	int sv[2], code = PAM_AUTHINFO_UNAVAIL, rc, status;
+	int sv[2], code = PAM_AUTHINFO_UNAVAIL, rc, sent, status;
 	pid_t pid = -1;
 
 	if (argc < 0 || argc > WIRE_ARGS) {
@@ -184,15 +184,15 @@ int crm_relay_run(const struct pamio *io, const char *helper,
 			strerror(rc));
 		goto out;
 	}
-	if (wire_send(sv[0], WIRE_START, (int32_t)entry, flags, (size_t)argc,
-			argv) != 0) {
-		logf_(io, LOG_ERR, "refusing: %s: %s", helper, strerror(errno));
-		goto out;
-	}
+	/* A helper that refuses at once (not setuid) may close before it
+	 * reads this; what it sent first is still read below. */
+	sent = wire_send(sv[0], WIRE_START, (int32_t)entry, flags,
+		(size_t)argc, argv) == 0 ? 0 : errno;
 	for (;;) {
 		if (wire_recv(sv[0], m) != 0) {
+			rc = sent ? sent : errno;
 			logf_(io, LOG_ERR, "refusing: %s ended without an answer%s%s",
-				helper, errno ? ": " : "", errno ? strerror(errno) : "");
+				helper, rc ? ": " : "", rc ? strerror(rc) : "");
 			break;
 		}
 		if (m->op == WIRE_DONE) {
