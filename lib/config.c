@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "crmpolicy/config.h"
+#include "crmpolicy/govern.h"
 #include "crmpolicy/i18n.h"
 
 #define LINE_MAX_BYTES 4096
@@ -149,6 +150,9 @@ static const struct crm_keyinfo keys[CRM_K_COUNT] = {
 		"issuer shown by authenticator apps; empty = the host name"),
 	[CRM_K_AUDIT_KEEP_DAYS] = INT("audit_keep_days", CRM_ST_NONE, 0,
 		DAYS_MAX, "0", "days audit rows are kept; 0 = keep all"),
+	[CRM_K_GOVERN_UIDS] = { "govern_uids", CRM_KT_LIST, CRM_ST_NONE, 0, 0,
+		NULL, "login.defs", "uids whose system accounts the policy "
+		"governs: login.defs, all, N, N-M", crm_govern_check },
 };
 
 const struct crm_keyinfo *crm_key_info(enum crm_key k)
@@ -301,16 +305,14 @@ static int parse_enum(enum crm_key k, const char *value, long long *num,
 		ki->name, shown(value, b, sizeof(b)), choices);
 }
 
-/*
- * Walks a comma list, skipping blanks around items. Calls item() with each
- * non-empty item (not NUL-terminated); an empty item is an error.
- */
-static int walk_list(const char *s, int (*item)(void *, const char *, size_t),
+int crm_list_walk(const char *s, int (*item)(void *, const char *, size_t),
 	void *arg)
 {
 	const char *p = s;
 
 	for (;;) {
+		int r;
+
 		while (*p == ' ' || *p == '\t')
 			p++;
 		const char *start = p;
@@ -321,8 +323,8 @@ static int walk_list(const char *s, int (*item)(void *, const char *, size_t),
 			stop--;
 		if (stop == start)
 			return -1;
-		if (item(arg, start, (size_t)(stop - start)) != 0)
-			return -1;
+		if ((r = item(arg, start, (size_t)(stop - start))) != 0)
+			return r;
 		if (*p == '\0')
 			return 0;
 		p++;
@@ -354,7 +356,7 @@ static int parse_classes(enum crm_key k, const char *value, long long *num,
 		*num = 0;
 		return 0;
 	}
-	if (walk_list(value, class_item, &mask) != 0)
+	if (crm_list_walk(value, class_item, &mask) != 0)
 		return crm_error_set(err, CRM_EINVAL,
 			_("%s: '%s' is not a list of lower, upper, digit, special (or none)"),
 			keys[k].name, shown(value, b, sizeof(b)));
@@ -408,7 +410,7 @@ static int parse_text(enum crm_key k, const char *value, char **str,
 		copy[0] = '\0';
 		lb.out = copy;
 		lb.len = 0;
-		if (value[0] != '\0' && walk_list(value, list_item, &lb) != 0) {
+		if (value[0] != '\0' && crm_list_walk(value, list_item, &lb) != 0) {
 			free(copy);
 			return crm_error_set(err, CRM_EINVAL,
 				_("%s: '%s' is not a comma-separated list of names"),
@@ -418,6 +420,14 @@ static int parse_text(enum crm_key k, const char *value, char **str,
 		copy = strdup(value);
 		if (copy == NULL)
 			return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
+	}
+	if (ki->check != NULL) {
+		int rc = ki->check(copy, err);
+
+		if (rc != 0) {
+			free(copy);
+			return rc;
+		}
 	}
 	*str = copy;
 	return 0;
