@@ -15,6 +15,7 @@
 #include "crmpolicy/audit.h"
 #include "crmpolicy/auth.h"
 #include "crmpolicy/geo.h"
+#include "crmpolicy/govern.h"
 #include "crmpolicy/history.h"
 #include "crmpolicy/i18n.h"
 #include "crmpolicy/knownip.h"
@@ -48,6 +49,7 @@ const char *crm_verdict_name(enum crm_verdict v)
 	case CRM_V_IP_DENIED: return "address denied";
 	case CRM_V_MFA: return "second factor required";
 	case CRM_V_NO_FACTOR: return "no second factor available";
+	case CRM_V_NOT_GOVERNED: return "not governed";
 	}
 	return "unknown";
 }
@@ -94,6 +96,23 @@ static int validate(const struct crm_ctx *ctx, const struct crm_request *req,
 	crm_printable(req->user ? req->user : "", shown, sizeof(shown));
 	if (crm_audit_add(ctx, "login.failure", shown, "reason=%s", why))
 		return crm_store_error(ctx->db, "writing the audit trail", err);
+	return CRM_OK;
+}
+
+/*
+ * Whether the policy governs req->user (govern_uids, or an account an
+ * administrator put in the store). When it does not, the verdict says so
+ * and the phase ends here, before the store is written or even locked.
+ */
+static int govern(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+{
+	int governed = 1, r;
+
+	if ((r = crm_govern_user(ctx, req->user, &governed, err)) != CRM_OK)
+		return r;
+	if (!governed)
+		set_verdict(res, CRM_V_NOT_GOVERNED, NULL);
 	return CRM_OK;
 }
 
@@ -203,22 +222,14 @@ static int create_seen(const struct crm_ctx *ctx, const char *user,
 static int load(const struct crm_ctx *ctx, const char *user, int create,
 	struct crm_account *a, int *found, struct crm_error *err)
 {
-	int r = crm_account_get(ctx->db, user, a, err), nss;
+	int r = crm_account_find(ctx->db, user, a, found, err), nss;
 
-	*found = 0;
-	if (r == CRM_ENOENT) {
-		crm_error_clear(err);
-		if (!create)
-			return CRM_OK;
-		if ((r = crm_nss_user(user, NULL, NULL, &nss, err)) != CRM_OK)
-			return r;
-		if (!nss)
-			return CRM_OK;
-		if ((r = create_seen(ctx, user, a, err)) != CRM_OK)
-			return r;
-	} else if (r != CRM_OK) {
+	if (r != CRM_OK || *found || !create)
 		return r;
-	}
+	if ((r = crm_nss_user(user, NULL, NULL, &nss, err)) != CRM_OK || !nss)
+		return r;
+	if ((r = create_seen(ctx, user, a, err)) != CRM_OK)
+		return r;
 	*found = 1;
 	return CRM_OK;
 }
@@ -331,15 +342,21 @@ static int finish(const struct crm_ctx *ctx, int r, struct crm_error *err)
 	return crm_store_commit(ctx->db, err);
 }
 
-/* Validation, policy and the opening of the transaction, shared by phases. */
+/*
+ * Validation, whether the user is governed (nss: a phase that sees system
+ * accounts), policy and the opening of the transaction, shared by phases.
+ */
 static int begin(const struct crm_ctx *ctx, const struct crm_request *req,
-	struct crm_result *res, struct crm_error *err)
+	struct crm_result *res, int nss, struct crm_error *err)
 {
 	int r;
 
 	result_init(res);
 	if ((r = validate(ctx, req, res, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
+		return r;
+	if (nss && ((r = govern(ctx, req, res, err)) != CRM_OK ||
+			res->verdict != CRM_V_ALLOW))
 		return r;
 	if ((r = crm_policy_resolve(ctx, req->user, &res->pol, err)) != CRM_OK)
 		return r;
@@ -373,7 +390,7 @@ static int admit(const struct crm_ctx *ctx, const struct crm_request *req,
 	for (;;) {
 		int r, dirty = 0, granted = 1;
 
-		if ((r = begin(ctx, req, res, err)) != CRM_OK ||
+		if ((r = begin(ctx, req, res, create, err)) != CRM_OK ||
 				res->verdict != CRM_V_ALLOW)
 			return r;
 		if ((r = gate(ctx, req, res, err)) != CRM_OK ||
@@ -439,7 +456,7 @@ int crm_auth_fail(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_account a;
 	int r, found;
 
-	if ((r = begin(ctx, req, res, err)) != CRM_OK ||
+	if ((r = begin(ctx, req, res, 1, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
 		return r;
 	if ((r = load(ctx, req->user, 0, &a, &found, err)) != CRM_OK)
@@ -590,7 +607,7 @@ int crm_auth_succ(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_account a;
 	int r, found;
 
-	if ((r = begin(ctx, req, res, err)) != CRM_OK ||
+	if ((r = begin(ctx, req, res, 1, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
 		return r;
 	if ((r = load(ctx, req->user, 1, &a, &found, err)) != CRM_OK)
@@ -793,7 +810,7 @@ static int begin_code(const struct crm_ctx *ctx, const struct crm_request *req,
 	result_init(res);
 	if (crm_ctx_key(ctx, err) == NULL)
 		return CRM_EKEY;
-	if ((r = begin(ctx, req, res, err)) != CRM_OK ||
+	if ((r = begin(ctx, req, res, 0, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
 		return r;
 	if ((r = load(ctx, req->user, 0, a, &found, err)) != CRM_OK || !found) {
@@ -922,7 +939,7 @@ int crm_acct_check(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_account a;
 	int r, found, dirty = 0;
 
-	if ((r = begin(ctx, req, res, err)) != CRM_OK ||
+	if ((r = begin(ctx, req, res, 1, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
 		return r;
 	/* Account management sees the address too (a key-based login skips auth). */
@@ -987,14 +1004,13 @@ int crm_pw_check(const struct crm_ctx *ctx, const struct crm_request *req,
 		return r;
 	if (req->new_password == NULL)
 		return crm_error_set(err, CRM_EINVAL, "no new password given");
+	if ((r = govern(ctx, req, res, err)) != CRM_OK ||
+			res->verdict != CRM_V_ALLOW)
+		return r;
 	if ((r = crm_policy_resolve(ctx, req->user, &res->pol, err)) != CRM_OK)
 		return r;
-	r = crm_account_get(ctx->db, req->user, &a, err);
-	if (r == CRM_OK)
-		found = 1;
-	else if (r != CRM_ENOENT)
+	if ((r = crm_account_find(ctx->db, req->user, &a, &found, err)))
 		return r;
-	crm_error_clear(err);
 	/* A system user the store has not seen yet: quality rules only. */
 	if (!found && (r = crm_nss_user(req->user, NULL, NULL, &nss, err)))
 		return r;
@@ -1064,6 +1080,9 @@ int crm_pw_commit(const struct crm_ctx *ctx, const struct crm_request *req,
 		return r;
 	if (req->new_password == NULL)
 		return crm_error_set(err, CRM_EINVAL, "no new password given");
+	if ((r = govern(ctx, req, res, err)) != CRM_OK ||
+			res->verdict != CRM_V_ALLOW)
+		return r;
 	if ((r = crm_policy_resolve(ctx, req->user, &res->pol, err)) != CRM_OK)
 		return r;
 	if ((r = crm_pwhash_make(ctx->cfg, req->new_password, hash, err)))
@@ -1094,19 +1113,19 @@ int crm_session_open(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_result *res, struct crm_error *err)
 {
 	struct crm_account a;
-	int r;
+	int r, found;
 
 	result_init(res);
 	if ((r = validate(ctx, req, res, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
 		return r;
-	r = crm_account_get(ctx->db, req->user, &a, err);
-	if (r == CRM_ENOENT) {
-		crm_error_clear(err);
-		return set_verdict(res, CRM_V_IGNORE, "unknown user");
-	}
-	if (r != CRM_OK)
+	if ((r = govern(ctx, req, res, err)) != CRM_OK ||
+			res->verdict != CRM_V_ALLOW)
 		return r;
+	if ((r = crm_account_find(ctx->db, req->user, &a, &found, err)))
+		return r;
+	if (!found)
+		return set_verdict(res, CRM_V_IGNORE, "unknown user");
 	res->last_login = a.prev_login;
 	snprintf(res->last_rhost, sizeof(res->last_rhost), "%s", a.prev_rhost);
 	snprintf(res->last_service, sizeof(res->last_service), "%s",
@@ -1121,19 +1140,14 @@ int crm_pw_store_owned(const struct crm_ctx *ctx, const char *user,
 	int *owned, struct crm_error *err)
 {
 	struct crm_account a;
-	int r;
+	int r, found;
 
 	*owned = 0;
 	if (user == NULL || !crm_name_valid(user))
 		return crm_error_set(err, CRM_EINVAL, "invalid user name");
-	r = crm_account_get(ctx->db, user, &a, err);
-	if (r == CRM_ENOENT) {
-		crm_error_clear(err);
-		return CRM_OK;
-	}
-	if (r != CRM_OK)
+	if ((r = crm_account_find(ctx->db, user, &a, &found, err)) != CRM_OK)
 		return r;
-	*owned = a.pw_hash[0] != '\0';
+	*owned = found && a.pw_hash[0] != '\0';
 	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
 	return CRM_OK;
 }

@@ -39,6 +39,8 @@ enum crm_verdict {
 	CRM_V_IP_DENIED,	/* a source-IP rule denies the address */
 	CRM_V_MFA,		/* password right; ask result.mfa next */
 	CRM_V_NO_FACTOR,	/* the policy needs a factor the account lacks */
+	CRM_V_NOT_GOVERNED,	/* a system account outside govern_uids: not
+				 * ours, the store left untouched */
 };
 
 struct crm_result {

@@ -1005,7 +1005,9 @@ static void failing_or_slow_sendmail_never_changes_the_login(void **state)
 }
 
 /* Rules, throttling off: IP throttling would not interfere anyway. */
-static const char *rules_conf = "ip_deny = 0\nnotify_to = " NOTIFY "\n";
+/* The stacked tests' system accounts, daemon and root, are governed. */
+static const char *rules_conf = "ip_deny = 0\nnotify_to = " NOTIFY "\n"
+	"govern_uids = 0,1\n";
 static const char *throttle_conf = "ip_deny = 10\nip_interval = 900\n"
 	"ip_block_time = 3600\nnotify_to = " NOTIFY "\n";
 static const char *mail_conf = "ip_deny = 0\nnotify_to = " NOTIFY "\n";

@@ -51,8 +51,11 @@ static const struct penv_svc services[] = {
 	  "session  required @MOD@ conf=@CONF@\n" },
 };
 
-static const char *ok_conf = "ip_deny = 0\n";
-static const char *root_conf = "ip_deny = 0\neven_deny_root = yes\n";
+/* daemon (uid 1) and root are governed only when listed. */
+static const char *ok_conf = "ip_deny = 0\ngovern_uids = 0,1\n";
+static const char *root_conf = "ip_deny = 0\neven_deny_root = yes\n"
+	"govern_uids = 0,1\n";
+static const char *default_conf = "ip_deny = 1\n";
 
 static int64_t col(const char *column, const char *user)
 {
@@ -277,6 +280,38 @@ static void stacked_change_checks_quality_and_history(void **state)
 		pam_test(PAMTEST_CHAUTHTOK, PAM_SUCCESS));
 }
 
+/*
+ * daemon (uid 1) is outside the default govern_uids (login.defs): whatever
+ * the stacks run for it, the store is left as it was. What each phase
+ * answers libpam is the module's mapping of CRM_V_NOT_GOVERNED.
+ */
+static void ungoverned_account_leaves_the_store_untouched(void **state)
+{
+	struct penv_conv c;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		(void)wrong_login(NSS_USER, "127.0.10.5");
+	penv_conv_init(&c, NULL);
+	(void)penv_op("stacked-permit", NSS_USER, "127.0.10.5", &c,
+		PAMTEST_AUTHENTICATE, 0);
+	(void)penv_op("stacked-permit", NSS_USER, "127.0.10.5", &c,
+		PAMTEST_ACCOUNT, 0);
+	(void)penv_op("stacked-permit", NSS_USER, "127.0.10.5", &c,
+		PAMTEST_OPEN_SESSION, 0);
+	penv_conv_init(&c, "password", "password", NULL);
+	(void)penv_op("stacked-permit", NSS_USER, NULL, &c, PAMTEST_CHAUTHTOK,
+		0);
+	(void)penv_op("stacked-permit", "root", NULL, NULL,
+		PAMTEST_AUTHENTICATE, 0);
+	assert_int_equal(penv_sql("SELECT (SELECT count(*) FROM accounts) + "
+		"(SELECT count(*) FROM pw_history) + (SELECT count(*) FROM "
+		"logins) + (SELECT count(*) FROM ip_failures) + (SELECT "
+		"count(*) FROM reservations)", NULL), 0);
+	assert_int_equal(penv_sql("SELECT count(*) FROM audit WHERE subject "
+		"IN ('daemon', 'root')", NULL), 0);
+}
+
 #define T(f, conf) cmocka_unit_test_prestate_setup_teardown(f, penv_setup, \
 	NULL, (void *)(conf))
 
@@ -294,6 +329,7 @@ int main(int argc, char **argv)
 		T(session_open_tells_last_login_and_failures, ok_conf),
 		T(warns_of_expiry_unless_silent, ok_conf),
 		T(stacked_change_checks_quality_and_history, ok_conf),
+		T(ungoverned_account_leaves_the_store_untouched, default_conf),
 	};
 
 	(void)argc;

@@ -134,9 +134,58 @@ static long long reservations(struct tenv *t)
 	return tenv_query_int(t, "SELECT count(*) FROM reservations", NULL, NULL);
 }
 
+/*
+ * A stacked stack. Its system accounts here are daemon (uid 1) and root,
+ * outside the default govern_uids: the tests that need them governed
+ * list both.
+ */
 static void stacked(struct tenv *t)
 {
+	struct crm_error e;
+
 	t->cfg.mode = CRM_MODE_PREAUTH;
+	if (crm_config_set(&t->cfg, "govern_uids", "0,1", "test", &e) != 0)
+		fail_msg("govern_uids: %s", e.msg);
+}
+
+/* A stacked stack with the default govern_uids (login.defs). */
+static void stacked_default(struct tenv *t)
+{
+	t->cfg.mode = CRM_MODE_PREAUTH;
+}
+
+static enum crm_verdict session(struct tenv *t, const char *user)
+{
+	struct crm_request req = { .user = user, .reservation = -1 };
+	struct crm_result res;
+	struct crm_error e;
+
+	if (crm_session_open(&t->ctx, &req, &res, &e) != CRM_OK)
+		fail_msg("session_open %s: %s", user, e.msg);
+	return res.verdict;
+}
+
+static enum crm_verdict try_commit(struct tenv *t, const char *user,
+	const char *pw)
+{
+	struct crm_request req = { .user = user, .new_password = pw };
+	struct crm_result res;
+	struct crm_error e;
+
+	if (crm_pw_commit(&t->ctx, &req, 0, &res, &e) != CRM_OK)
+		fail_msg("commit %s: %s", user, e.msg);
+	return res.verdict;
+}
+
+/* Rows of every table a phase writes about a user or an address. */
+static long long traces(struct tenv *t)
+{
+	return tenv_query_int(t, "SELECT (SELECT count(*) FROM accounts) +"
+		" (SELECT count(*) FROM audit) + (SELECT count(*) FROM"
+		" pw_history) + (SELECT count(*) FROM logins) + (SELECT"
+		" count(*) FROM ip_failures) + (SELECT count(*) FROM"
+		" reservations) + (SELECT count(*) FROM known_ips)", NULL,
+		NULL);
 }
 
 /* ---- standalone authentication ---- */
@@ -665,6 +714,131 @@ static void authsucc_refused_for_locked_account(void **state)
 	tenv_free(t);
 }
 
+/* ---- which accounts are governed (govern_uids) ---- */
+
+static void ungoverned_system_account_passes_every_phase_untouched(
+	void **state)
+{
+	struct tenv *t = tenv_new("deny = 1\nip_deny = 1\n");
+	long long before;
+
+	(void)state;
+	stacked_default(t);
+	t->ctx.rhost = "198.51.100.7";
+	before = traces(t);
+	/* daemon is uid 1, outside login.defs' UID_MIN..UID_MAX. */
+	assert_int_equal(preauth(t, "daemon", NULL), CRM_V_NOT_GOVERNED);
+	assert_int_equal(authfail(t, "daemon", WRONG, -1), CRM_V_NOT_GOVERNED);
+	assert_int_equal(authfail(t, "daemon", WRONG, -1), CRM_V_NOT_GOVERNED);
+	assert_int_equal(authsucc(t, "daemon", -1), CRM_V_NOT_GOVERNED);
+	assert_int_equal(acct(t, "daemon"), CRM_V_NOT_GOVERNED);
+	assert_int_equal(pw_check(t, "daemon", "short", NULL),
+		CRM_V_NOT_GOVERNED);
+	assert_int_equal(try_commit(t, "daemon", PW1), CRM_V_NOT_GOVERNED);
+	assert_int_equal(session(t, "daemon"), CRM_V_NOT_GOVERNED);
+	/* No row, no audit, no history, no count, no address failure. */
+	assert_int_equal(traces(t), before);
+	/* root is outside the default set too. */
+	assert_int_equal(preauth(t, "root", NULL), CRM_V_NOT_GOVERNED);
+	assert_int_equal(acct(t, "root"), CRM_V_NOT_GOVERNED);
+	assert_int_equal(traces(t), before);
+	/* The address was not blocked by the wrong passwords either. */
+	assert_int_equal(preauth(t, "no-such-user-crmtest", NULL),
+		CRM_V_IGNORE);
+	tenv_free(t);
+}
+
+static void governed_system_account_is_handled(void **state)
+{
+	struct tenv *t = tenv_new("deny = 1\n");
+	int64_t resv = 0;
+
+	(void)state;
+	stacked_default(t);
+	assert_int_equal(crm_config_set(&t->cfg, "govern_uids",
+		"login.defs,1", "test", NULL), 0);
+	assert_int_equal(preauth(t, "daemon", &resv), CRM_V_ALLOW);
+	assert_true(has_account(t, "daemon"));
+	assert_int_equal(authfail(t, "daemon", WRONG, resv), CRM_V_WRONG);
+	assert_int_equal(preauth(t, "daemon", NULL), CRM_V_LOCKED);
+	assert_int_equal(acct(t, "daemon"), CRM_V_LOCKED);
+	/* root is not in this set. */
+	assert_int_equal(preauth(t, "root", NULL), CRM_V_NOT_GOVERNED);
+	assert_false(has_account(t, "root"));
+	tenv_free(t);
+}
+
+static void seen_row_of_ungoverned_account_is_ignored(void **state)
+{
+	struct tenv *t = tenv_new("inactive_days = 30\n");
+	struct crm_account a;
+	struct crm_error e;
+
+	(void)state;
+	/* Made on first sight by a version without govern_uids. */
+	tenv_blank(&a, "daemon");
+	a.origin = CRM_ORIGIN_SEEN;
+	assert_int_equal(crm_account_insert(t->ctx.db, &a, &e), CRM_OK);
+	stacked_default(t);
+	t->ctx.now = T0 + 40 * DAY;
+	assert_int_equal(acct(t, "daemon"), CRM_V_NOT_GOVERNED);
+	assert_int_equal(preauth(t, "daemon", NULL), CRM_V_NOT_GOVERNED);
+	tenv_get(t, "daemon", &a);
+	assert_int_equal(a.disabled, 0);
+	assert_int_equal(tenv_count_events(t, "inactive", "daemon"), 0);
+	/* Brought into the set, the same row is disabled for inactivity. */
+	stacked(t);
+	assert_int_equal(acct(t, "daemon"), CRM_V_INACTIVE);
+	tenv_free(t);
+}
+
+static void administrators_account_outside_the_set_is_governed(void **state)
+{
+	struct tenv *t = tenv_new("deny = 1\n");
+	int64_t resv = 0;
+
+	(void)state;
+	/* crmpasswd user add daemon: the administrator's word counts. */
+	tenv_add_user(t, "daemon", NULL);
+	stacked_default(t);
+	assert_int_equal(preauth(t, "daemon", &resv), CRM_V_ALLOW);
+	assert_int_equal(authfail(t, "daemon", WRONG, resv), CRM_V_WRONG);
+	assert_int_equal(preauth(t, "daemon", NULL), CRM_V_LOCKED);
+	assert_int_equal(pw_check(t, "daemon", "short", NULL), CRM_V_REJECTED);
+	tenv_free(t);
+}
+
+static void root_is_governed_when_listed(void **state)
+{
+	struct tenv *t = tenv_new("deny = 1\neven_deny_root = yes\n");
+	int64_t resv = 0;
+
+	(void)state;
+	stacked_default(t);
+	assert_int_equal(crm_config_set(&t->cfg, "govern_uids",
+		"0,login.defs", "test", NULL), 0);
+	assert_int_equal(preauth(t, "root", &resv), CRM_V_ALLOW);
+	assert_int_equal(authfail(t, "root", WRONG, resv), CRM_V_WRONG);
+	assert_int_equal(preauth(t, "root", NULL), CRM_V_LOCKED);
+	/* Never disabled for inactivity, whatever the clock says. */
+	t->ctx.now = T0 + 400 * DAY;
+	assert_int_equal(acct(t, "root"), CRM_V_LOCKED);
+	tenv_free(t);
+}
+
+static void standalone_authentication_ignores_govern_uids(void **state)
+{
+	struct tenv *t = tenv_new("govern_uids =\n");
+
+	(void)state;
+	/* An account of the store's logs in whatever its uid... */
+	tenv_add_user(t, "daemon", PW1);
+	assert_int_equal(login(t, "daemon", PW1), CRM_V_ALLOW);
+	/* ...and a system account the store lacks stays unknown. */
+	assert_int_equal(preauth(t, "root", NULL), CRM_V_UNKNOWN);
+	tenv_free(t);
+}
+
 /* ---- hostile input ---- */
 
 static void check_refused_everywhere(struct tenv *t, const char *user)
@@ -871,6 +1045,11 @@ static void acct_check_creates_nss_row_in_stacked_mode(void **state)
 	assert_int_equal(acct(t, "daemon"), CRM_V_ALLOW);
 	assert_true(has_account(t, "daemon"));
 	assert_int_equal(acct(t, "no-such-user-crmtest"), CRM_V_UNKNOWN);
+	/* Outside govern_uids the account phase makes no row. */
+	assert_int_equal(crm_config_set(&t->cfg, "govern_uids", "1", "test",
+		NULL), 0);
+	assert_int_equal(acct(t, "root"), CRM_V_NOT_GOVERNED);
+	assert_false(has_account(t, "root"));
 	tenv_free(t);
 }
 
@@ -1810,6 +1989,12 @@ int main(void)
 			mfa_setup, tenv_teardown),
 		T(mfa_send_failure_releases_reservation),
 		T(stacked_authsucc_asks_totp_and_mfa_records_login),
+		T(ungoverned_system_account_passes_every_phase_untouched),
+		T(governed_system_account_is_handled),
+		T(seen_row_of_ungoverned_account_is_ignored),
+		T(administrators_account_outside_the_set_is_governed),
+		T(root_is_governed_when_listed),
+		T(standalone_authentication_ignores_govern_uids),
 		T(totp_disable_with_right_code_removes_enrolment),
 		T(totp_disable_with_wrong_code_counts_failure),
 		T(preauth_with_mfa_append_reports_totp_for_enrolled_user),
