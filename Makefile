@@ -25,7 +25,8 @@ CFLAGS    ?= -O2 -g
 CFLAGS    += -std=c11 $(WARN) $(HARDEN) -fvisibility=hidden \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS   += -Wl,-z,relro,-z,now -Wl,--as-needed
-LIBS      := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libxcrypt (libcrypt-dev) verifies the crypt(3) hashes of /etc/shadow.
+LIBS      := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypt
 
 ifeq ($(SAN),1)
 CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
