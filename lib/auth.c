@@ -198,16 +198,23 @@ static void locate(const struct crm_ctx *ctx, struct crm_place *place)
 		crm_ctx_log(ctx, LOG_WARNING, "geolocation: %s", e.msg);
 }
 
+/* The account a system user seen now for the first time starts as. */
+static void blank_account(const struct crm_ctx *ctx, const char *user,
+	struct crm_account *a)
+{
+	memset(a, 0, sizeof(*a));
+	snprintf(a->name, sizeof(a->name), "%s", user);
+	a->origin = CRM_ORIGIN_SEEN;
+	a->created = ctx->now;
+}
+
 /* Creates the row of an NSS user first seen by a stacked stack. */
 static int create_seen(const struct crm_ctx *ctx, const char *user,
 	struct crm_account *a, struct crm_error *err)
 {
 	int r;
 
-	memset(a, 0, sizeof(*a));
-	snprintf(a->name, sizeof(a->name), "%s", user);
-	a->origin = CRM_ORIGIN_SEEN;
-	a->created = ctx->now;
+	blank_account(ctx, user, a);
 	if ((r = crm_account_insert(ctx->db, a, err)) != CRM_OK)
 		return r;
 	if (crm_audit_add(ctx, "user.add", user, "origin=seen"))
@@ -933,6 +940,29 @@ out:
 	return r;
 }
 
+/*
+ * The account phase's word on the password's age, where the password
+ * lives (the store, or /etc/shadow): must change, expired, or the
+ * warning. a is not written back.
+ */
+static int check_age(const struct crm_ctx *ctx, struct crm_result *res,
+	struct crm_account *a, struct crm_error *err)
+{
+	struct crm_shadow sp;
+	int r = crm_aging_shadow(a, &sp, err);
+
+	crm_shadow_wipe(&sp);
+	if (r != CRM_OK)
+		return r;
+	if (a->must_change)
+		set_verdict(res, CRM_V_MUST_CHANGE, NULL);
+	else if (crm_aging_expired(&res->pol, a, ctx->now))
+		set_verdict(res, CRM_V_EXPIRED, NULL);
+	else
+		res->warn_days = crm_aging_warn_days(&res->pol, a, ctx->now);
+	return CRM_OK;
+}
+
 int crm_acct_check(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_result *res, struct crm_error *err)
 {
@@ -957,21 +987,15 @@ int crm_acct_check(const struct crm_ctx *ctx, const struct crm_request *req,
 		return finish(ctx, CRM_OK, err);
 	}
 	r = check_state(ctx, res, &a, &dirty, err);
-	if (r == CRM_OK && res->verdict == CRM_V_ALLOW) {
-		if (a.must_change)
-			set_verdict(res, CRM_V_MUST_CHANGE, NULL);
-		else if (crm_aging_expired(&res->pol, &a, ctx->now))
-			set_verdict(res, CRM_V_EXPIRED, NULL);
-		else
-			res->warn_days = crm_aging_warn_days(&res->pol, &a, ctx->now);
-	}
 	if (r == CRM_OK && dirty)
 		r = crm_account_update(ctx->db, &a, err);
-	if (r == CRM_OK && (res->verdict == CRM_V_LOCKED ||
-			res->verdict == CRM_V_DISABLED ||
-			res->verdict == CRM_V_INACTIVE))
+	if (r == CRM_OK && res->verdict != CRM_V_ALLOW)
 		r = audit(ctx, "login.failure", a.name, res->reason, err);
-	return finish(ctx, r, err);
+	/* The age is read after the commit: shadow may be a slow backend. */
+	if ((r = finish(ctx, r, err)) == CRM_OK && res->verdict == CRM_V_ALLOW)
+		r = check_age(ctx, res, &a, err);
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	return r;
 }
 
 struct history_scan {
@@ -995,6 +1019,7 @@ int crm_pw_check(const struct crm_ctx *ctx, const struct crm_request *req,
 {
 	struct history_scan scan = { req->new_password, 0 };
 	struct crm_account a;
+	struct crm_shadow sp;
 	int r, found = 0, nss = 0;
 	char names[256] = "";
 
@@ -1011,15 +1036,20 @@ int crm_pw_check(const struct crm_ctx *ctx, const struct crm_request *req,
 		return r;
 	if ((r = crm_account_find(ctx->db, req->user, &a, &found, err)))
 		return r;
-	/* A system user the store has not seen yet: quality rules only. */
+	/* A system user the store has not seen yet: no row, no history. */
 	if (!found && (r = crm_nss_user(req->user, NULL, NULL, &nss, err)))
 		return r;
 	if (!found && !nss)
 		return set_verdict(res, CRM_V_UNKNOWN, NULL);
+	if (!found)
+		blank_account(ctx, req->user, &a);
+	/* The age of a password in /etc/shadow is shadow's. */
+	if ((r = crm_aging_shadow(&a, &sp, err)) != CRM_OK)
+		goto out;
 	if ((r = crm_quality_check(&res->pol, req->user, req->new_password,
 			ctx->cfg->str[CRM_K_BADWORDS_FILE], &res->rules, err)))
-		return r;
-	if (found && !req->by_admin && !a.must_change &&
+		goto out;
+	if (!req->by_admin && !a.must_change &&
 			!crm_aging_expired(&res->pol, &a, ctx->now) &&
 			crm_aging_too_soon(&res->pol, &a, ctx->now))
 		res->rules |= CRM_PW_TOO_SOON;
@@ -1030,12 +1060,13 @@ int crm_pw_check(const struct crm_ctx *ctx, const struct crm_request *req,
 		if (!scan.reused && (r = crm_pwhist_foreach(ctx->db, a.id,
 				(int)res->pol.num[CRM_K_HISTORY] + 1, history_match,
 				&scan, err)) != CRM_OK && !scan.reused)
-			return r;
+			goto out;
+		r = CRM_OK;
 		if (scan.reused)
 			res->rules |= CRM_PW_REUSED;
 	}
 	if (res->rules == 0)
-		return CRM_OK;
+		goto out;
 	set_verdict(res, CRM_V_REJECTED, NULL);
 	for (unsigned bit = 1; bit < (1u << CRM_PW_RULE_COUNT); bit <<= 1) {
 		if (!(res->rules & bit))
@@ -1046,8 +1077,11 @@ int crm_pw_check(const struct crm_ctx *ctx, const struct crm_request *req,
 	}
 	if (crm_audit_add(ctx, "password.reject", req->user, "rules=%s%s",
 			names, req->by_admin ? " by=admin" : ""))
-		return crm_store_error(ctx->db, "writing the audit trail", err);
-	return CRM_OK;
+		r = crm_store_error(ctx->db, "writing the audit trail", err);
+out:
+	crm_shadow_wipe(&sp);
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	return r;
 }
 
 int crm_pw_record(const struct crm_ctx *ctx, struct crm_account *a,
