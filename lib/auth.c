@@ -1014,6 +1014,54 @@ static int history_match(void *arg, const char *hash)
 	return 0;
 }
 
+struct hash_find {
+	const char *hash;
+	int present;
+};
+
+static int same_hash(void *arg, const char *hash)
+{
+	struct hash_find *f = arg;
+
+	f->present = strcmp(f->hash, hash) == 0;
+	return f->present;
+}
+
+/*
+ * A change of a password kept in /etc/shadow passed the checks: the
+ * outgoing password (shadow's current string, sp) enters the history,
+ * unless that very string is there already (a change that failed after
+ * this check, or the entry commit recorded), so that `history` holds from
+ * the first change on a host whose users had passwords before. An entry
+ * no password matches ("!...", "*") is not kept.
+ */
+static int remember_outgoing(const struct crm_ctx *ctx,
+	const struct crm_request *req, struct crm_result *res,
+	const struct crm_shadow *sp, struct crm_error *err)
+{
+	int keep = (int)res->pol.num[CRM_K_HISTORY] + 1, r, found = 0;
+	struct hash_find f = { sp->hash, 0 };
+	struct crm_account a;
+
+	if (!sp->found || !crm_pwhash_usable(sp->hash))
+		return CRM_OK;
+	if ((r = crm_store_begin(ctx->db, err)) != CRM_OK)
+		return r;
+	r = load(ctx, req->user, 1, &a, &found, err);
+	if (r == CRM_OK && found && a.pw_hash[0] == '\0') {
+		r = crm_pwhist_foreach(ctx->db, a.id, keep, same_hash, &f,
+			err);
+		if (f.present)
+			r = CRM_OK;
+		else if (r == CRM_OK && (r = crm_pwhist_add(ctx->db, a.id,
+				sp->hash, ctx->now, err)) == CRM_OK)
+			r = crm_pwhist_prune(ctx->db, a.id, keep, err);
+	}
+	r = finish(ctx, r, err);
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	return r;
+}
+
 int crm_pw_check(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_result *res, struct crm_error *err)
 {
@@ -1053,20 +1101,23 @@ int crm_pw_check(const struct crm_ctx *ctx, const struct crm_request *req,
 			!crm_aging_expired(&res->pol, &a, ctx->now) &&
 			crm_aging_too_soon(&res->pol, &a, ctx->now))
 		res->rules |= CRM_PW_TOO_SOON;
-	if (found && !(res->rules & CRM_PW_BAD_UTF8)) {
-		if (a.pw_hash[0] != '\0')
-			history_match(&scan, a.pw_hash);
+	if (!(res->rules & CRM_PW_BAD_UTF8)) {
+		/* The current password: the store's, or shadow's. */
+		history_match(&scan, a.pw_hash[0] != '\0' ? a.pw_hash : sp.hash);
 		/* The callback stops the scan with 1 at the first match. */
-		if (!scan.reused && (r = crm_pwhist_foreach(ctx->db, a.id,
-				(int)res->pol.num[CRM_K_HISTORY] + 1, history_match,
-				&scan, err)) != CRM_OK && !scan.reused)
+		if (found && !scan.reused && (r = crm_pwhist_foreach(ctx->db,
+				a.id, (int)res->pol.num[CRM_K_HISTORY] + 1,
+				history_match, &scan, err)) != CRM_OK &&
+				!scan.reused)
 			goto out;
 		r = CRM_OK;
 		if (scan.reused)
 			res->rules |= CRM_PW_REUSED;
 	}
-	if (res->rules == 0)
+	if (res->rules == 0) {
+		r = remember_outgoing(ctx, req, res, &sp, err);
 		goto out;
+	}
 	set_verdict(res, CRM_V_REJECTED, NULL);
 	for (unsigned bit = 1; bit < (1u << CRM_PW_RULE_COUNT); bit <<= 1) {
 		if (!(res->rules & bit))
@@ -1101,10 +1152,39 @@ int crm_pw_record(const struct crm_ctx *ctx, struct crm_account *a,
 	return crm_pwhist_prune(ctx->db, a->id, (int)history + 1, err);
 }
 
+/*
+ * The history entry of a new password. After a stacked change, the string
+ * pam_unix has just written to /etc/shadow, when it is that password: the
+ * next change then finds its outgoing password recorded already, and each
+ * password counts once in the history. Otherwise (a store password, or a
+ * shadow that does not hold it) its argon2id hash.
+ */
+static int history_entry(const struct crm_ctx *ctx,
+	const struct crm_request *req, int store_hash,
+	char hash[CRM_SHADOW_HASH_MAX], struct crm_error *err)
+{
+	struct crm_shadow sp;
+	struct crm_error e;
+
+	hash[0] = '\0';
+	if (!store_hash) {
+		/* The password is changed already: a failed read costs only
+		 * the shadow string, the argon2id hash does as well. */
+		if (crm_shadow_get(req->user, &sp, &e) != CRM_OK)
+			crm_ctx_log(ctx, LOG_WARNING, "%s", e.msg);
+		else if (crm_pwhash_verify(sp.hash, req->new_password))
+			memcpy(hash, sp.hash, CRM_SHADOW_HASH_MAX);
+		crm_shadow_wipe(&sp);
+		if (hash[0] != '\0')
+			return CRM_OK;
+	}
+	return crm_pwhash_make(ctx->cfg, req->new_password, hash, err);
+}
+
 int crm_pw_commit(const struct crm_ctx *ctx, const struct crm_request *req,
 	int store_hash, struct crm_result *res, struct crm_error *err)
 {
-	char hash[CRM_HASH_MAX];
+	char hash[CRM_SHADOW_HASH_MAX];
 	struct crm_account a;
 	int r, found;
 
@@ -1119,8 +1199,8 @@ int crm_pw_commit(const struct crm_ctx *ctx, const struct crm_request *req,
 		return r;
 	if ((r = crm_policy_resolve(ctx, req->user, &res->pol, err)) != CRM_OK)
 		return r;
-	if ((r = crm_pwhash_make(ctx->cfg, req->new_password, hash, err)))
-		return r;
+	if ((r = history_entry(ctx, req, store_hash, hash, err)))
+		goto out;
 	if ((r = crm_store_begin(ctx->db, err)) != CRM_OK)
 		goto out;
 	if ((r = load(ctx, req->user, is_stacked(ctx), &a, &found, err)))

@@ -96,6 +96,12 @@ int crm_pwhash_make(const struct crm_config *cfg, const char *password,
 	return 0;
 }
 
+int crm_pwhash_usable(const char *hash)
+{
+	return hash != NULL && hash[0] != '\0' && hash[0] != '!' &&
+		hash[0] != '*';
+}
+
 /* libsodium's strings; every other one is left to crypt(3). */
 static int is_argon2(const char *hash)
 {
@@ -116,8 +122,7 @@ static int verify_crypt(const char *hash, const char *password)
 	size_t n = strnlen(hash, CRYPT_OUTPUT_SIZE);
 	int ok;
 
-	if (n == 0 || n == CRYPT_OUTPUT_SIZE || hash[0] == '!' ||
-	    hash[0] == '*')
+	if (!crm_pwhash_usable(hash) || n == CRYPT_OUTPUT_SIZE)
 		return 0;
 	/* 32 KiB: too much for the stack of a host daemon's thread. */
 	if ((cd = calloc(1, sizeof(*cd))) == NULL)

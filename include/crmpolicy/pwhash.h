@@ -18,6 +18,8 @@ int crm_pwhash_make(const struct crm_config *cfg, const char *password,
  * disabled entry ("!...", "*...", "") or a malformed hash.
  */
 int crm_pwhash_verify(const char *hash, const char *password);
+/* 0 for an entry no password can match: "", a locked "!..." or "*...". */
+int crm_pwhash_usable(const char *hash);
 /* 1 if hash was made with another cost than cfg's. */
 int crm_pwhash_needs_rehash(const struct crm_config *cfg, const char *hash);
 /*

@@ -1,9 +1,11 @@
 #!/bin/bash
 # Stacked mode on real system accounts, through the real module around the
-# real pam_unix: which accounts are governed (govern_uids), and the age of
-# a password kept in /etc/shadow (old, fresh, "chage -d 0", and a store
-# password's own time), with the clock moved by faketime. The accounts are
-# throwaway ones, crmt_<pid>_*, removed at exit even when a check fails.
+# real pam_unix: which accounts are governed (govern_uids); the age of a
+# password kept in /etc/shadow (old, fresh, "chage -d 0", and a store
+# password's own time), with the clock moved by faketime; and the history
+# of changes through pam_unix, which remembers the password shadow had
+# before the first one. The accounts are throwaway ones, crmt_<pid>_*,
+# removed at exit even when a check fails.
 # Usage: test_stacked_shadow.sh BUILD  (ends with "test_stacked_shadow: N passed, M failed")
 set -u
 BUILD=$(cd "${1:-build}" && pwd)
@@ -16,7 +18,8 @@ t_need_tools faketime sqlite3 useradd userdel chage chpasswd
 USERS=""
 trap 'for u in $USERS; do userdel "$u" 2>/dev/null; done; rm -rf "$TMP"' \
 	EXIT INT TERM
-PW0='Orig1nal!Pw' PW1='Corr3ct!Horse'
+PW0='Orig1nal!Pw' PW1='Corr3ct!Horse' PW2='An0ther#Pass' PW3='Th1rd$Choice'
+PW4='F0urth%Option'
 
 t_conf "$TMP/crmpolicy.db" '12345Aa! password' \
 	'ip_deny = 0' 'inactive_days = 0'
@@ -25,12 +28,12 @@ cat > "$TMP/pam.d/stacked" <<EOT
 auth     requisite                  $BUILD/pam_crmpolicy.so conf=$CONF preauth
 auth     [success=1 default=ignore] pam_unix.so nodelay
 auth     [default=die]              $BUILD/pam_crmpolicy.so conf=$CONF authfail
-auth     [success=end default=die]  $BUILD/pam_crmpolicy.so conf=$CONF authsucc
+auth     required                   $BUILD/pam_crmpolicy.so conf=$CONF authsucc
 account  required                   $BUILD/pam_crmpolicy.so conf=$CONF
 password requisite                  $BUILD/pam_crmpolicy.so conf=$CONF
 password [success=1 default=ignore] pam_unix.so use_authtok yescrypt
 password requisite                  pam_deny.so
-password [success=end default=die]  $BUILD/pam_crmpolicy.so conf=$CONF commit
+password required                   $BUILD/pam_crmpolicy.so conf=$CONF commit
 session  optional                   $BUILD/pam_crmpolicy.so conf=$CONF
 EOT
 
@@ -87,6 +90,36 @@ out=$(drive stacked "$OWNED" acct 2>&1)
 check "store password: its own age counts" 0 $? "$out"
 out=$(at +91d drive stacked "$OWNED" acct 2>&1)
 check "store password at +91 days: change required" 12 $? "$out"
+
+# ---- the history of changes through pam_unix (history = 3) ----
+# passwd_to USER PASSWORD: a change through the stack, as root (no current
+# password asked): the new one twice, then pam_unix writes it to shadow.
+passwd_to() {
+	printf '%s\n%s\n' "$2" "$2" | drive stacked "$1" chauthtok 2>&1
+}
+sysuser HIST "$PW0" 10
+out=$(passwd_to "$HIST" "$PW0")
+check "the current shadow password is refused" 20 $? "$out"
+has "refused as used recently" "was used recently" "$out"
+out=$(passwd_to "$HIST" "$PW1")
+check "first change through the stack" 0 $? "$out"
+check "shadow holds the new password" 1 \
+	"$(printf '%s\n' "$PW1" | drive stacked "$HIST" auth > /dev/null 2>&1 && echo 1)"
+out=$(passwd_to "$HIST" "$PW0")
+check "back to the password shadow had before: refused" 20 $? "$out"
+has "the old shadow password was used recently" "was used recently" "$out"
+for pw in "$PW2" "$PW3"; do
+	out=$(passwd_to "$HIST" "$pw")
+	check "change to another password" 0 $? "$out"
+done
+out=$(passwd_to "$HIST" "$PW0")
+check "three changes later the first password is still refused" 20 $? "$out"
+check "each password is one history entry" 4 \
+	"$(sql "SELECT count(*) FROM pw_history h JOIN accounts a ON a.id = h.account_id WHERE a.name = '$HIST'")"
+out=$(passwd_to "$HIST" "$PW4")
+check "a fourth change" 0 $? "$out"
+out=$(passwd_to "$HIST" "$PW0")
+check "a password out of the history is allowed" 0 $? "$out"
 
 # ---- which accounts are governed ----
 # daemon (uid 1) is outside UID_MIN..UID_MAX: no row, no audit, whatever

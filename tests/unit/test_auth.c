@@ -1116,6 +1116,114 @@ static void history_applies_in_stacked_mode_without_store_hash(void **state)
 	tenv_free(t);
 }
 
+/*
+ * The history of a password kept in /etc/shadow, on a throwaway system
+ * account: pam_unix's part of a change (the new hash in shadow) is played
+ * by tenv_sysuser_passwd between the check and the commit.
+ */
+struct sys {
+	struct tenv *t;
+	char name[64];
+};
+
+static int sys_setup(void **state)
+{
+	struct sys *s = calloc(1, sizeof(*s));
+
+	assert_non_null(s);
+	tenv_sysuser_name(s->name, sizeof(s->name), "h");
+	s->t = tenv_new("history = 2\n");
+	stacked_default(s->t);
+	*state = s;
+	return 0;
+}
+
+static int sys_teardown(void **state)
+{
+	struct sys *s = *state;
+
+	tenv_sysuser_del(s->name);
+	tenv_free(s->t);
+	free(s);
+	return 0;
+}
+
+/* A whole change through the stack: check, pam_unix, commit. */
+static void stacked_change(struct sys *s, const char *pw)
+{
+	assert_int_equal(pw_check(s->t, s->name, pw, NULL), CRM_V_ALLOW);
+	tenv_sysuser_passwd(s->name, pw);
+	commit(s->t, s->name, pw, 0, 0);
+}
+
+static long long history_rows(struct sys *s, const char *glob)
+{
+	return tenv_query_int(s->t, "SELECT count(*) FROM pw_history h JOIN"
+		" accounts a ON a.id = h.account_id WHERE a.name = ?1 AND"
+		" h.hash GLOB ?2", s->name, glob);
+}
+
+static void stacked_history_includes_the_outgoing_shadow_password(
+	void **state)
+{
+	struct sys *s = *state;
+	unsigned rules = 0;
+
+	tenv_sysuser_add(s->name, PW1, T0 - 10 * DAY);
+	/* The password in shadow is the current one. */
+	assert_int_equal(pw_check(s->t, s->name, PW1, &rules), CRM_V_REJECTED);
+	assert_int_equal(rules, CRM_PW_REUSED);
+	stacked_change(s, PW2);
+	/* The first change through the stack remembered PW1 too. */
+	assert_int_equal(history_rows(s, "$y$*"), 2);
+	assert_int_equal(pw_check(s->t, s->name, PW1, &rules), CRM_V_REJECTED);
+	assert_int_equal(rules, CRM_PW_REUSED);
+	assert_int_equal(pw_check(s->t, s->name, PW3, NULL), CRM_V_ALLOW);
+}
+
+static void stacked_history_counts_each_password_once(void **state)
+{
+	struct sys *s = *state;
+
+	tenv_sysuser_add(s->name, PW1, T0 - 10 * DAY);
+	stacked_change(s, PW2);
+	stacked_change(s, PW3);
+	/* history = 2: PW1 and PW2 before the current PW3. */
+	assert_int_equal(pw_check(s->t, s->name, PW1, NULL), CRM_V_REJECTED);
+	assert_int_equal(pw_check(s->t, s->name, PW2, NULL), CRM_V_REJECTED);
+	stacked_change(s, PW4);
+	assert_int_equal(history_rows(s, "*"), 3);
+	/* PW1 is the fourth password back: out of the history now. */
+	assert_int_equal(pw_check(s->t, s->name, PW1, NULL), CRM_V_ALLOW);
+	assert_int_equal(pw_check(s->t, s->name, PW2, NULL), CRM_V_REJECTED);
+}
+
+static void failed_change_leaves_only_the_current_password(void **state)
+{
+	struct sys *s = *state;
+
+	tenv_sysuser_add(s->name, PW1, T0 - 10 * DAY);
+	/* Checked twice; pam_unix failed after each: no commit. */
+	assert_int_equal(pw_check(s->t, s->name, PW2, NULL), CRM_V_ALLOW);
+	assert_int_equal(pw_check(s->t, s->name, PW2, NULL), CRM_V_ALLOW);
+	assert_int_equal(history_rows(s, "*"), 1);
+	assert_int_equal(history_rows(s, "$y$*"), 1);
+}
+
+static void locked_shadow_password_is_not_remembered(void **state)
+{
+	struct sys *s = *state;
+
+	/* useradd without a password leaves "!" in shadow. */
+	tenv_sysuser_add(s->name, NULL, T0 - 10 * DAY);
+	assert_int_equal(pw_check(s->t, s->name, PW1, NULL), CRM_V_ALLOW);
+	assert_int_equal(history_rows(s, "*"), 0);
+	/* A commit whose password shadow does not hold keeps argon2id. */
+	commit(s->t, s->name, PW1, 0, 0);
+	assert_int_equal(history_rows(s, "$argon2id$*"), 1);
+	assert_int_equal(pw_check(s->t, s->name, PW1, NULL), CRM_V_REJECTED);
+}
+
 static void pw_check_names_failed_quality_rules_and_audits(void **state)
 {
 	struct tenv *t = tenv_new("minlen = 8\n");
@@ -1925,6 +2033,7 @@ static void preauth_with_mfa_append_reports_totp_for_enrolled_user(
 }
 
 #define T(f) cmocka_unit_test(f)
+#define S(f) cmocka_unit_test_setup_teardown(f, sys_setup, sys_teardown)
 
 int main(void)
 {
@@ -1996,6 +2105,10 @@ int main(void)
 		T(administrators_account_outside_the_set_is_governed),
 		T(root_is_governed_when_listed),
 		T(standalone_authentication_ignores_govern_uids),
+		S(stacked_history_includes_the_outgoing_shadow_password),
+		S(stacked_history_counts_each_password_once),
+		S(failed_change_leaves_only_the_current_password),
+		S(locked_shadow_password_is_not_remembered),
 		T(totp_disable_with_right_code_removes_enrolment),
 		T(totp_disable_with_wrong_code_counts_failure),
 		T(preauth_with_mfa_append_reports_totp_for_enrolled_user),

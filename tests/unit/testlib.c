@@ -359,25 +359,31 @@ void tenv_sysuser_hash(const char *pw, char *hash, size_t len)
 	snprintf(hash, len, "%s", out);
 }
 
+void tenv_sysuser_passwd(const char *name, const char *pw)
+{
+	char hash[CRYPT_OUTPUT_SIZE];
+	FILE *p;
+
+	/*
+	 * A yescrypt hash, as Debian's passwd makes; chpasswd -e writes it
+	 * without PAM, whose lock gives up after 0.1 s.
+	 */
+	tenv_sysuser_hash(pw, hash, sizeof(hash));
+	p = popen("chpasswd -e", "w");
+	assert_non_null(p);
+	fprintf(p, "%s:%s\n", name, hash);
+	assert_int_equal(pclose(p), 0);
+}
+
 void tenv_sysuser_add(const char *name, const char *pw, int64_t when)
 {
-	char cmd[200], hash[CRYPT_OUTPUT_SIZE];
-	FILE *p;
+	char cmd[200];
 
 	snprintf(cmd, sizeof(cmd), "useradd -M -N -s /usr/sbin/nologin %s",
 		name);
 	run_ok(cmd);
-	if (pw != NULL) {
-		/*
-		 * A yescrypt hash, as Debian's passwd makes; chpasswd -e
-		 * writes it without PAM, whose lock gives up after 0.1 s.
-		 */
-		tenv_sysuser_hash(pw, hash, sizeof(hash));
-		p = popen("chpasswd -e", "w");
-		assert_non_null(p);
-		fprintf(p, "%s:%s\n", name, hash);
-		assert_int_equal(pclose(p), 0);
-	}
+	if (pw != NULL)
+		tenv_sysuser_passwd(name, pw);
 	tenv_sysuser_age(name, when);
 }
 

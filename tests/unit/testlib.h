@@ -104,6 +104,8 @@ void tenv_sysuser_name(char *buf, size_t len, const char *tag);
 void tenv_sysuser_hash(const char *pw, char *hash, size_t len);
 void tenv_sysuser_add(const char *name, const char *pw, int64_t when);
 void tenv_sysuser_del(const char *name);
+/* Sets the password in /etc/shadow, as pam_unix would (last change today). */
+void tenv_sysuser_passwd(const char *name, const char *pw);
 /* chage -d for an existing account, as tenv_sysuser_add does it. */
 void tenv_sysuser_age(const char *name, int64_t when);
 
