@@ -153,6 +153,9 @@ static const struct crm_keyinfo keys[CRM_K_COUNT] = {
 	[CRM_K_GOVERN_UIDS] = { "govern_uids", CRM_KT_LIST, CRM_ST_NONE, 0, 0,
 		NULL, "login.defs", "uids whose system accounts the policy "
 		"governs: login.defs, all, N, N-M", crm_govern_check },
+	[CRM_K_ADMIN_UNLOCK_TIME] = INT("admin_unlock_time", CRM_ST_NONE, 0,
+		SECONDS_MAX, "900", "seconds until a lock of root or an "
+		"admin_group member lifts by itself; 0 = off"),
 };
 
 const struct crm_keyinfo *crm_key_info(enum crm_key k)

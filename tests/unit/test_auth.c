@@ -810,7 +810,9 @@ static void administrators_account_outside_the_set_is_governed(void **state)
 
 static void root_is_governed_when_listed(void **state)
 {
-	struct tenv *t = tenv_new("deny = 1\neven_deny_root = yes\n");
+	/* Its lock held by an administrator's hand only, for the test. */
+	struct tenv *t = tenv_new("deny = 1\neven_deny_root = yes\n"
+		"admin_unlock_time = 0\nmax_age_days = 0\n");
 	int64_t resv = 0;
 
 	(void)state;
@@ -836,6 +838,46 @@ static void standalone_authentication_ignores_govern_uids(void **state)
 	assert_int_equal(login(t, "daemon", PW1), CRM_V_ALLOW);
 	/* ...and a system account the store lacks stays unknown. */
 	assert_int_equal(preauth(t, "root", NULL), CRM_V_UNKNOWN);
+	tenv_free(t);
+}
+
+/* Locks user through deny wrong passwords at T0 in a stacked stack. */
+static void lock_stacked(struct tenv *t, const char *user, int deny)
+{
+	int64_t resv = 0;
+
+	t->ctx.now = T0;
+	for (int i = 0; i < deny; i++) {
+		assert_int_equal(preauth(t, user, &resv), CRM_V_ALLOW);
+		assert_int_equal(authfail(t, user, WRONG, resv), CRM_V_WRONG);
+	}
+	assert_int_equal(preauth(t, user, NULL), CRM_V_LOCKED);
+}
+
+static void administrators_lock_lifts_after_admin_unlock_time(void **state)
+{
+	/* nobody (65534) is in nogroup; daemon (1) is not. */
+	struct tenv *t = tenv_new("deny = 3\nadmin_group = nogroup\n"
+		"even_deny_root = yes\nmax_age_days = 0\ninactive_days = 0\n");
+	int64_t resv = 0;
+
+	(void)state;
+	stacked(t);
+	assert_int_equal(crm_config_set(&t->cfg, "govern_uids", "0,1,65534",
+		"test", NULL), 0);
+	lock_stacked(t, "nobody", 3);
+	lock_stacked(t, "daemon", 3);
+	lock_stacked(t, "root", 3);
+	t->ctx.now = T0 + 899;
+	assert_int_equal(preauth(t, "nobody", NULL), CRM_V_LOCKED);
+	assert_int_equal(acct(t, "root"), CRM_V_LOCKED);
+	t->ctx.now = T0 + 900;
+	assert_int_equal(preauth(t, "nobody", &resv), CRM_V_ALLOW);
+	assert_int_equal(authsucc(t, "nobody", resv), CRM_V_ALLOW);
+	assert_int_equal(acct(t, "root"), CRM_V_ALLOW);
+	/* An ordinary user's lock waits for an administrator. */
+	t->ctx.now = T0 + 30 * DAY;
+	assert_int_equal(preauth(t, "daemon", NULL), CRM_V_LOCKED);
 	tenv_free(t);
 }
 
@@ -2105,6 +2147,7 @@ int main(void)
 		T(administrators_account_outside_the_set_is_governed),
 		T(root_is_governed_when_listed),
 		T(standalone_authentication_ignores_govern_uids),
+		T(administrators_lock_lifts_after_admin_unlock_time),
 		S(stacked_history_includes_the_outgoing_shadow_password),
 		S(stacked_history_counts_each_password_once),
 		S(failed_change_leaves_only_the_current_password),
