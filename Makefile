@@ -132,9 +132,12 @@ clean:
 # PAM operations for one service and user, answering prompts from stdin.
 PAMDRIVE  := $(BUILD)/tests/pamdrive
 tests all: $(PAMDRIVE)
+# It links libcrypt as login and sshd do, for pam_unix: under ASan the
+# crypt_r interceptor finds the real one only in a library loaded at start.
 $(PAMDRIVE): tests/pam/pamdrive.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpam
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpam \
+	  -Wl,--no-as-needed -lcrypt -Wl,--as-needed
 
 # Benchmarks (make bench): not part of make check.
 BENCH_BIN := $(BUILD)/bench/pam_transaction

@@ -1168,8 +1168,8 @@ static int history_entry(const struct crm_ctx *ctx,
 
 	hash[0] = '\0';
 	if (!store_hash) {
-		/* The password is changed already: a failed read costs only
-		 * the shadow string, the argon2id hash does as well. */
+		/* The password is changed already: when shadow cannot be
+		 * read, the argon2id hash is the entry all the same. */
 		if (crm_shadow_get(req->user, &sp, &e) != CRM_OK)
 			crm_ctx_log(ctx, LOG_WARNING, "%s", e.msg);
 		else if (crm_pwhash_verify(sp.hash, req->new_password))

@@ -15,6 +15,7 @@
 
 #include "crmpolicy/error.h"
 #include "crmpolicy/pwhash.h"
+#include "crmpolicy/shadow.h"
 #include "crmpolicy/store.h"
 
 /* Longer passwords are refused rather than hashed at length. */
@@ -119,10 +120,10 @@ static int verify_crypt(const char *hash, const char *password)
 {
 	struct crypt_data *cd;
 	const char *out;
-	size_t n = strnlen(hash, CRYPT_OUTPUT_SIZE);
+	size_t n = strnlen(hash, CRM_SHADOW_HASH_MAX);
 	int ok;
 
-	if (!crm_pwhash_usable(hash) || n == CRYPT_OUTPUT_SIZE)
+	if (!crm_pwhash_usable(hash) || n == CRM_SHADOW_HASH_MAX)
 		return 0;
 	/* 32 KiB: too much for the stack of a host daemon's thread. */
 	if ((cd = calloc(1, sizeof(*cd))) == NULL)

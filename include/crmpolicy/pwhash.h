@@ -15,7 +15,9 @@ int crm_pwhash_make(const struct crm_config *cfg, const char *password,
  * The one verifier: 1 if password matches hash, an argon2id string
  * (libsodium) or a crypt(3) string of /etc/shadow (libxcrypt: $y$, $gy$,
  * $7$, $6$, $5$, $2b$, $1$, DES); 0 if not, and always for a locked or
- * disabled entry ("!...", "*...", "") or a malformed hash.
+ * disabled entry ("!...", "*...", "") or a malformed hash. No more than
+ * CRM_HASH_MAX bytes of an argon2id string and CRM_SHADOW_HASH_MAX of a
+ * crypt(3) one are read: a longer one is malformed.
  */
 int crm_pwhash_verify(const char *hash, const char *password);
 /* 0 for an entry no password can match: "", a locked "!..." or "*...". */

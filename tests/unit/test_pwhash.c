@@ -18,6 +18,7 @@
 
 #include "crmpolicy/error.h"
 #include "crmpolicy/pwhash.h"
+#include "crmpolicy/shadow.h"
 #include "crmpolicy/store.h"
 
 /* Only the two cost keys matter here; the cheapest cost keeps tests fast. */
@@ -71,16 +72,20 @@ static void salts_every_hash(void **state)
 
 static void refuses_malformed_hash(void **state)
 {
-	char full[CRM_HASH_MAX];
+	char full[CRM_SHADOW_HASH_MAX], argon[CRM_HASH_MAX];
 
 	(void)state;
 	assert_false(crm_pwhash_verify(NULL, "x"));
 	assert_false(crm_pwhash_verify("", ""));
 	assert_false(crm_pwhash_verify("$argon2id$garbage", "x"));
 	assert_false(crm_pwhash_verify("$6$salt$notargon", "x"));
-	/* no terminator within CRM_HASH_MAX bytes */
+	/* no terminator within CRM_SHADOW_HASH_MAX bytes (a crypt string) */
 	memset(full, 'a', sizeof(full));
 	assert_false(crm_pwhash_verify(full, "x"));
+	/* no terminator within CRM_HASH_MAX bytes of an argon2id string */
+	memset(argon, 'a', sizeof(argon));
+	memcpy(argon, "$argon2id$", 10);
+	assert_false(crm_pwhash_verify(argon, "x"));
 }
 
 static void needs_rehash_when_cost_changes(void **state)
