@@ -27,7 +27,8 @@ CFLAGS    ?= -O2 -g
 CFLAGS    += -std=c11 $(WARN) $(HARDEN) -fvisibility=hidden \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS   += -Wl,-z,relro,-z,now -Wl,--as-needed
-LIBS      := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libxcrypt (libcrypt-dev) verifies the crypt(3) hashes of /etc/shadow.
+LIBS      := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypt
 
 ifeq ($(SAN),1)
 CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -145,9 +146,12 @@ clean:
 # PAM operations for one service and user, answering prompts from stdin.
 PAMDRIVE  := $(BUILD)/tests/pamdrive
 tests all: $(PAMDRIVE)
+# It links libcrypt as login and sshd do, for pam_unix: under ASan the
+# crypt_r interceptor finds the real one only in a library loaded at start.
 $(PAMDRIVE): tests/pam/pamdrive.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpam
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpam \
+	  -Wl,--no-as-needed -lcrypt -Wl,--as-needed
 
 # Benchmarks (make bench): not part of make check.
 BENCH_BIN := $(BUILD)/bench/pam_transaction

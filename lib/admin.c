@@ -644,6 +644,7 @@ int crm_admin_status(const struct crm_ctx *ctx, const char *user,
 	struct crm_status *st, struct crm_error *err)
 {
 	struct crm_account copy;
+	struct crm_shadow sp;
 	struct glist g;
 	int rc;
 
@@ -652,8 +653,13 @@ int crm_admin_status(const struct crm_ctx *ctx, const char *user,
 		return rc;
 	if ((rc = get_account(ctx, user, &st->acct, err)) != 0)
 		return rc;
+	/* The password's age as a login sees it: /etc/shadow's if there. */
+	rc = crm_aging_shadow(&st->acct, &sp, err);
+	crm_shadow_wipe(&sp);
 	/* No caller of a status needs the password's hash. */
 	sodium_memzero(st->acct.pw_hash, sizeof(st->acct.pw_hash));
+	if (rc != 0)
+		return rc;
 	if ((rc = crm_policy_resolve(ctx, user, &st->pol, err)) != 0)
 		return rc;
 	/* Show the lock as the next login would find it, without writing. */

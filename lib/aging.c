@@ -1,6 +1,7 @@
 /*
  * Password aging (expiry, warning, minimum age) and account inactivity, as
- * pure functions of policy, account and the injected clock.
+ * pure functions of policy, account and the injected clock; and the age of
+ * a password that lives in /etc/shadow, brought in once per phase.
  */
 #include <string.h>
 
@@ -20,6 +21,32 @@ int crm_user_is_root(const char *name)
 	if (crm_nss_user(name, &uid, NULL, &found, NULL) != CRM_OK || !found)
 		return 0;
 	return uid == 0;
+}
+
+void crm_aging_from_shadow(struct crm_account *a, const struct crm_shadow *sp)
+{
+	if (a->pw_hash[0] != '\0' || !sp->found)
+		return;
+	/* As pam_unix reads sp_lstchg: 0 forces a change, < 0 is unset. */
+	if (sp->lstchg == 0)
+		a->must_change = 1;
+	else if (sp->lstchg > 0)
+		a->pw_changed = (int64_t)sp->lstchg * DAY;
+}
+
+int crm_aging_shadow(struct crm_account *a, struct crm_shadow *sp,
+	struct crm_error *err)
+{
+	int r;
+
+	memset(sp, 0, sizeof(*sp));
+	sp->lstchg = -1;
+	if (a->pw_hash[0] != '\0')
+		return CRM_OK;
+	if ((r = crm_shadow_get(a->name, sp, err)) != CRM_OK)
+		return r;
+	crm_aging_from_shadow(a, sp);
+	return CRM_OK;
 }
 
 int64_t crm_aging_expires(const struct crm_policy *pol,

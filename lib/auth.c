@@ -15,6 +15,7 @@
 #include "crmpolicy/audit.h"
 #include "crmpolicy/auth.h"
 #include "crmpolicy/geo.h"
+#include "crmpolicy/govern.h"
 #include "crmpolicy/history.h"
 #include "crmpolicy/i18n.h"
 #include "crmpolicy/knownip.h"
@@ -25,6 +26,7 @@
 #include "crmpolicy/pwhash.h"
 #include "crmpolicy/quality.h"
 #include "crmpolicy/rules.h"
+#include "crmpolicy/shadow.h"
 #include "crmpolicy/store.h"
 #include "crmpolicy/throttle.h"
 #include "crmpolicy/utf8.h"
@@ -48,6 +50,7 @@ const char *crm_verdict_name(enum crm_verdict v)
 	case CRM_V_IP_DENIED: return "address denied";
 	case CRM_V_MFA: return "second factor required";
 	case CRM_V_NO_FACTOR: return "no second factor available";
+	case CRM_V_NOT_GOVERNED: return "not governed";
 	}
 	return "unknown";
 }
@@ -105,6 +108,23 @@ static int validate(const struct crm_ctx *ctx, const struct crm_request *req,
 	crm_printable(req->user ? req->user : "", shown, sizeof(shown));
 	if (crm_audit_add(ctx, "login.failure", shown, "reason=%s", why))
 		return crm_store_error(ctx->db, "writing the audit trail", err);
+	return CRM_OK;
+}
+
+/*
+ * Whether the policy governs req->user (govern_uids, or an account an
+ * administrator put in the store). When it does not, the verdict says so
+ * and the phase ends here, before the store is written or even locked.
+ */
+static int govern(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_error *err)
+{
+	int governed = 1, r;
+
+	if ((r = crm_govern_user(ctx, req->user, &governed, err)) != CRM_OK)
+		return r;
+	if (!governed)
+		set_verdict(res, CRM_V_NOT_GOVERNED, NULL);
 	return CRM_OK;
 }
 
@@ -190,16 +210,23 @@ static void locate(const struct crm_ctx *ctx, struct crm_place *place)
 		crm_ctx_log(ctx, LOG_WARNING, "geolocation: %s", e.msg);
 }
 
+/* The account a system user seen now for the first time starts as. */
+static void blank_account(const struct crm_ctx *ctx, const char *user,
+	struct crm_account *a)
+{
+	memset(a, 0, sizeof(*a));
+	snprintf(a->name, sizeof(a->name), "%s", user);
+	a->origin = CRM_ORIGIN_SEEN;
+	a->created = ctx->now;
+}
+
 /* Creates the row of an NSS user first seen by a stacked stack. */
 static int create_seen(const struct crm_ctx *ctx, const char *user,
 	struct crm_account *a, struct crm_error *err)
 {
 	int r;
 
-	memset(a, 0, sizeof(*a));
-	snprintf(a->name, sizeof(a->name), "%s", user);
-	a->origin = CRM_ORIGIN_SEEN;
-	a->created = ctx->now;
+	blank_account(ctx, user, a);
 	if ((r = crm_account_insert(ctx->db, a, err)) != CRM_OK)
 		return r;
 	if (crm_audit_add(ctx, "user.add", user, "origin=seen"))
@@ -214,22 +241,14 @@ static int create_seen(const struct crm_ctx *ctx, const char *user,
 static int load(const struct crm_ctx *ctx, const char *user, int create,
 	struct crm_account *a, int *found, struct crm_error *err)
 {
-	int r = crm_account_get(ctx->db, user, a, err), nss;
+	int r = crm_account_find(ctx->db, user, a, found, err), nss;
 
-	*found = 0;
-	if (r == CRM_ENOENT) {
-		crm_error_clear(err);
-		if (!create)
-			return CRM_OK;
-		if ((r = crm_nss_user(user, NULL, NULL, &nss, err)) != CRM_OK)
-			return r;
-		if (!nss)
-			return CRM_OK;
-		if ((r = create_seen(ctx, user, a, err)) != CRM_OK)
-			return r;
-	} else if (r != CRM_OK) {
+	if (r != CRM_OK || *found || !create)
 		return r;
-	}
+	if ((r = crm_nss_user(user, NULL, NULL, &nss, err)) != CRM_OK || !nss)
+		return r;
+	if ((r = create_seen(ctx, user, a, err)) != CRM_OK)
+		return r;
 	*found = 1;
 	return CRM_OK;
 }
@@ -342,15 +361,21 @@ static int finish(const struct crm_ctx *ctx, int r, struct crm_error *err)
 	return crm_store_commit(ctx->db, err);
 }
 
-/* Validation, policy and the opening of the transaction, shared by phases. */
+/*
+ * Validation, whether the user is governed (nss: a phase that sees system
+ * accounts), policy and the opening of the transaction, shared by phases.
+ */
 static int begin(const struct crm_ctx *ctx, const struct crm_request *req,
-	struct crm_result *res, struct crm_error *err)
+	struct crm_result *res, int nss, struct crm_error *err)
 {
 	int r;
 
 	result_init(res);
 	if ((r = validate(ctx, req, res, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
+		return r;
+	if (nss && ((r = govern(ctx, req, res, err)) != CRM_OK ||
+			res->verdict != CRM_V_ALLOW))
 		return r;
 	if ((r = crm_policy_resolve(ctx, req->user, &res->pol, err)) != CRM_OK)
 		return r;
@@ -384,7 +409,7 @@ static int admit(const struct crm_ctx *ctx, const struct crm_request *req,
 	for (;;) {
 		int r, dirty = 0, granted = 1;
 
-		if ((r = begin(ctx, req, res, err)) != CRM_OK ||
+		if ((r = begin(ctx, req, res, create, err)) != CRM_OK ||
 				res->verdict != CRM_V_ALLOW)
 			return r;
 		if ((r = gate(ctx, req, res, err)) != CRM_OK ||
@@ -450,7 +475,7 @@ int crm_auth_fail(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_account a;
 	int r, found;
 
-	if ((r = begin(ctx, req, res, err)) != CRM_OK ||
+	if ((r = begin(ctx, req, res, 1, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
 		return r;
 	if ((r = load(ctx, req->user, 0, &a, &found, err)) != CRM_OK)
@@ -493,7 +518,7 @@ int crm_pw_proven(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_account a;
 	int r, found;
 
-	if ((r = begin(ctx, req, res, err)) != CRM_OK ||
+	if ((r = begin(ctx, req, res, 1, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
 		return r;
 	if ((r = load(ctx, req->user, 0, &a, &found, err)) != CRM_OK ||
@@ -633,13 +658,58 @@ static int need_factor(const struct crm_ctx *ctx, struct crm_result *res,
 	return set_verdict(res, CRM_V_MFA, NULL);
 }
 
+/*
+ * authsucc's word that the module before accepted req->password, checked
+ * against /etc/shadow (req->vouch: the word comes from a caller without
+ * root). *go = 1 when it holds; otherwise the attempt is settled here: a
+ * password shadow does not hold counts as authfail counts it, and none,
+ * or no shadow entry to check it against, is refused and audited.
+ */
+static int vouch(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, int *go, struct crm_error *err)
+{
+	struct crm_account a;
+	int r, found = 0, ok = 0;
+
+	*go = 0;
+	if (req->password != NULL && (r = crm_shadow_verify(req->user,
+			req->password, &found, &ok, err)) != CRM_OK)
+		return r;
+	if (ok) {
+		*go = 1;
+		return CRM_OK;
+	}
+	if (found) {
+		/* Never an ignore: the stack must not take pam_unix's word. */
+		r = crm_auth_fail(ctx, req, res, err);
+		if (r == CRM_OK && res->verdict == CRM_V_IGNORE)
+			set_verdict(res, CRM_V_WRONG, "wrong password");
+		return r;
+	}
+	if ((r = begin(ctx, req, res, 1, err)) != CRM_OK ||
+			res->verdict != CRM_V_ALLOW)
+		return r;
+	set_verdict(res, CRM_V_INVALID, req->password == NULL ?
+		"authsucc without a password to check" :
+		"authsucc without an /etc/shadow password to check");
+	if ((r = load(ctx, req->user, 0, &a, &found, err)) == CRM_OK && found)
+		r = crm_lockout_release(ctx->db, a.id, req->reservation, err);
+	if (r == CRM_OK)
+		r = refused(ctx, req->user, res->reason, err);
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	return finish(ctx, r, err);
+}
+
 int crm_auth_succ(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_result *res, struct crm_error *err)
 {
 	struct crm_account a;
-	int r, found;
+	int r, found, go;
 
-	if ((r = begin(ctx, req, res, err)) != CRM_OK ||
+	if (req->vouch && ((r = vouch(ctx, req, res, &go, err)) != CRM_OK ||
+			!go))
+		return r;
+	if ((r = begin(ctx, req, res, 1, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
 		return r;
 	if ((r = load(ctx, req->user, 1, &a, &found, err)) != CRM_OK)
@@ -843,7 +913,7 @@ static int begin_code(const struct crm_ctx *ctx, const struct crm_request *req,
 	result_init(res);
 	if (crm_ctx_key(ctx, err) == NULL)
 		return CRM_EKEY;
-	if ((r = begin(ctx, req, res, err)) != CRM_OK ||
+	if ((r = begin(ctx, req, res, 0, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
 		return r;
 	if ((r = load(ctx, req->user, 0, a, &found, err)) != CRM_OK || !found) {
@@ -966,13 +1036,36 @@ out:
 	return r;
 }
 
+/*
+ * The account phase's word on the password's age, where the password
+ * lives (the store, or /etc/shadow): must change, expired, or the
+ * warning. a is not written back.
+ */
+static int check_age(const struct crm_ctx *ctx, struct crm_result *res,
+	struct crm_account *a, struct crm_error *err)
+{
+	struct crm_shadow sp;
+	int r = crm_aging_shadow(a, &sp, err);
+
+	crm_shadow_wipe(&sp);
+	if (r != CRM_OK)
+		return r;
+	if (a->must_change)
+		set_verdict(res, CRM_V_MUST_CHANGE, NULL);
+	else if (crm_aging_expired(&res->pol, a, ctx->now))
+		set_verdict(res, CRM_V_EXPIRED, NULL);
+	else
+		res->warn_days = crm_aging_warn_days(&res->pol, a, ctx->now);
+	return CRM_OK;
+}
+
 int crm_acct_check(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_result *res, struct crm_error *err)
 {
 	struct crm_account a;
 	int r, found, dirty = 0;
 
-	if ((r = begin(ctx, req, res, err)) != CRM_OK ||
+	if ((r = begin(ctx, req, res, 1, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
 		return r;
 	/* Account management sees the address too (a key-based login skips auth). */
@@ -990,25 +1083,20 @@ int crm_acct_check(const struct crm_ctx *ctx, const struct crm_request *req,
 		return finish(ctx, CRM_OK, err);
 	}
 	r = check_state(ctx, res, &a, &dirty, err);
-	if (r == CRM_OK && res->verdict == CRM_V_ALLOW) {
-		if (a.must_change)
-			set_verdict(res, CRM_V_MUST_CHANGE, NULL);
-		else if (crm_aging_expired(&res->pol, &a, ctx->now))
-			set_verdict(res, CRM_V_EXPIRED, NULL);
-		else
-			res->warn_days = crm_aging_warn_days(&res->pol, &a, ctx->now);
-	}
 	if (r == CRM_OK && dirty)
 		r = crm_account_update(ctx->db, &a, err);
-	if (r == CRM_OK && (res->verdict == CRM_V_LOCKED ||
-			res->verdict == CRM_V_DISABLED ||
-			res->verdict == CRM_V_INACTIVE))
+	if (r == CRM_OK && res->verdict != CRM_V_ALLOW)
 		r = audit(ctx, "login.failure", a.name, res->reason, err);
-	/* A login the service authenticated itself is recorded here. */
+	/* A login the service authenticated itself is recorded here; it
+	 * stands whatever the password's age (a forced change follows). */
 	if (r == CRM_OK && res->verdict == CRM_V_ALLOW && req->login_type)
 		r = settle_success(ctx, res, &a, 1, req->login_type, err);
-	if ((r = finish(ctx, r, err)) == CRM_OK && req->login_type)
-		notify_new_ip(ctx, res, &a);
+	/* The age is read after the commit: shadow may be a slow backend. */
+	if ((r = finish(ctx, r, err)) == CRM_OK && res->verdict == CRM_V_ALLOW) {
+		if (req->login_type)
+			notify_new_ip(ctx, res, &a);
+		r = check_age(ctx, res, &a, err);
+	}
 	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
 	return r;
 }
@@ -1029,11 +1117,60 @@ static int history_match(void *arg, const char *hash)
 	return 0;
 }
 
+struct hash_find {
+	const char *hash;
+	int present;
+};
+
+static int same_hash(void *arg, const char *hash)
+{
+	struct hash_find *f = arg;
+
+	f->present = strcmp(f->hash, hash) == 0;
+	return f->present;
+}
+
+/*
+ * A change of a password kept in /etc/shadow passed the checks: the
+ * outgoing password (shadow's current string, sp) enters the history,
+ * unless that very string is there already (a change that failed after
+ * this check, or the entry commit recorded), so that `history` holds from
+ * the first change on a host whose users had passwords before. An entry
+ * no password matches ("!...", "*") is not kept.
+ */
+static int remember_outgoing(const struct crm_ctx *ctx,
+	const struct crm_request *req, struct crm_result *res,
+	const struct crm_shadow *sp, struct crm_error *err)
+{
+	int keep = (int)res->pol.num[CRM_K_HISTORY] + 1, r, found = 0;
+	struct hash_find f = { sp->hash, 0 };
+	struct crm_account a;
+
+	if (!sp->found || !crm_pwhash_usable(sp->hash))
+		return CRM_OK;
+	if ((r = crm_store_begin(ctx->db, err)) != CRM_OK)
+		return r;
+	r = load(ctx, req->user, 1, &a, &found, err);
+	if (r == CRM_OK && found && a.pw_hash[0] == '\0') {
+		r = crm_pwhist_foreach(ctx->db, a.id, keep, same_hash, &f,
+			err);
+		if (f.present)
+			r = CRM_OK;
+		else if (r == CRM_OK && (r = crm_pwhist_add(ctx->db, a.id,
+				sp->hash, ctx->now, err)) == CRM_OK)
+			r = crm_pwhist_prune(ctx->db, a.id, keep, err);
+	}
+	r = finish(ctx, r, err);
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	return r;
+}
+
 int crm_pw_check(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_result *res, struct crm_error *err)
 {
 	struct history_scan scan = { req->new_password, 0 };
 	struct crm_account a;
+	struct crm_shadow sp;
 	int r, found = 0, nss = 0;
 	char names[256] = "";
 
@@ -1043,39 +1180,47 @@ int crm_pw_check(const struct crm_ctx *ctx, const struct crm_request *req,
 		return r;
 	if (req->new_password == NULL)
 		return crm_error_set(err, CRM_EINVAL, "no new password given");
+	if ((r = govern(ctx, req, res, err)) != CRM_OK ||
+			res->verdict != CRM_V_ALLOW)
+		return r;
 	if ((r = crm_policy_resolve(ctx, req->user, &res->pol, err)) != CRM_OK)
 		return r;
-	r = crm_account_get(ctx->db, req->user, &a, err);
-	if (r == CRM_OK)
-		found = 1;
-	else if (r != CRM_ENOENT)
+	if ((r = crm_account_find(ctx->db, req->user, &a, &found, err)))
 		return r;
-	crm_error_clear(err);
-	/* A system user the store has not seen yet: quality rules only. */
+	/* A system user the store has not seen yet: no row, no history. */
 	if (!found && (r = crm_nss_user(req->user, NULL, NULL, &nss, err)))
 		return r;
 	if (!found && !nss)
 		return set_verdict(res, CRM_V_UNKNOWN, NULL);
+	if (!found)
+		blank_account(ctx, req->user, &a);
+	/* The age of a password in /etc/shadow is shadow's. */
+	if ((r = crm_aging_shadow(&a, &sp, err)) != CRM_OK)
+		goto out;
 	if ((r = crm_quality_check(&res->pol, req->user, req->new_password,
 			ctx->cfg->str[CRM_K_BADWORDS_FILE], &res->rules, err)))
-		return r;
-	if (found && !req->by_admin && !a.must_change &&
+		goto out;
+	if (!req->by_admin && !a.must_change &&
 			!crm_aging_expired(&res->pol, &a, ctx->now) &&
 			crm_aging_too_soon(&res->pol, &a, ctx->now))
 		res->rules |= CRM_PW_TOO_SOON;
-	if (found && !(res->rules & CRM_PW_BAD_UTF8)) {
-		if (a.pw_hash[0] != '\0')
-			history_match(&scan, a.pw_hash);
+	if (!(res->rules & CRM_PW_BAD_UTF8)) {
+		/* The current password: the store's, or shadow's. */
+		history_match(&scan, a.pw_hash[0] != '\0' ? a.pw_hash : sp.hash);
 		/* The callback stops the scan with 1 at the first match. */
-		if (!scan.reused && (r = crm_pwhist_foreach(ctx->db, a.id,
-				(int)res->pol.num[CRM_K_HISTORY] + 1, history_match,
-				&scan, err)) != CRM_OK && !scan.reused)
-			return r;
+		if (found && !scan.reused && (r = crm_pwhist_foreach(ctx->db,
+				a.id, (int)res->pol.num[CRM_K_HISTORY] + 1,
+				history_match, &scan, err)) != CRM_OK &&
+				!scan.reused)
+			goto out;
+		r = CRM_OK;
 		if (scan.reused)
 			res->rules |= CRM_PW_REUSED;
 	}
-	if (res->rules == 0)
-		return CRM_OK;
+	if (res->rules == 0) {
+		r = remember_outgoing(ctx, req, res, &sp, err);
+		goto out;
+	}
 	set_verdict(res, CRM_V_REJECTED, NULL);
 	for (unsigned bit = 1; bit < (1u << CRM_PW_RULE_COUNT); bit <<= 1) {
 		if (!(res->rules & bit))
@@ -1086,8 +1231,11 @@ int crm_pw_check(const struct crm_ctx *ctx, const struct crm_request *req,
 	}
 	if (crm_audit_add(ctx, "password.reject", req->user, "rules=%s%s",
 			names, req->by_admin ? " by=admin" : ""))
-		return crm_store_error(ctx->db, "writing the audit trail", err);
-	return CRM_OK;
+		r = crm_store_error(ctx->db, "writing the audit trail", err);
+out:
+	crm_shadow_wipe(&sp);
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	return r;
 }
 
 int crm_pw_record(const struct crm_ctx *ctx, struct crm_account *a,
@@ -1107,10 +1255,39 @@ int crm_pw_record(const struct crm_ctx *ctx, struct crm_account *a,
 	return crm_pwhist_prune(ctx->db, a->id, (int)history + 1, err);
 }
 
+/*
+ * The history entry of a new password. After a stacked change, the string
+ * pam_unix has just written to /etc/shadow, when it is that password: the
+ * next change then finds its outgoing password recorded already, and each
+ * password counts once in the history. Otherwise (a store password, or a
+ * shadow that does not hold it) its argon2id hash.
+ */
+static int history_entry(const struct crm_ctx *ctx,
+	const struct crm_request *req, int store_hash,
+	char hash[CRM_SHADOW_HASH_MAX], struct crm_error *err)
+{
+	struct crm_shadow sp;
+	struct crm_error e;
+
+	hash[0] = '\0';
+	if (!store_hash) {
+		/* The password is changed already: when shadow cannot be
+		 * read, the argon2id hash is the entry all the same. */
+		if (crm_shadow_get(req->user, &sp, &e) != CRM_OK)
+			crm_ctx_log(ctx, LOG_WARNING, "%s", e.msg);
+		else if (crm_pwhash_verify(sp.hash, req->new_password))
+			memcpy(hash, sp.hash, CRM_SHADOW_HASH_MAX);
+		crm_shadow_wipe(&sp);
+		if (hash[0] != '\0')
+			return CRM_OK;
+	}
+	return crm_pwhash_make(ctx->cfg, req->new_password, hash, err);
+}
+
 int crm_pw_commit(const struct crm_ctx *ctx, const struct crm_request *req,
 	int store_hash, struct crm_result *res, struct crm_error *err)
 {
-	char hash[CRM_HASH_MAX];
+	char hash[CRM_SHADOW_HASH_MAX];
 	struct crm_account a;
 	int r, found;
 
@@ -1120,10 +1297,13 @@ int crm_pw_commit(const struct crm_ctx *ctx, const struct crm_request *req,
 		return r;
 	if (req->new_password == NULL)
 		return crm_error_set(err, CRM_EINVAL, "no new password given");
+	if ((r = govern(ctx, req, res, err)) != CRM_OK ||
+			res->verdict != CRM_V_ALLOW)
+		return r;
 	if ((r = crm_policy_resolve(ctx, req->user, &res->pol, err)) != CRM_OK)
 		return r;
-	if ((r = crm_pwhash_make(ctx->cfg, req->new_password, hash, err)))
-		return r;
+	if ((r = history_entry(ctx, req, store_hash, hash, err)))
+		goto out;
 	if ((r = crm_store_begin(ctx->db, err)) != CRM_OK)
 		goto out;
 	if ((r = load(ctx, req->user, is_stacked(ctx), &a, &found, err)))
@@ -1150,19 +1330,19 @@ int crm_session_open(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_result *res, struct crm_error *err)
 {
 	struct crm_account a;
-	int r;
+	int r, found;
 
 	result_init(res);
 	if ((r = validate(ctx, req, res, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
 		return r;
-	r = crm_account_get(ctx->db, req->user, &a, err);
-	if (r == CRM_ENOENT) {
-		crm_error_clear(err);
-		return set_verdict(res, CRM_V_IGNORE, "unknown user");
-	}
-	if (r != CRM_OK)
+	if ((r = govern(ctx, req, res, err)) != CRM_OK ||
+			res->verdict != CRM_V_ALLOW)
 		return r;
+	if ((r = crm_account_find(ctx->db, req->user, &a, &found, err)))
+		return r;
+	if (!found)
+		return set_verdict(res, CRM_V_IGNORE, "unknown user");
 	res->last_login = a.prev_login;
 	snprintf(res->last_rhost, sizeof(res->last_rhost), "%s", a.prev_rhost);
 	snprintf(res->last_service, sizeof(res->last_service), "%s",
@@ -1177,19 +1357,14 @@ int crm_pw_store_owned(const struct crm_ctx *ctx, const char *user,
 	int *owned, struct crm_error *err)
 {
 	struct crm_account a;
-	int r;
+	int r, found;
 
 	*owned = 0;
 	if (user == NULL || !crm_name_valid(user))
 		return crm_error_set(err, CRM_EINVAL, "invalid user name");
-	r = crm_account_get(ctx->db, user, &a, err);
-	if (r == CRM_ENOENT) {
-		crm_error_clear(err);
-		return CRM_OK;
-	}
-	if (r != CRM_OK)
+	if ((r = crm_account_find(ctx->db, user, &a, &found, err)) != CRM_OK)
 		return r;
-	*owned = a.pw_hash[0] != '\0';
+	*owned = found && a.pw_hash[0] != '\0';
 	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
 	return CRM_OK;
 }

@@ -22,6 +22,8 @@
 #include <sodium.h>
 
 #include "crmpolicy/config.h"
+#include "crmpolicy/govern.h"
+#include "crmpolicy/helper.h"
 #include "crmpolicy/i18n.h"
 
 #define LINE_MAX_BYTES 4096
@@ -135,8 +137,10 @@ static const struct crm_keyinfo keys[CRM_K_COUNT] = {
 	[CRM_K_HISTORY_MERGE_SECONDS] = INT("history_merge_seconds",
 		CRM_ST_NONE, 0, SECONDS_MAX, "300",
 		"merge identical successful logins within this many seconds"),
-	[CRM_K_HELPER_SERVICES] = TEXT("helper_services", CRM_KT_LIST, "",
-		"SERVICE:USER pairs: the PAM service each unprivileged user may use through the helper"),
+	[CRM_K_HELPER_SERVICES] = { "helper_services", CRM_KT_LIST, CRM_ST_NONE,
+		0, 0, NULL, "", "SERVICE:USER pairs: the PAM service each "
+		"unprivileged user may use through the helper",
+		crm_helper_check },
 	[CRM_K_ADMIN_GROUP] = TEXT("admin_group", CRM_KT_STRING, "",
 		"members may run crmpasswd administration commands"),
 	[CRM_K_BACKUP_DIR] = TEXT("backup_dir", CRM_KT_PATH,
@@ -149,6 +153,12 @@ static const struct crm_keyinfo keys[CRM_K_COUNT] = {
 		"issuer shown by authenticator apps; empty = the host name"),
 	[CRM_K_AUDIT_KEEP_DAYS] = INT("audit_keep_days", CRM_ST_NONE, 0,
 		DAYS_MAX, "0", "days audit rows are kept; 0 = keep all"),
+	[CRM_K_GOVERN_UIDS] = { "govern_uids", CRM_KT_LIST, CRM_ST_NONE, 0, 0,
+		NULL, "login.defs", "uids whose system accounts the policy "
+		"governs: login.defs, all, N, N-M", crm_govern_check },
+	[CRM_K_ADMIN_UNLOCK_TIME] = INT("admin_unlock_time", CRM_ST_NONE, 0,
+		SECONDS_MAX, "900", "seconds until a lock of root or an "
+		"admin_group member lifts by itself; 0 = off"),
 };
 
 const struct crm_keyinfo *crm_key_info(enum crm_key k)
@@ -301,16 +311,14 @@ static int parse_enum(enum crm_key k, const char *value, long long *num,
 		ki->name, shown(value, b, sizeof(b)), choices);
 }
 
-/*
- * Walks a comma list, skipping blanks around items. Calls item() with each
- * non-empty item (not NUL-terminated); an empty item is an error.
- */
-static int walk_list(const char *s, int (*item)(void *, const char *, size_t),
+int crm_list_walk(const char *s, int (*item)(void *, const char *, size_t),
 	void *arg)
 {
 	const char *p = s;
 
 	for (;;) {
+		int r;
+
 		while (*p == ' ' || *p == '\t')
 			p++;
 		const char *start = p;
@@ -321,8 +329,8 @@ static int walk_list(const char *s, int (*item)(void *, const char *, size_t),
 			stop--;
 		if (stop == start)
 			return -1;
-		if (item(arg, start, (size_t)(stop - start)) != 0)
-			return -1;
+		if ((r = item(arg, start, (size_t)(stop - start))) != 0)
+			return r;
 		if (*p == '\0')
 			return 0;
 		p++;
@@ -354,7 +362,7 @@ static int parse_classes(enum crm_key k, const char *value, long long *num,
 		*num = 0;
 		return 0;
 	}
-	if (walk_list(value, class_item, &mask) != 0)
+	if (crm_list_walk(value, class_item, &mask) != 0)
 		return crm_error_set(err, CRM_EINVAL,
 			_("%s: '%s' is not a list of lower, upper, digit, special (or none)"),
 			keys[k].name, shown(value, b, sizeof(b)));
@@ -385,18 +393,6 @@ static int list_item(void *arg, const char *s, size_t n)
 	return 0;
 }
 
-/* A helper_services item: SERVICE:USER, both non-empty, one colon. */
-static int pair_item(void *arg, const char *s, size_t n)
-{
-	const char *colon = memchr(s, ':', n);
-
-	(void)arg;
-	if (colon == NULL || colon == s || colon == s + n - 1 ||
-			memchr(colon + 1, ':', n - (size_t)(colon - s) - 1) != NULL)
-		return -1;
-	return 0;
-}
-
 static int parse_text(enum crm_key k, const char *value, char **str,
 	struct crm_error *err)
 {
@@ -420,23 +416,24 @@ static int parse_text(enum crm_key k, const char *value, char **str,
 		copy[0] = '\0';
 		lb.out = copy;
 		lb.len = 0;
-		if (value[0] != '\0' && walk_list(value, list_item, &lb) != 0) {
+		if (value[0] != '\0' && crm_list_walk(value, list_item, &lb) != 0) {
 			free(copy);
 			return crm_error_set(err, CRM_EINVAL,
 				_("%s: '%s' is not a comma-separated list of names"),
-				ki->name, shown(value, b, sizeof(b)));
-		}
-		if (k == CRM_K_HELPER_SERVICES && copy[0] != '\0' &&
-				walk_list(copy, pair_item, NULL) != 0) {
-			free(copy);
-			return crm_error_set(err, CRM_EINVAL,
-				_("%s: '%s' is not a list of SERVICE:USER pairs"),
 				ki->name, shown(value, b, sizeof(b)));
 		}
 	} else {
 		copy = strdup(value);
 		if (copy == NULL)
 			return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
+	}
+	if (ki->check != NULL) {
+		int rc = ki->check(copy, err);
+
+		if (rc != 0) {
+			free(copy);
+			return rc;
+		}
 	}
 	*str = copy;
 	return 0;

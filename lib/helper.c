@@ -13,6 +13,27 @@
 #include "crmpolicy/store.h"
 #include "crmpolicy/utf8.h"
 
+/* A helper_services item: SERVICE:USER, both non-empty, one colon. */
+static int pair_item(void *arg, const char *s, size_t n)
+{
+	const char *colon = memchr(s, ':', n);
+
+	(void)arg;
+	if (colon == NULL || colon == s || colon == s + n - 1 ||
+			memchr(colon + 1, ':', n - (size_t)(colon - s) - 1) != NULL)
+		return -1;
+	return 0;
+}
+
+int crm_helper_check(const char *value, struct crm_error *err)
+{
+	if (value[0] != '\0' && crm_list_walk(value, pair_item, NULL) != 0)
+		return crm_error_set(err, CRM_EINVAL,
+			_("helper_services: '%s' is not a list of SERVICE:USER pairs"),
+			value);
+	return CRM_OK;
+}
+
 int crm_helper_bound(const struct crm_config *cfg, const char *service,
 	const char *caller)
 {

@@ -9,10 +9,27 @@
 #include "crmpolicy/aging.h"
 #include "crmpolicy/lockout.h"
 
+/*
+ * Seconds after which a lock lifts by itself, 0 = never. An
+ * administrator's (pol->admin: root, admin_group) lifts after
+ * admin_unlock_time at the latest, so that a few mistyped sudo passwords
+ * cannot lock the only administrator out for good.
+ */
+static long long unlock_after(const struct crm_policy *pol)
+{
+	long long unlock_time = pol->num[CRM_K_UNLOCK_TIME];
+	long long admin_time = pol->num[CRM_K_ADMIN_UNLOCK_TIME];
+
+	if (!pol->admin || admin_time <= 0 ||
+	    (unlock_time > 0 && unlock_time < admin_time))
+		return unlock_time;
+	return admin_time;
+}
+
 int crm_lockout_refresh(const struct crm_policy *pol, struct crm_account *a,
 	int64_t now)
 {
-	long long unlock_time = pol->num[CRM_K_UNLOCK_TIME];
+	long long unlock_time = unlock_after(pol);
 	long long interval = pol->num[CRM_K_FAIL_INTERVAL];
 
 	if (a->locked_at != 0) {
@@ -34,7 +51,7 @@ int crm_lockout_refresh(const struct crm_policy *pol, struct crm_account *a,
 int crm_lockout_is_locked(const struct crm_policy *pol,
 	const struct crm_account *a, int64_t now, int64_t *left)
 {
-	long long unlock_time = pol->num[CRM_K_UNLOCK_TIME];
+	long long unlock_time = unlock_after(pol);
 
 	if (left != NULL)
 		*left = 0;

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "crmpolicy/i18n.h"
 #include "crmpolicy/nss.h"
 
@@ -24,119 +26,152 @@ static size_t bufsize(int name)
 	return n > 0 && n < NSS_BUF_MAX ? (size_t)n : 1024;
 }
 
-/*
- * An NSS lookup's "not found" comes back as 0 with no result, or (from some
- * backends) as one of these errors; anything else means NSS is unusable.
- */
-static int not_found(int rc)
+int crm_nss_not_found(int rc)
 {
 	return rc == 0 || rc == ENOENT || rc == ESRCH || rc == EBADF ||
 	    rc == EPERM;
 }
 
-/*
- * One passwd lookup by name (user != NULL) or by uid, growing the buffer
- * while the backend answers ERANGE. The entry's strings live in *buf
- * (malloc'd, the caller frees it, also on error). *found = 0 for "no
- * such user".
- */
-static int passwd_lookup(const char *user, uid_t id, struct passwd *pw,
-	char **buf, int *found, struct crm_error *err)
+void crm_nss_free(char *buf, size_t len)
 {
-	size_t len = bufsize(_SC_GETPW_R_SIZE_MAX);
-	struct passwd *res = NULL;
+	if (buf == NULL)
+		return;
+	sodium_memzero(buf, len);
+	free(buf);
+}
+
+int crm_nss_call(int (*lookup)(void *arg, char *buf, size_t len), void *arg,
+	int sc, char **bufp, size_t *lenp)
+{
+	size_t len = bufsize(sc);
 	int rc;
 
-	*found = 0;
-	*buf = NULL;
+	*bufp = NULL;
+	*lenp = 0;
 	for (;;) {
-		char *nb = realloc(*buf, len);
-
-		if (nb == NULL)
-			return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
-		*buf = nb;
-		rc = user != NULL ? getpwnam_r(user, pw, *buf, len, &res) :
-			getpwuid_r(id, pw, *buf, len, &res);
+		/*
+		 * A fresh buffer each time: the old one is wiped, not left
+		 * behind by realloc, as a shadow entry may have been in it.
+		 */
+		crm_nss_free(*bufp, *lenp);
+		*lenp = 0;
+		if ((*bufp = malloc(len)) == NULL)
+			return ENOMEM;
+		*lenp = len;
+		rc = lookup(arg, *bufp, len);
 		if (rc != ERANGE || len >= NSS_BUF_MAX)
-			break;
+			return rc;
 		len *= 2;
 	}
-	if (res != NULL)
-		*found = 1;
-	else if (!not_found(rc) && user != NULL)
-		return crm_error_set(err, CRM_EIO,
-			_("cannot look up user '%s': %s"), user, strerror(rc));
-	else if (!not_found(rc))
-		return crm_error_set(err, CRM_EIO,
-			_("cannot look up uid %lu: %s"), (unsigned long)id,
-			strerror(rc));
-	return CRM_OK;
+}
+
+struct pw_query {
+	const char *name;	/* by name when set, else by uid */
+	uid_t uid;
+	struct passwd pw, *res;
+};
+
+static int pw_lookup(void *arg, char *buf, size_t len)
+{
+	struct pw_query *q = arg;
+
+	return q->name != NULL ? getpwnam_r(q->name, &q->pw, buf, len, &q->res) :
+		getpwuid_r(q->uid, &q->pw, buf, len, &q->res);
 }
 
 int crm_nss_user(const char *user, uid_t *uid, gid_t *gid, int *found,
 	struct crm_error *err)
 {
-	struct passwd pw;
+	struct pw_query q = { user, 0, { 0 }, NULL };
+	size_t len;
 	char *buf;
-	int rc = passwd_lookup(user, 0, &pw, &buf, found, err);
+	int rc;
 
-	if (rc == CRM_OK && *found) {
+	*found = 0;
+	rc = crm_nss_call(pw_lookup, &q, _SC_GETPW_R_SIZE_MAX, &buf, &len);
+	if (q.res != NULL) {
+		*found = 1;
 		if (uid != NULL)
-			*uid = pw.pw_uid;
+			*uid = q.pw.pw_uid;
 		if (gid != NULL)
-			*gid = pw.pw_gid;
+			*gid = q.pw.pw_gid;
 	}
-	free(buf);
-	return rc;
+	crm_nss_free(buf, len);
+	if (rc == ENOMEM && q.res == NULL)
+		return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
+	if (q.res == NULL && !crm_nss_not_found(rc))
+		return crm_error_set(err, CRM_EIO,
+			_("cannot look up user '%s': %s"), user, strerror(rc));
+	return CRM_OK;
 }
 
 int crm_nss_uid_name(uid_t uid, char *name, size_t len, int *found,
 	struct crm_error *err)
 {
-	struct passwd pw;
+	struct pw_query q = { NULL, uid, { 0 }, NULL };
+	size_t blen;
 	char *buf;
-	int rc = passwd_lookup(NULL, uid, &pw, &buf, found, err);
-
-	if (rc == CRM_OK && *found &&
-			(size_t)snprintf(name, len, "%s", pw.pw_name) >= len)
-		*found = 0;
-	free(buf);
-	return rc;
-}
-
-/* Calls cb with the name of gid; a gid without a name is skipped. */
-static int group_name(gid_t gid, int (*cb)(void *, const char *), void *arg,
-	struct crm_error *err)
-{
-	size_t len = bufsize(_SC_GETGR_R_SIZE_MAX);
-	struct group gr, *res = NULL;
-	char *buf = NULL;
 	int rc;
 
-	for (;;) {
-		char *nb = realloc(buf, len);
+	*found = 0;
+	rc = crm_nss_call(pw_lookup, &q, _SC_GETPW_R_SIZE_MAX, &buf, &blen);
+	if (q.res != NULL &&
+			(size_t)snprintf(name, len, "%s", q.pw.pw_name) < len)
+		*found = 1;
+	crm_nss_free(buf, blen);
+	if (rc == ENOMEM && q.res == NULL)
+		return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
+	if (q.res == NULL && !crm_nss_not_found(rc))
+		return crm_error_set(err, CRM_EIO, _("cannot look up uid %lu: %s"),
+			(unsigned long)uid, strerror(rc));
+	return CRM_OK;
+}
 
-		if (nb == NULL) {
-			free(buf);
-			return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
-		}
-		buf = nb;
-		rc = getgrgid_r(gid, &gr, buf, len, &res);
-		if (rc != ERANGE || len >= NSS_BUF_MAX)
-			break;
-		len *= 2;
-	}
-	if (res != NULL) {
-		rc = cb(arg, gr.gr_name);
-		free(buf);
+struct gr_query {
+	const char *name;	/* by name when set, else by gid */
+	gid_t gid;
+	struct group gr, *res;
+};
+
+static int gr_lookup(void *arg, char *buf, size_t len)
+{
+	struct gr_query *q = arg;
+
+	if (q->name != NULL)
+		return getgrnam_r(q->name, &q->gr, buf, len, &q->res);
+	return getgrgid_r(q->gid, &q->gr, buf, len, &q->res);
+}
+
+/*
+ * Looks the group of q up; *hit = 1 when NSS knows it, then cb (if not
+ * NULL) is called with its name and its answer returned.
+ */
+static int group_lookup(struct gr_query *q, int (*cb)(void *, const char *),
+	void *arg, int *hit, struct crm_error *err)
+{
+	size_t len;
+	char *buf;
+	int rc;
+
+	*hit = 0;
+	rc = crm_nss_call(gr_lookup, q, _SC_GETGR_R_SIZE_MAX, &buf, &len);
+	if (q->res != NULL) {
+		*hit = 1;
+		rc = cb != NULL ? cb(arg, q->gr.gr_name) : CRM_OK;
+		crm_nss_free(buf, len);
 		return rc;
 	}
-	free(buf);
-	if (!not_found(rc))
+	crm_nss_free(buf, len);
+	if (rc == ENOMEM)
+		return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
+	if (crm_nss_not_found(rc))
+		return CRM_OK;
+	if (q->name != NULL)
 		return crm_error_set(err, CRM_EIO,
-			_("cannot look up group %lu: %s"), (unsigned long)gid,
+			_("cannot look up group '%s': %s"), q->name,
 			strerror(rc));
-	return CRM_OK;
+	return crm_error_set(err, CRM_EIO, _("cannot look up group %lu: %s"),
+		(unsigned long)q->gid, strerror(rc));
 }
 
 int crm_nss_groups(const char *user, int (*cb)(void *arg, const char *name),
@@ -168,8 +203,13 @@ int crm_nss_groups(const char *user, int (*cb)(void *arg, const char *name),
 				_("cannot list the groups of '%s'"), user);
 		}
 	}
-	for (int i = 0; i < n && rc == CRM_OK; i++)
-		rc = group_name(list[i], cb, arg, err);
+	/* A gid without a name is skipped. */
+	for (int i = 0; i < n && rc == CRM_OK; i++) {
+		struct gr_query q = { NULL, list[i], { 0 }, NULL };
+		int hit;
+
+		rc = group_lookup(&q, cb, arg, &hit, err);
+	}
 	free(list);
 	return rc;
 }
@@ -204,32 +244,7 @@ int crm_nss_in_group(const char *user, const char *group,
 int crm_nss_group_exists(const char *group, int *exists,
 	struct crm_error *err)
 {
-	size_t len = bufsize(_SC_GETGR_R_SIZE_MAX);
-	struct group gr, *res = NULL;
-	char *buf = NULL;
-	int rc;
+	struct gr_query q = { group, 0, { 0 }, NULL };
 
-	*exists = 0;
-	for (;;) {
-		char *nb = realloc(buf, len);
-
-		if (nb == NULL) {
-			free(buf);
-			return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
-		}
-		buf = nb;
-		rc = getgrnam_r(group, &gr, buf, len, &res);
-		if (rc != ERANGE || len >= NSS_BUF_MAX)
-			break;
-		len *= 2;
-	}
-	free(buf);
-	if (res != NULL) {
-		*exists = 1;
-		return CRM_OK;
-	}
-	if (!not_found(rc))
-		return crm_error_set(err, CRM_EIO,
-			_("cannot look up group '%s': %s"), group, strerror(rc));
-	return CRM_OK;
+	return group_lookup(&q, NULL, NULL, exists, err);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crmpolicy/aging.h"
 #include "crmpolicy/i18n.h"
 #include "crmpolicy/nss.h"
 #include "crmpolicy/policy.h"
@@ -222,10 +223,16 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* All groups of user, NSS first, then store groups sorted by name. */
+/*
+ * All groups of user, NSS first, then store groups sorted by name. With
+ * admin, whether admin_group is among the NSS ones: as for crmpasswd's
+ * administration, a store group of that name makes nobody an
+ * administrator.
+ */
 static int collect_groups(const struct crm_ctx *ctx, const char *user,
-	struct names *out, struct crm_error *err)
+	struct names *out, int *admin, struct crm_error *err)
 {
+	const char *group = ctx->cfg->str[CRM_K_ADMIN_GROUP];
 	struct names store = { 0 };
 	struct crm_error e;
 	int rc;
@@ -235,6 +242,9 @@ static int collect_groups(const struct crm_ctx *ctx, const char *user,
 	rc = crm_nss_groups(user, names_add_cb, out, err);
 	if (rc != 0)
 		return rc;
+	if (admin != NULL)
+		*admin = group != NULL && group[0] != '\0' &&
+			names_has(out, group);
 	crm_error_clear(&e);
 	rc = crm_member_groups(ctx->db, user, names_add_cb, &store, &e);
 	if (rc != 0) {
@@ -261,7 +271,7 @@ int crm_policy_groups(const struct crm_ctx *ctx, const char *user,
 	struct names ns = { 0 };
 	int rc;
 
-	rc = collect_groups(ctx, user, &ns, err);
+	rc = collect_groups(ctx, user, &ns, NULL, err);
 	/* Callbacks run after the lookups so that they may use the store. */
 	for (size_t i = 0; i < ns.n && rc == 0; i++)
 		rc = cb(arg, ns.v[i]);
@@ -315,9 +325,10 @@ int crm_policy_resolve(const struct crm_ctx *ctx, const char *user,
 	rc = crm_policy_resolve_global(ctx, pol, err);
 	if (rc != 0)
 		return rc;
-	rc = collect_groups(ctx, user, &groups, err);
+	rc = collect_groups(ctx, user, &groups, &pol->admin, err);
 	if (rc != 0)
 		goto out;
+	pol->admin = pol->admin || crm_user_is_root(user);
 	/* On the heap: two levels and the sources are several kilobytes. */
 	all = calloc(1, sizeof(*all));
 	one = calloc(1, sizeof(*one));

@@ -2,15 +2,20 @@
  * argon2id password hashes through libsodium's crypto_pwhash_str at the
  * cost of hash_opslimit / hash_memlimit, the check whether a stored hash
  * was made at another cost, and a dummy computation of the same cost so
- * that an unknown user takes as long as a known one.
+ * that an unknown user takes as long as a known one. The one verifier
+ * also knows the crypt(3) strings of /etc/shadow (through libxcrypt), as
+ * the password history of a stacked account holds them.
  */
+#include <crypt.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "crmpolicy/error.h"
 #include "crmpolicy/pwhash.h"
+#include "crmpolicy/shadow.h"
 #include "crmpolicy/store.h"
 
 /* Longer passwords are refused rather than hashed at length. */
@@ -92,15 +97,58 @@ int crm_pwhash_make(const struct crm_config *cfg, const char *password,
 	return 0;
 }
 
+int crm_pwhash_usable(const char *hash)
+{
+	return hash != NULL && hash[0] != '\0' && hash[0] != '!' &&
+		hash[0] != '*';
+}
+
+/* libsodium's strings; every other one is left to crypt(3). */
+static int is_argon2(const char *hash)
+{
+	return strncmp(hash, "$argon2", strlen("$argon2")) == 0;
+}
+
+/*
+ * A crypt(3) string: yescrypt, gost-yescrypt, scrypt, sha512crypt,
+ * sha256crypt, bcrypt, md5crypt, DES. A locked or disabled entry ("!...",
+ * "*...", "" as passwd -l and useradd leave them) never matches, nor does
+ * a string libxcrypt cannot use. The work area, which held the password,
+ * is wiped.
+ */
+static int verify_crypt(const char *hash, const char *password)
+{
+	struct crypt_data *cd;
+	const char *out;
+	size_t n = strnlen(hash, CRM_SHADOW_HASH_MAX);
+	int ok;
+
+	if (!crm_pwhash_usable(hash) || n == CRM_SHADOW_HASH_MAX)
+		return 0;
+	/* 32 KiB: too much for the stack of a host daemon's thread. */
+	if ((cd = calloc(1, sizeof(*cd))) == NULL)
+		return 0;
+	out = crypt_rn(password, hash, cd, (int)sizeof(*cd));
+	ok = out != NULL && out[0] != '*' && strlen(out) == n &&
+		sodium_memcmp(out, hash, n) == 0;
+	sodium_memzero(cd, sizeof(*cd));
+	free(cd);
+	return ok;
+}
+
 int crm_pwhash_verify(const char *hash, const char *password)
 {
 	char buf[crypto_pwhash_STRBYTES];
 	size_t len;
 
-	if (!password || sodium_init() < 0 || load(hash, buf) != 0)
+	if (!password || !hash)
 		return 0;
 	len = strnlen(password, PW_MAX_BYTES + 1);
 	if (len > PW_MAX_BYTES)
+		return 0;
+	if (!is_argon2(hash))
+		return verify_crypt(hash, password);
+	if (sodium_init() < 0 || load(hash, buf) != 0)
 		return 0;
 	return crypto_pwhash_str_verify(buf, password, len) == 0;
 }

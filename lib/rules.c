@@ -576,7 +576,7 @@ struct guard {
 	struct crm_rule_decision before;
 };
 
-enum guard_kind { G_ADD, G_MOVE, G_DEFAULT };
+enum guard_kind { G_ADD, G_DEL, G_MOVE, G_DEFAULT };
 
 static int guard_before(const struct crm_ctx *ctx, struct guard *g,
 	const char *user, const char *rhost, struct crm_error *err)
@@ -612,6 +612,10 @@ static int guard_after(const struct crm_ctx *ctx, struct guard *g,
 	crm_printable(g->rhost, host, sizeof(host));
 	crm_printable(g->user && g->user[0] ? g->user : "?", who, sizeof(who));
 	switch (kind) {
+	case G_DEL:
+		return crm_error_set(err, CRM_EPERM, _("deleting this rule would "
+			"deny your own connection from %s (user %s, sshd); add "
+			"--force to delete it anyway"), host, who);
 	case G_MOVE:
 		return crm_error_set(err, CRM_EPERM, _("moving this rule would "
 			"deny your own connection from %s (user %s, sshd); add "
@@ -665,9 +669,11 @@ int crm_rules_add(const struct crm_ctx *ctx, struct crm_rule *r,
 }
 
 int crm_rules_del(const struct crm_ctx *ctx, const char *name,
+	const char *guard_user, const char *guard_rhost, int force,
 	struct crm_error *err)
 {
 	struct crm_rule r;
+	struct guard g = { 0 };
 	int rc;
 
 	if ((rc = check_name(name, err)) != 0)
@@ -676,14 +682,19 @@ int crm_rules_del(const struct crm_ctx *ctx, const char *name,
 		return rc;
 	rc = load_rule(ctx, name, &r, err);
 	if (rc == 0)
+		rc = guard_before(ctx, &g, guard_user, guard_rhost, err);
+	if (rc == 0)
 		rc = change_rule(ctx, "DELETE FROM rules WHERE id = ?1", r.id, 0,
 			err);
 	if (rc == 0)
+		rc = guard_after(ctx, &g, G_DEL, force, err);
+	if (rc == 0)
 		rc = audited(crm_audit_add(ctx, "rule.change", NULL,
 			"del name=%s priority=%lld scope=%s services=%s "
-			"network=%s action=%s", r.name, r.priority, r.scope,
+			"network=%s action=%s%s", r.name, r.priority, r.scope,
 			r.services[0] ? r.services : "all", r.network,
-			crm_rule_action_name(r.action)), err);
+			crm_rule_action_name(r.action),
+			g.forced ? " force=yes" : ""), err);
 	return finish(ctx, rc, err);
 }
 

@@ -493,6 +493,18 @@ int crm_account_get(sqlite3 *db, const char *name, struct crm_account *a,
 	return r;
 }
 
+int crm_account_find(sqlite3 *db, const char *name, struct crm_account *a,
+	int *found, struct crm_error *err)
+{
+	int r = crm_account_get(db, name, a, err);
+
+	*found = r == CRM_OK;
+	if (r != CRM_ENOENT)
+		return r;
+	crm_error_clear(err);
+	return CRM_OK;
+}
+
 int crm_account_insert(sqlite3 *db, struct crm_account *a,
 	struct crm_error *err)
 {

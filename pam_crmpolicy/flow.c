@@ -53,10 +53,29 @@ static const int verdict_map[][PH_COUNT] = {
 	[CRM_V_NO_FACTOR] = { PAM_AUTH_ERR, PAM_PERM_DENIED, PAM_PERM_DENIED, 0 },
 };
 
-static int map(enum phase ph, int rc, const struct crm_result *res)
+/*
+ * A system account outside govern_uids passes untouched: each line of a
+ * stack answers what lets the stack go on as if the module were absent.
+ * authsucc and the password lines follow a module that decided (pam_unix
+ * accepted the password, or will store the new one); authfail follows one
+ * that refused.
+ */
+static int not_governed(enum phase ph, enum crm_mode mode)
+{
+	if (mode == CRM_MODE_AUTHFAIL)
+		return ph == PH_AUTH ? PAM_AUTH_ERR : PAM_AUTHTOK_ERR;
+	if (ph == PH_PASSWD || (ph == PH_AUTH && mode == CRM_MODE_AUTHSUCC))
+		return PAM_SUCCESS;
+	return PAM_IGNORE;
+}
+
+static int map(enum phase ph, enum crm_mode mode, int rc,
+	const struct crm_result *res)
 {
 	int code;
 
+	if (rc == CRM_OK && res->verdict == CRM_V_NOT_GOVERNED)
+		return not_governed(ph, mode);
 	if (rc != CRM_OK || (size_t)res->verdict >=
 			sizeof(verdict_map) / sizeof(verdict_map[0]))
 		return PAM_AUTHINFO_UNAVAIL;
@@ -207,7 +226,7 @@ static int call_open(struct call *c, const struct pamio *io, int flags,
 /* Logs a core error, closes everything and returns the PAM code. */
 static int call_close(struct call *c, enum phase ph, int rc)
 {
-	int code = map(ph, rc, &c->res);
+	int code = map(ph, c->cfg.mode, rc, &c->res);
 
 	if (rc != CRM_OK)
 		say(c, LOG_ERR, "refusing: %s", c->err.msg[0] ?
@@ -452,6 +471,12 @@ static int authenticate(struct call *c)
 		return call_close(c, PH_AUTH, r);
 	case CRM_MODE_AUTHSUCC:
 		c->req.reservation = take_reservation(c);
+		/* Behind the helper pam_unix's word comes from a caller
+		 * without root: the core checks it against /etc/shadow. */
+		if (c->who->via_helper) {
+			c->req.vouch = 1;
+			c->req.password = c->io->item(c->io->arg, PAM_AUTHTOK);
+		}
 		r = crm_auth_succ(&c->ctx, &c->req, &c->res, &c->err);
 		if (r == CRM_OK && c->res.verdict == CRM_V_MFA) {
 			c->req.password = c->io->item(c->io->arg, PAM_AUTHTOK);

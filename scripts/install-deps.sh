@@ -3,6 +3,7 @@
 # only those missing; uses sudo when not root.
 set -eu
 PKGS="build-essential pkg-config libpam0g-dev libsodium-dev libsqlite3-dev sqlite3
+libcrypt-dev
 libcmocka-dev libpam-wrapper libpamtest0-dev faketime valgrind gettext
 liboath-dev libmaxminddb-dev libqrencode-dev oathtool python3 zbar-tools"
 missing=""

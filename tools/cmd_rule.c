@@ -232,17 +232,43 @@ static int rule_add(struct cli *c, int argc, char **argv)
 	return CLI_OK;
 }
 
+/*
+ * The options of del and default: --force alone. Returns 0 with *force
+ * set and optind at the first operand, or the usage error.
+ */
+static int force_only(int argc, char **argv, int *force)
+{
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int o;
+
+	*force = 0;
+	optind = 0;
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		if (o != 'f')
+			return cli_bad_option("rule", argv, o);
+		*force = 1;
+	}
+	return 0;
+}
+
 static int rule_del(struct cli *c, int argc, char **argv)
 {
 	struct crm_error err;
-	int rc;
+	int force, rc;
 
-	if (argc != 2 || argv[1][0] == '-')
+	if ((rc = force_only(argc, argv, &force)) != 0)
+		return rc;
+	if (optind + 1 != argc)
 		return cli_usage("rule");
 	if ((rc = cli_open(c, 0)) != 0)
 		return rc;
 	crm_error_clear(&err);
-	if (crm_rules_del(&c->ctx, argv[1], &err) != 0)
+	if (crm_rules_del(&c->ctx, argv[optind], guard_user(c), guard_rhost(c),
+	    force, &err) != 0)
 		return cli_fail(&err);
 	return CLI_OK;
 }
@@ -288,20 +314,11 @@ static int rule_move(struct cli *c, int argc, char **argv)
 
 static int rule_default(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct crm_error err;
-	int o, force = 0, rc, a;
+	int force, rc, a;
 
-	optind = 0;
-	opterr = 0;
-	while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if (o != 'f')
-			return cli_bad_option("rule", argv, o);
-		force = 1;
-	}
+	if ((rc = force_only(argc, argv, &force)) != 0)
+		return rc;
 	if (optind + 1 != argc)
 		return cli_usage("rule");
 	a = crm_rule_action_parse(argv[optind]);

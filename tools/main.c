@@ -85,9 +85,9 @@ static const struct command {
 	     "--action allow|deny|disabled\n"
 	     "         [--scope all|group:G|user:U] [--service S[,S...]] "
 	     "[--priority N] [--force]\n"
-	     "rule del NAME\n"
-	     "rule move NAME --priority N\n"
-	     "rule default allow|deny\n"
+	     "rule del NAME [--force]\n"
+	     "rule move NAME --priority N [--force]\n"
+	     "rule default allow|deny [--force]\n"
 	     "rule test USER IP [--service S] [--json]") },
 	{ "blocked", cmd_blocked, NEED_ADMIN,
 	  N_("blocked list [--json|--csv]\n"

@@ -8,7 +8,25 @@
 
 #include <stdint.h>
 #include "crmpolicy/policy.h"
+#include "crmpolicy/shadow.h"
 #include "crmpolicy/store.h"
+
+/*
+ * For an account whose password lives in /etc/shadow (no store hash) and
+ * whose entry sp holds: the change time becomes shadow's last change, and
+ * a last change of 0 forces a change, as pam_unix has it; an unset one
+ * (< 0), no entry, or a store hash leave a as the store has it. a is then
+ * for the checks only: never written back, the store keeps its own times.
+ */
+void crm_aging_from_shadow(struct crm_account *a, const struct crm_shadow *sp);
+
+/*
+ * crm_aging_from_shadow with the entry read here (only for an account
+ * without a store hash). sp keeps the entry, hash included, for the caller
+ * to use and wipe (crm_shadow_wipe). 0 or a crm_shadow_get error.
+ */
+int crm_aging_shadow(struct crm_account *a, struct crm_shadow *sp,
+	struct crm_error *err) __attribute__((warn_unused_result));
 
 /* 1 if the password of a is expired at now (max_age_days > 0). */
 int crm_aging_expired(const struct crm_policy *pol, const struct crm_account *a,

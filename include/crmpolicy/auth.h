@@ -20,6 +20,9 @@ struct crm_request {
 	const char *code;		/* secret: a second-factor code, or NULL */
 	int by_admin;			/* crm_pw_commit: an admin reset */
 	int64_t reservation;		/* authfail/authsucc: preauth's reservation, -1 unknown */
+	int vouch;			/* crm_auth_succ: check req->password
+					 * against /etc/shadow first (the word
+					 * of a caller without root) */
 	const char *login_type;		/* crm_acct_check: record a login that
 					 * passed no auth phase, of this type
 					 * ([a-z-], "publickey"); NULL: none */
@@ -42,6 +45,8 @@ enum crm_verdict {
 	CRM_V_IP_DENIED,	/* a source-IP rule denies the address */
 	CRM_V_MFA,		/* password right; ask result.mfa next */
 	CRM_V_NO_FACTOR,	/* the policy needs a factor the account lacks */
+	CRM_V_NOT_GOVERNED,	/* a system account outside govern_uids: not
+				 * ours, the store left untouched */
 };
 
 struct crm_result {
@@ -91,6 +96,9 @@ int crm_auth_fail(const struct crm_ctx *ctx, const struct crm_request *req,
  * authsucc (stacked): clears the count and records the login; or, when
  * the policy asks a second factor, keeps the attempt reserved and answers
  * CRM_V_MFA (res->mfa, res->reservation) for crm_auth_mfa to finish.
+ * With req->vouch, req->password must first match /etc/shadow: one that
+ * does not is counted as crm_auth_fail counts it (CRM_V_WRONG); none, or
+ * no shadow entry, is refused (CRM_V_INVALID).
  */
 int crm_auth_succ(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_result *res, struct crm_error *err)

@@ -56,6 +56,8 @@ enum crm_key {
 	CRM_K_BACKUP_WARN_DAYS,
 	CRM_K_TOTP_ISSUER,
 	CRM_K_AUDIT_KEEP_DAYS,
+	CRM_K_GOVERN_UIDS,
+	CRM_K_ADMIN_UNLOCK_TIME,
 	CRM_K_COUNT
 };
 
@@ -106,6 +108,8 @@ struct crm_keyinfo {
 	const char *const *words;	/* CRM_KT_ENUM words, NULL-terminated */
 	const char *def;	/* built-in default, as text */
 	const char *help;	/* one line, untranslated, for docs and check */
+	/* a further check of the parsed text value, or NULL */
+	int (*check)(const char *value, struct crm_error *err);
 };
 
 /* The key table entry for k. */
@@ -123,6 +127,14 @@ int crm_key_is_policy(enum crm_key k);
 int crm_key_parse(enum crm_key k, const char *value, long long *num,
 	char **str, struct crm_error *err)
 	__attribute__((warn_unused_result));
+
+/*
+ * Walks a comma list, skipping blanks around items: calls item() with each
+ * item (not NUL-terminated). Returns 0, -1 for an empty item, or the first
+ * non-zero answer of item().
+ */
+int crm_list_walk(const char *s, int (*item)(void *, const char *, size_t),
+	void *arg);
 
 /* Formats the value of k held in num/str as conf text into buf. */
 void crm_key_format(enum crm_key k, long long num, const char *str,

@@ -10,6 +10,12 @@
 #include "crmpolicy/config.h"
 #include "crmpolicy/context.h"
 
+/*
+ * The key table's check of a helper_services value (canonical list):
+ * every item SERVICE:USER. 0 or CRM_EINVAL naming the value.
+ */
+int crm_helper_check(const char *value, struct crm_error *err);
+
 /* 1 when helper_services binds service to the user named caller. */
 int crm_helper_bound(const struct crm_config *cfg, const char *service,
 	const char *caller);

@@ -17,12 +17,17 @@
 /*
  * Applies the passage of time: a lock older than unlock_time (non-zero)
  * lifts, and failures older than fail_interval (non-zero) are forgotten.
+ * The lock of an administrator (pol->admin) lifts after admin_unlock_time
+ * (non-zero) even when unlock_time is 0; a smaller unlock_time wins.
  * Returns 1 if a changed, else 0.
  */
 int crm_lockout_refresh(const struct crm_policy *pol, struct crm_account *a,
 	int64_t now);
 
-/* 1 if a is locked at now; *left = seconds left, -1 until an admin unlocks. */
+/*
+ * 1 if a is locked at now, by the rule of crm_lockout_refresh; *left =
+ * seconds left, -1 until an admin unlocks.
+ */
 int crm_lockout_is_locked(const struct crm_policy *pol,
 	const struct crm_account *a, int64_t now, int64_t *left);
 

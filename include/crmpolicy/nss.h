@@ -41,4 +41,21 @@ int crm_nss_group_exists(const char *group, int *exists,
 int crm_nss_in_group(const char *user, const char *group,
 	struct crm_error *err);
 
+/*
+ * The buffer of one NSS _r lookup: calls lookup(arg, buf, len) with a
+ * buffer of sysconf(sc) bytes, twice as large while it answers ERANGE (up
+ * to a megabyte). Returns lookup's last answer (0, or an errno value) or
+ * ENOMEM; *bufp (*lenp bytes) holds what the results point into, for the
+ * caller to release with crm_nss_free.
+ */
+int crm_nss_call(int (*lookup)(void *arg, char *buf, size_t len), void *arg,
+	int sc, char **bufp, size_t *lenp);
+/* Wipes and frees a buffer of crm_nss_call (NULL is fine). */
+void crm_nss_free(char *buf, size_t len);
+/*
+ * 1 when a lookup that found nothing answered "no such entry" (0, or an
+ * errno value some backends give for it), 0 when the backend failed.
+ */
+int crm_nss_not_found(int rc);
+
 #endif

@@ -13,6 +13,9 @@
 struct crm_policy {
 	long long num[CRM_K_COUNT];	/* only policy keys are meaningful */
 	char source[CRM_K_COUNT][CRM_SOURCE_MAX];
+	/* crm_policy_resolve: the user is root or an NSS member of
+	 * admin_group, whose locks lift after admin_unlock_time */
+	int admin;
 };
 
 /* The stricter of a and b for key k (per crm_keyinfo.strict). */
@@ -20,8 +23,10 @@ long long crm_policy_stricter(enum crm_key k, long long a, long long b);
 
 /*
  * Resolves the effective policy of user (who need not be in the store; NSS
- * groups still apply). Every stored override is re-validated: a bad row is
- * CRM_ESTORE naming scope, target and key. Returns 0 or an error.
+ * groups still apply), and whether user is an administrator (pol->admin:
+ * root, or a member of admin_group among the NSS groups). Every stored
+ * override is re-validated: a bad row is CRM_ESTORE naming scope, target
+ * and key. Returns 0 or an error.
  */
 int crm_policy_resolve(const struct crm_ctx *ctx, const char *user,
 	struct crm_policy *pol, struct crm_error *err)

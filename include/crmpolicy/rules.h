@@ -65,14 +65,16 @@ int crm_rules_foreach(const struct crm_ctx *ctx, crm_rule_cb cb, void *arg,
  * Administration, each one transaction with a rule.change audit event.
  * crm_rules_add: priority < 0 means after the last rule (last + 10).
  * When guard_rhost is set (the admin's own address, from SSH_CONNECTION)
- * and the change would turn an allowed login of guard_user from there
- * (service "sshd") into a denied one, it is refused with CRM_EPERM and a
- * message saying why, unless force.
+ * and the change (an added, deleted or moved rule, a new default) would
+ * turn an allowed login of guard_user from there (service "sshd") into a
+ * denied one, it is refused with CRM_EPERM and a message saying why,
+ * unless force.
  */
 int crm_rules_add(const struct crm_ctx *ctx, struct crm_rule *r,
 	const char *guard_user, const char *guard_rhost, int force,
 	struct crm_error *err) __attribute__((warn_unused_result));
 int crm_rules_del(const struct crm_ctx *ctx, const char *name,
+	const char *guard_user, const char *guard_rhost, int force,
 	struct crm_error *err) __attribute__((warn_unused_result));
 int crm_rules_move(const struct crm_ctx *ctx, const char *name,
 	long long priority, const char *guard_user, const char *guard_rhost,

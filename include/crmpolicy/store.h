@@ -80,6 +80,12 @@ int crm_setting_set(sqlite3 *db, const char *key, const char *value,
 /* Loads the account named name: 0, CRM_ENOENT or CRM_ESTORE. */
 int crm_account_get(sqlite3 *db, const char *name, struct crm_account *a,
 	struct crm_error *err) __attribute__((warn_unused_result));
+/*
+ * crm_account_get where "no such account" is an answer: *found = 0 and 0
+ * returned (a is then undefined); a store error is returned as such.
+ */
+int crm_account_find(sqlite3 *db, const char *name, struct crm_account *a,
+	int *found, struct crm_error *err) __attribute__((warn_unused_result));
 /* Inserts a (a->id is set). CRM_EEXIST if the name is taken. */
 int crm_account_insert(sqlite3 *db, struct crm_account *a,
 	struct crm_error *err) __attribute__((warn_unused_result));

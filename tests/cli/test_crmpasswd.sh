@@ -159,6 +159,38 @@ expect 2 "check reports an unsafe key file mode as critical: exit 2" $C check
 grep_out "check names the key file" "crmpolicy.key"
 chmod 0600 "$TMP/crmpolicy.key"
 
+# ---- rules from an ssh session: the self-lockout guard ----
+# The client address of the session is the first word of SSH_CONNECTION.
+ssh_session() {
+	SSH_CONNECTION="192.0.2.10 50022 192.0.2.1 22" "$@"
+}
+expect 0 "rule add: the admin's network" \
+	$C rule add admin-net --network 192.0.2.0/24 --action allow --priority 10
+expect 0 "rule add: another network" \
+	$C rule add other-net --network 198.51.100.0/24 --action allow
+expect 0 "rule default deny, the admin's network still let in" \
+	ssh_session $C rule default deny
+expect 3 "rule add that denies the admin's own address: refused" \
+	ssh_session $C rule add block-doc --network 192.0.2.0/25 --action deny --priority 5
+grep_err "the add refusal names the address and --force" \
+	"this rule would deny your own connection from 192.0.2.10 (user root, sshd); add --force to add it anyway"
+expect 3 "rule del of the rule that lets the admin in: refused" \
+	ssh_session $C rule del admin-net
+grep_err "the del refusal names the address and --force" \
+	"deleting this rule would deny your own connection from 192.0.2.10 (user root, sshd); add --force to delete it anyway"
+expect 0 "the rule is still there" $C rule test root 192.0.2.10
+grep_out "the admin is still let in by it" "allow by rule 'admin-net'"
+expect 0 "rule del of a rule the admin does not need" ssh_session $C rule del other-net
+expect 2 "rule del takes one name" $C rule del admin-net other-net
+expect 2 "rule del knows no other option" $C rule del admin-net --bogus
+expect 0 "rule del --force" ssh_session $C rule del admin-net --force
+expect 0 "the admin's address is now denied" $C rule test root 192.0.2.10
+grep_out "denied by the default row" "deny by the default row"
+n=$(sqlite3 "$TMP/store/crmpolicy.db" "select count(*) from audit where
+	event = 'rule.change' and details like 'del name=admin-net%force=yes'")
+check "the forced delete is audited" 1 "$n"
+expect 0 "rule default allow again" $C rule default allow
+
 # ---- usage and permissions ----
 expect 2 "unknown command is a usage error" $C frobnicate
 expect 2 "unknown option is a usage error" $C user list --bogus

@@ -20,7 +20,8 @@ mkdir -m 1777 "$TMP/mail"
 cp "$TOP/tests/data/fake-sendmail" "$TMP/mail/sendmail"
 chmod 0755 "$TMP/mail/sendmail"
 MAIL=$TMP/mail/sendmail.out
-t_conf "$TMP/store/crmpolicy.db" '' 'helper_services = crm-web:www-data' \
+t_conf "$TMP/store/crmpolicy.db" '' \
+	'helper_services = crm-web:www-data, crm-stacked:www-data' \
 	'ip_deny = 4' "sendmail = $TMP/mail/sendmail" 'notify_new_ip = no' \
 	"geoip_city_db = $TOP/tests/data/geo-city-test.mmdb" \
 	"geoip_asn_db = $TOP/tests/data/geo-asn-test.mmdb"
@@ -40,6 +41,16 @@ for svc in crm-web crm-other; do
 		echo "$phase required $MOD"
 	done > "$TMP/pam.d/$svc"
 done
+# Stacked behind the helper, with a module that accepts any password in
+# pam_unix's place (pam_set_items puts $PAM_AUTHTOK where pam_unix would
+# leave the password): the helper must not take its word for it.
+cat > "$TMP/pam.d/crm-stacked" <<EOF
+auth requisite $MOD preauth
+auth optional /usr/lib/x86_64-linux-gnu/pam_wrapper/pam_set_items.so
+auth [success=1 default=ignore] pam_permit.so
+auth [default=die] $MOD authfail
+auth required $MOD authsucc
+EOF
 # A caller that names its own policy in its own service file.
 echo "auth required $MOD deny=1000" > "$TMP/pam.d/crm-web-deny"
 echo "auth required $MOD conf=$CONF" > "$TMP/pam.d/crm-web-conf"
@@ -133,6 +144,27 @@ done
 wait
 check "32 racing helpers verify no more than deny" 3 "$(failures bob)"
 $C user unlock bob > /dev/null 2>&1
+
+# ---- stacked: authsucc's word is checked against /etc/shadow ----
+U=crmh$$u
+useradd -M -s /usr/sbin/nologin "$U" && echo "$U:$INIT" | chpasswd ||
+	not_ok "cannot add the test user"
+trap 'userdel "$U" 2>/dev/null; rm -rf "$TMP"' EXIT INT TERM
+PAM_AUTHTOK=$INIT try "stacked through the helper with the shadow password" \
+	0 www-data "" crm-stacked "$U" auth
+check "the login is recorded" 1 \
+	"$(sql "select count(*) from audit where event = 'login.success' and
+		subject = '$U'")"
+PAM_AUTHTOK=$WRONG try \
+	"a module before that accepts a wrong password is not believed" 7 \
+	www-data "" crm-stacked "$U" auth
+check "the refusal is audited" 1 \
+	"$(sql "select count(*) from audit where event = 'login.failure' and
+		subject = '$U' and details like 'reason=wrong password%'")"
+try "nor one that accepts no password at all" 7 www-data "" crm-stacked \
+	"$U" auth
+check "the wrong password is counted" 1 "$(failures "$U")"
+userdel "$U" 2>/dev/null
 
 # ---- the second factor's prompts are relayed too ----
 printf '%s\n' "$PW" | $C passwd bob --password-stdin > /dev/null 2>&1

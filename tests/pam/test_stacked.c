@@ -18,16 +18,21 @@
 #define NSS_USER "daemon"	/* in /etc/passwd on every Debian system */
 #define SET_ITEMS "/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_set_items.so"
 
+/* pam_permit closes the account and session stacks, as pam_unix and
+ * pam_permit do in common-account: a PAM_IGNORE from the module then
+ * leaves the decision to them. */
 #define STACK_HEAD "auth requisite @MOD@ conf=@CONF@ preauth\n"
 #define STACK_TAIL \
 	"auth [default=die] @MOD@ conf=@CONF@ authfail\n" \
 	"auth required @MOD@ conf=@CONF@ authsucc\n" \
 	"account required @MOD@ conf=@CONF@\n" \
+	"account required pam_permit.so\n" \
 	"password requisite @MOD@ conf=@CONF@\n" \
 	"password [success=1 default=ignore] pam_permit.so use_authtok\n" \
 	"password requisite pam_deny.so\n" \
 	"password required @MOD@ conf=@CONF@ commit\n" \
-	"session required @MOD@ conf=@CONF@\n"
+	"session required @MOD@ conf=@CONF@\n" \
+	"session required pam_permit.so\n"
 
 static const struct penv_svc services[] = {
 	/* pam_unix said yes. */
@@ -51,8 +56,15 @@ static const struct penv_svc services[] = {
 	  "session  required @MOD@ conf=@CONF@\n" },
 };
 
-static const char *ok_conf = "ip_deny = 0\n";
-static const char *root_conf = "ip_deny = 0\neven_deny_root = yes\n";
+/*
+ * daemon (uid 1) and root are governed only when listed; their passwords
+ * in /etc/shadow are as old as the system, so these tests let them age.
+ */
+static const char *ok_conf = "ip_deny = 0\ngovern_uids = 0,1\n"
+	"max_age_days = 0\n";
+static const char *root_conf = "ip_deny = 0\neven_deny_root = yes\n"
+	"govern_uids = 0,1\nmax_age_days = 0\n";
+static const char *default_conf = "ip_deny = 1\n";
 
 static int64_t col(const char *column, const char *user)
 {
@@ -277,6 +289,42 @@ static void stacked_change_checks_quality_and_history(void **state)
 		pam_test(PAMTEST_CHAUTHTOK, PAM_SUCCESS));
 }
 
+/*
+ * daemon (uid 1) is outside the default govern_uids (login.defs): each
+ * line answers what lets the stack go on as if the module were absent,
+ * whatever pam_unix decides, and the store is left as it was.
+ */
+static void ungoverned_account_passes_untouched(void **state)
+{
+	struct penv_conv c;
+
+	(void)state;
+	/* pam_unix (here pam_deny) refuses: the stack fails, nothing counts. */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(wrong_login(NSS_USER, "127.0.10.5"),
+			PAM_AUTH_ERR);
+	/* pam_unix (here pam_permit) accepts: preauth ignores, authsucc
+	 * agrees, account and session ignore. */
+	penv_conv_init(&c, NULL);
+	PENV_EXPECT("stacked-permit", NSS_USER, "127.0.10.5", &c,
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+		pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS),
+		pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS));
+	assert_false(penv_conv_has(&c, "Last login"));
+	/* The password lines take the new password without the policy. */
+	penv_conv_init(&c, "password", "password", NULL);
+	PENV_EXPECT("stacked-permit", NSS_USER, NULL, &c,
+		pam_test(PAMTEST_CHAUTHTOK, PAM_SUCCESS));
+	assert_int_equal(penv_op("stacked-permit", "root", NULL, NULL,
+		PAMTEST_AUTHENTICATE, 0), PAM_SUCCESS);
+	assert_int_equal(penv_sql("SELECT (SELECT count(*) FROM accounts) + "
+		"(SELECT count(*) FROM pw_history) + (SELECT count(*) FROM "
+		"logins) + (SELECT count(*) FROM ip_failures) + (SELECT "
+		"count(*) FROM reservations)", NULL), 0);
+	assert_int_equal(penv_sql("SELECT count(*) FROM audit WHERE subject "
+		"IN ('daemon', 'root')", NULL), 0);
+}
+
 #define T(f, conf) cmocka_unit_test_prestate_setup_teardown(f, penv_setup, \
 	NULL, (void *)(conf))
 
@@ -294,6 +342,7 @@ int main(int argc, char **argv)
 		T(session_open_tells_last_login_and_failures, ok_conf),
 		T(warns_of_expiry_unless_silent, ok_conf),
 		T(stacked_change_checks_quality_and_history, ok_conf),
+		T(ungoverned_account_passes_untouched, default_conf),
 	};
 
 	(void)argc;

@@ -533,6 +533,39 @@ static void status_reports_lock_and_time_left(void **state)
 	assert_int_equal(st.locked, 0);
 }
 
+static void status_shows_time_left_of_an_administrators_lock(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_account a;
+	struct crm_status st;
+	struct crm_error err;
+
+	/* nobody's primary group on Debian is nogroup. */
+	assert_int_equal(crm_config_set(&t->cfg, "admin_group", "nogroup",
+		"test", &err), CRM_OK);
+	add_user(t, "nobody", NULL);
+	add_user(t, "daemon", NULL);
+	for (int i = 0; i < 2; i++) {
+		get(t, i ? "daemon" : "nobody", &a);
+		a.failures = 3;
+		a.first_fail = T0;
+		a.locked_at = T0;
+		assert_int_equal(crm_account_update(t->ctx.db, &a, &err),
+			CRM_OK);
+	}
+	t->ctx.now = T0 + 100;
+	/* unlock_time = 0, admin_unlock_time = 900. */
+	assert_int_equal(crm_admin_status(&t->ctx, "nobody", &st, &err), CRM_OK);
+	assert_int_equal(st.locked, 1);
+	assert_int_equal(st.lock_left, 800);
+	assert_int_equal(crm_admin_status(&t->ctx, "daemon", &st, &err), CRM_OK);
+	assert_int_equal(st.locked, 1);
+	assert_int_equal(st.lock_left, -1);
+	t->ctx.now = T0 + 900;
+	assert_int_equal(crm_admin_status(&t->ctx, "nobody", &st, &err), CRM_OK);
+	assert_int_equal(st.locked, 0);
+}
+
 /* ---- allowed, init ---- */
 
 static void allowed_only_root_without_admin_group(void **state)
@@ -634,6 +667,7 @@ int main(void)
 		T(policy_set_refuses_unknown_target),
 		T(policy_set_accepts_system_group_and_store_user),
 		T(status_reports_active_account),
+		T(status_shows_time_left_of_an_administrators_lock),
 		T(status_reports_lock_and_time_left),
 		T(allowed_only_root_without_admin_group),
 		T(allowed_admin_group_member),

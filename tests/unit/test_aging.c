@@ -449,7 +449,140 @@ static void admin_disabled_account_is_disabled_not_inactive(void **state)
 	tenv_free(t);
 }
 
+/* ---- the age of a password in /etc/shadow (stacked mode) ---- */
+
+/* Two throwaway system accounts (uids from login.defs: governed). */
+struct sys {
+	struct tenv *t;
+	char a[64], b[64];
+};
+
+static int sys_setup(void **state)
+{
+	struct sys *s = calloc(1, sizeof(*s));
+
+	assert_non_null(s);
+	tenv_sysuser_name(s->a, sizeof(s->a), "a");
+	tenv_sysuser_name(s->b, sizeof(s->b), "b");
+	s->t = tenv_new("max_age_days = 90\nwarn_days = 7\n"
+		"inactive_days = 0\n");
+	*state = s;
+	return 0;
+}
+
+static int sys_teardown(void **state)
+{
+	struct sys *s = *state;
+
+	tenv_sysuser_del(s->a);
+	tenv_sysuser_del(s->b);
+	tenv_free(s->t);
+	free(s);
+	return 0;
+}
+
+static void shadow_age_expires_old_passwords_only(void **state)
+{
+	struct sys *s = *state;
+	struct crm_result res;
+
+	tenv_sysuser_add(s->a, PW1, T0 - 100 * DAY);
+	tenv_sysuser_add(s->b, PW1, T0 - 10 * DAY);
+	/* Both rows are made now, on first sight: the ages still differ. */
+	acct(s->t, s->a, &res);
+	assert_int_equal(res.verdict, CRM_V_EXPIRED);
+	acct(s->t, s->b, &res);
+	assert_int_equal(res.verdict, CRM_V_ALLOW);
+	assert_int_equal(res.warn_days, -1);
+	/* b's password, changed ten days before T0, expires at T0 + 80. */
+	s->t->ctx.now = T0 + 75 * DAY;
+	acct(s->t, s->b, &res);
+	assert_int_equal(res.verdict, CRM_V_ALLOW);
+	assert_int_equal(res.warn_days, 5);
+	s->t->ctx.now = T0 + 80 * DAY;
+	acct(s->t, s->b, &res);
+	assert_int_equal(res.verdict, CRM_V_EXPIRED);
+}
+
+static void shadow_last_change_zero_forces_a_change(void **state)
+{
+	struct sys *s = *state;
+	struct crm_result res;
+	struct crm_account a;
+
+	tenv_sysuser_add(s->a, PW1, 0);
+	acct(s->t, s->a, &res);
+	assert_int_equal(res.verdict, CRM_V_MUST_CHANGE);
+	/* Shadow's word is read each time, never copied into the store. */
+	tenv_get(s->t, s->a, &a);
+	assert_int_equal(a.must_change, 0);
+	assert_int_equal(a.pw_changed, 0);
+	tenv_sysuser_age(s->a, T0 - DAY);
+	acct(s->t, s->a, &res);
+	assert_int_equal(res.verdict, CRM_V_ALLOW);
+}
+
+static void store_owned_password_keeps_the_store_time(void **state)
+{
+	struct sys *s = *state;
+	struct crm_result res;
+
+	tenv_sysuser_add(s->a, PW1, T0 - 100 * DAY);
+	/* A store password set at T0: /etc/shadow's age is not its age. */
+	tenv_add_user(s->t, s->a, PW2);
+	acct(s->t, s->a, &res);
+	assert_int_equal(res.verdict, CRM_V_ALLOW);
+	s->t->ctx.now = T0 + 90 * DAY;
+	acct(s->t, s->a, &res);
+	assert_int_equal(res.verdict, CRM_V_EXPIRED);
+}
+
+static enum crm_verdict change(struct tenv *t, const char *user,
+	const char *pw)
+{
+	struct crm_request req = { .user = user, .new_password = pw };
+	struct crm_result res;
+	struct crm_error e;
+
+	if (crm_pw_check(&t->ctx, &req, &res, &e) != CRM_OK)
+		fail_msg("pw_check %s: %s", user, e.msg);
+	return res.verdict;
+}
+
+static void min_age_counts_from_the_shadow_change(void **state)
+{
+	struct sys *s = *state;
+
+	assert_int_equal(crm_config_set(&s->t->cfg, "min_age_days", "3",
+		"test", NULL), 0);
+	tenv_sysuser_add(s->a, PW1, T0 - DAY);
+	tenv_sysuser_add(s->b, PW1, T0 - 5 * DAY);
+	/* Neither has a row yet: shadow alone tells the age. */
+	assert_int_equal(change(s->t, s->a, PW2), CRM_V_REJECTED);
+	assert_true(tenv_has_event(s->t, "password.reject", s->a, "too_soon"));
+	assert_int_equal(change(s->t, s->b, PW2), CRM_V_ALLOW);
+	/* A forced change is never too soon. */
+	tenv_sysuser_age(s->a, 0);
+	assert_int_equal(change(s->t, s->a, PW2), CRM_V_ALLOW);
+}
+
+static void status_shows_the_shadow_age(void **state)
+{
+	struct sys *s = *state;
+	struct crm_status st;
+	struct crm_result res;
+	struct crm_error e;
+
+	tenv_sysuser_add(s->a, PW1, T0 - 100 * DAY);
+	acct(s->t, s->a, &res);
+	assert_int_equal(crm_admin_status(&s->t->ctx, s->a, &st, &e), CRM_OK);
+	assert_int_equal(st.acct.pw_changed, T0 - 100 * DAY);
+	assert_int_equal(st.expires, T0 - 10 * DAY);
+	assert_string_equal(st.acct.pw_hash, "");
+}
+
 #define T(f) cmocka_unit_test(f)
+#define S(f) cmocka_unit_test_setup_teardown(f, sys_setup, sys_teardown)
 
 int main(void)
 {
@@ -476,6 +609,11 @@ int main(void)
 		T(login_restarts_inactivity_clock),
 		T(enable_restarts_inactivity_clock),
 		T(admin_disabled_account_is_disabled_not_inactive),
+		S(shadow_age_expires_old_passwords_only),
+		S(shadow_last_change_zero_forces_a_change),
+		S(store_owned_password_keeps_the_store_time),
+		S(min_age_counts_from_the_shadow_change),
+		S(status_shows_the_shadow_age),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -134,9 +134,58 @@ static long long reservations(struct tenv *t)
 	return tenv_query_int(t, "SELECT count(*) FROM reservations", NULL, NULL);
 }
 
+/*
+ * A stacked stack. Its system accounts here are daemon (uid 1) and root,
+ * outside the default govern_uids: the tests that need them governed
+ * list both.
+ */
 static void stacked(struct tenv *t)
 {
+	struct crm_error e;
+
 	t->cfg.mode = CRM_MODE_PREAUTH;
+	if (crm_config_set(&t->cfg, "govern_uids", "0,1", "test", &e) != 0)
+		fail_msg("govern_uids: %s", e.msg);
+}
+
+/* A stacked stack with the default govern_uids (login.defs). */
+static void stacked_default(struct tenv *t)
+{
+	t->cfg.mode = CRM_MODE_PREAUTH;
+}
+
+static enum crm_verdict session(struct tenv *t, const char *user)
+{
+	struct crm_request req = { .user = user, .reservation = -1 };
+	struct crm_result res;
+	struct crm_error e;
+
+	if (crm_session_open(&t->ctx, &req, &res, &e) != CRM_OK)
+		fail_msg("session_open %s: %s", user, e.msg);
+	return res.verdict;
+}
+
+static enum crm_verdict try_commit(struct tenv *t, const char *user,
+	const char *pw)
+{
+	struct crm_request req = { .user = user, .new_password = pw };
+	struct crm_result res;
+	struct crm_error e;
+
+	if (crm_pw_commit(&t->ctx, &req, 0, &res, &e) != CRM_OK)
+		fail_msg("commit %s: %s", user, e.msg);
+	return res.verdict;
+}
+
+/* Rows of every table a phase writes about a user or an address. */
+static long long traces(struct tenv *t)
+{
+	return tenv_query_int(t, "SELECT (SELECT count(*) FROM accounts) +"
+		" (SELECT count(*) FROM audit) + (SELECT count(*) FROM"
+		" pw_history) + (SELECT count(*) FROM logins) + (SELECT"
+		" count(*) FROM ip_failures) + (SELECT count(*) FROM"
+		" reservations) + (SELECT count(*) FROM known_ips)", NULL,
+		NULL);
 }
 
 /* ---- standalone authentication ---- */
@@ -665,6 +714,173 @@ static void authsucc_refused_for_locked_account(void **state)
 	tenv_free(t);
 }
 
+/* ---- which accounts are governed (govern_uids) ---- */
+
+static void ungoverned_system_account_passes_every_phase_untouched(
+	void **state)
+{
+	struct tenv *t = tenv_new("deny = 1\nip_deny = 1\n");
+	long long before;
+
+	(void)state;
+	stacked_default(t);
+	t->ctx.rhost = "198.51.100.7";
+	before = traces(t);
+	/* daemon is uid 1, outside login.defs' UID_MIN..UID_MAX. */
+	assert_int_equal(preauth(t, "daemon", NULL), CRM_V_NOT_GOVERNED);
+	assert_int_equal(authfail(t, "daemon", WRONG, -1), CRM_V_NOT_GOVERNED);
+	assert_int_equal(authfail(t, "daemon", WRONG, -1), CRM_V_NOT_GOVERNED);
+	assert_int_equal(authsucc(t, "daemon", -1), CRM_V_NOT_GOVERNED);
+	assert_int_equal(acct(t, "daemon"), CRM_V_NOT_GOVERNED);
+	assert_int_equal(pw_check(t, "daemon", "short", NULL),
+		CRM_V_NOT_GOVERNED);
+	assert_int_equal(try_commit(t, "daemon", PW1), CRM_V_NOT_GOVERNED);
+	assert_int_equal(session(t, "daemon"), CRM_V_NOT_GOVERNED);
+	/* No row, no audit, no history, no count, no address failure. */
+	assert_int_equal(traces(t), before);
+	/* root is outside the default set too. */
+	assert_int_equal(preauth(t, "root", NULL), CRM_V_NOT_GOVERNED);
+	assert_int_equal(acct(t, "root"), CRM_V_NOT_GOVERNED);
+	assert_int_equal(traces(t), before);
+	/* The address was not blocked by the wrong passwords either. */
+	assert_int_equal(preauth(t, "no-such-user-crmtest", NULL),
+		CRM_V_IGNORE);
+	tenv_free(t);
+}
+
+static void governed_system_account_is_handled(void **state)
+{
+	struct tenv *t = tenv_new("deny = 1\n");
+	int64_t resv = 0;
+
+	(void)state;
+	stacked_default(t);
+	assert_int_equal(crm_config_set(&t->cfg, "govern_uids",
+		"login.defs,1", "test", NULL), 0);
+	assert_int_equal(preauth(t, "daemon", &resv), CRM_V_ALLOW);
+	assert_true(has_account(t, "daemon"));
+	assert_int_equal(authfail(t, "daemon", WRONG, resv), CRM_V_WRONG);
+	assert_int_equal(preauth(t, "daemon", NULL), CRM_V_LOCKED);
+	assert_int_equal(acct(t, "daemon"), CRM_V_LOCKED);
+	/* root is not in this set. */
+	assert_int_equal(preauth(t, "root", NULL), CRM_V_NOT_GOVERNED);
+	assert_false(has_account(t, "root"));
+	tenv_free(t);
+}
+
+static void seen_row_of_ungoverned_account_is_ignored(void **state)
+{
+	struct tenv *t = tenv_new("inactive_days = 30\n");
+	struct crm_account a;
+	struct crm_error e;
+
+	(void)state;
+	/* Made on first sight by a version without govern_uids. */
+	tenv_blank(&a, "daemon");
+	a.origin = CRM_ORIGIN_SEEN;
+	assert_int_equal(crm_account_insert(t->ctx.db, &a, &e), CRM_OK);
+	stacked_default(t);
+	t->ctx.now = T0 + 40 * DAY;
+	assert_int_equal(acct(t, "daemon"), CRM_V_NOT_GOVERNED);
+	assert_int_equal(preauth(t, "daemon", NULL), CRM_V_NOT_GOVERNED);
+	tenv_get(t, "daemon", &a);
+	assert_int_equal(a.disabled, 0);
+	assert_int_equal(tenv_count_events(t, "inactive", "daemon"), 0);
+	/* Brought into the set, the same row is disabled for inactivity. */
+	stacked(t);
+	assert_int_equal(acct(t, "daemon"), CRM_V_INACTIVE);
+	tenv_free(t);
+}
+
+static void administrators_account_outside_the_set_is_governed(void **state)
+{
+	struct tenv *t = tenv_new("deny = 1\n");
+	int64_t resv = 0;
+
+	(void)state;
+	/* crmpasswd user add daemon: the administrator's word counts. */
+	tenv_add_user(t, "daemon", NULL);
+	stacked_default(t);
+	assert_int_equal(preauth(t, "daemon", &resv), CRM_V_ALLOW);
+	assert_int_equal(authfail(t, "daemon", WRONG, resv), CRM_V_WRONG);
+	assert_int_equal(preauth(t, "daemon", NULL), CRM_V_LOCKED);
+	assert_int_equal(pw_check(t, "daemon", "short", NULL), CRM_V_REJECTED);
+	tenv_free(t);
+}
+
+static void root_is_governed_when_listed(void **state)
+{
+	/* Its lock held by an administrator's hand only, for the test. */
+	struct tenv *t = tenv_new("deny = 1\neven_deny_root = yes\n"
+		"admin_unlock_time = 0\nmax_age_days = 0\n");
+	int64_t resv = 0;
+
+	(void)state;
+	stacked_default(t);
+	assert_int_equal(crm_config_set(&t->cfg, "govern_uids",
+		"0,login.defs", "test", NULL), 0);
+	assert_int_equal(preauth(t, "root", &resv), CRM_V_ALLOW);
+	assert_int_equal(authfail(t, "root", WRONG, resv), CRM_V_WRONG);
+	assert_int_equal(preauth(t, "root", NULL), CRM_V_LOCKED);
+	/* Never disabled for inactivity, whatever the clock says. */
+	t->ctx.now = T0 + 400 * DAY;
+	assert_int_equal(acct(t, "root"), CRM_V_LOCKED);
+	tenv_free(t);
+}
+
+static void standalone_authentication_ignores_govern_uids(void **state)
+{
+	struct tenv *t = tenv_new("govern_uids =\n");
+
+	(void)state;
+	/* An account of the store's logs in whatever its uid... */
+	tenv_add_user(t, "daemon", PW1);
+	assert_int_equal(login(t, "daemon", PW1), CRM_V_ALLOW);
+	/* ...and a system account the store lacks stays unknown. */
+	assert_int_equal(preauth(t, "root", NULL), CRM_V_UNKNOWN);
+	tenv_free(t);
+}
+
+/* Locks user through deny wrong passwords at T0 in a stacked stack. */
+static void lock_stacked(struct tenv *t, const char *user, int deny)
+{
+	int64_t resv = 0;
+
+	t->ctx.now = T0;
+	for (int i = 0; i < deny; i++) {
+		assert_int_equal(preauth(t, user, &resv), CRM_V_ALLOW);
+		assert_int_equal(authfail(t, user, WRONG, resv), CRM_V_WRONG);
+	}
+	assert_int_equal(preauth(t, user, NULL), CRM_V_LOCKED);
+}
+
+static void administrators_lock_lifts_after_admin_unlock_time(void **state)
+{
+	/* nobody (65534) is in nogroup; daemon (1) is not. */
+	struct tenv *t = tenv_new("deny = 3\nadmin_group = nogroup\n"
+		"even_deny_root = yes\nmax_age_days = 0\ninactive_days = 0\n");
+	int64_t resv = 0;
+
+	(void)state;
+	stacked(t);
+	assert_int_equal(crm_config_set(&t->cfg, "govern_uids", "0,1,65534",
+		"test", NULL), 0);
+	lock_stacked(t, "nobody", 3);
+	lock_stacked(t, "daemon", 3);
+	lock_stacked(t, "root", 3);
+	t->ctx.now = T0 + 899;
+	assert_int_equal(preauth(t, "nobody", NULL), CRM_V_LOCKED);
+	assert_int_equal(acct(t, "root"), CRM_V_LOCKED);
+	t->ctx.now = T0 + 900;
+	assert_int_equal(preauth(t, "nobody", &resv), CRM_V_ALLOW);
+	assert_int_equal(authsucc(t, "nobody", resv), CRM_V_ALLOW);
+	assert_int_equal(acct(t, "root"), CRM_V_ALLOW);
+	/* An ordinary user's lock waits for an administrator. */
+	t->ctx.now = T0 + 30 * DAY;
+	assert_int_equal(preauth(t, "daemon", NULL), CRM_V_LOCKED);
+	tenv_free(t);
+}
+
 /* ---- hostile input ---- */
 
 static void check_refused_everywhere(struct tenv *t, const char *user)
@@ -864,13 +1080,19 @@ static void admin_reset_forces_change(void **state)
 
 static void acct_check_creates_nss_row_in_stacked_mode(void **state)
 {
-	struct tenv *t = tenv_new(NULL);
+	/* daemon's password in /etc/shadow is as old as the system. */
+	struct tenv *t = tenv_new("max_age_days = 0\n");
 
 	(void)state;
 	stacked(t);
 	assert_int_equal(acct(t, "daemon"), CRM_V_ALLOW);
 	assert_true(has_account(t, "daemon"));
 	assert_int_equal(acct(t, "no-such-user-crmtest"), CRM_V_UNKNOWN);
+	/* Outside govern_uids the account phase makes no row. */
+	assert_int_equal(crm_config_set(&t->cfg, "govern_uids", "1", "test",
+		NULL), 0);
+	assert_int_equal(acct(t, "root"), CRM_V_NOT_GOVERNED);
+	assert_false(has_account(t, "root"));
 	tenv_free(t);
 }
 
@@ -934,6 +1156,114 @@ static void history_applies_in_stacked_mode_without_store_hash(void **state)
 	assert_int_equal(pw_check(t, "daemon", PW1, NULL), CRM_V_REJECTED);
 	assert_int_equal(pw_check(t, "daemon", PW3, NULL), CRM_V_ALLOW);
 	tenv_free(t);
+}
+
+/*
+ * The history of a password kept in /etc/shadow, on a throwaway system
+ * account: pam_unix's part of a change (the new hash in shadow) is played
+ * by tenv_sysuser_passwd between the check and the commit.
+ */
+struct sys {
+	struct tenv *t;
+	char name[64];
+};
+
+static int sys_setup(void **state)
+{
+	struct sys *s = calloc(1, sizeof(*s));
+
+	assert_non_null(s);
+	tenv_sysuser_name(s->name, sizeof(s->name), "h");
+	s->t = tenv_new("history = 2\n");
+	stacked_default(s->t);
+	*state = s;
+	return 0;
+}
+
+static int sys_teardown(void **state)
+{
+	struct sys *s = *state;
+
+	tenv_sysuser_del(s->name);
+	tenv_free(s->t);
+	free(s);
+	return 0;
+}
+
+/* A whole change through the stack: check, pam_unix, commit. */
+static void stacked_change(struct sys *s, const char *pw)
+{
+	assert_int_equal(pw_check(s->t, s->name, pw, NULL), CRM_V_ALLOW);
+	tenv_sysuser_passwd(s->name, pw);
+	commit(s->t, s->name, pw, 0, 0);
+}
+
+static long long history_rows(struct sys *s, const char *glob)
+{
+	return tenv_query_int(s->t, "SELECT count(*) FROM pw_history h JOIN"
+		" accounts a ON a.id = h.account_id WHERE a.name = ?1 AND"
+		" h.hash GLOB ?2", s->name, glob);
+}
+
+static void stacked_history_includes_the_outgoing_shadow_password(
+	void **state)
+{
+	struct sys *s = *state;
+	unsigned rules = 0;
+
+	tenv_sysuser_add(s->name, PW1, T0 - 10 * DAY);
+	/* The password in shadow is the current one. */
+	assert_int_equal(pw_check(s->t, s->name, PW1, &rules), CRM_V_REJECTED);
+	assert_int_equal(rules, CRM_PW_REUSED);
+	stacked_change(s, PW2);
+	/* The first change through the stack remembered PW1 too. */
+	assert_int_equal(history_rows(s, "$y$*"), 2);
+	assert_int_equal(pw_check(s->t, s->name, PW1, &rules), CRM_V_REJECTED);
+	assert_int_equal(rules, CRM_PW_REUSED);
+	assert_int_equal(pw_check(s->t, s->name, PW3, NULL), CRM_V_ALLOW);
+}
+
+static void stacked_history_counts_each_password_once(void **state)
+{
+	struct sys *s = *state;
+
+	tenv_sysuser_add(s->name, PW1, T0 - 10 * DAY);
+	stacked_change(s, PW2);
+	stacked_change(s, PW3);
+	/* history = 2: PW1 and PW2 before the current PW3. */
+	assert_int_equal(pw_check(s->t, s->name, PW1, NULL), CRM_V_REJECTED);
+	assert_int_equal(pw_check(s->t, s->name, PW2, NULL), CRM_V_REJECTED);
+	stacked_change(s, PW4);
+	assert_int_equal(history_rows(s, "*"), 3);
+	/* PW1 is the fourth password back: out of the history now. */
+	assert_int_equal(pw_check(s->t, s->name, PW1, NULL), CRM_V_ALLOW);
+	assert_int_equal(pw_check(s->t, s->name, PW2, NULL), CRM_V_REJECTED);
+}
+
+static void failed_change_leaves_only_the_current_password(void **state)
+{
+	struct sys *s = *state;
+
+	tenv_sysuser_add(s->name, PW1, T0 - 10 * DAY);
+	/* Checked twice; pam_unix failed after each: no commit. */
+	assert_int_equal(pw_check(s->t, s->name, PW2, NULL), CRM_V_ALLOW);
+	assert_int_equal(pw_check(s->t, s->name, PW2, NULL), CRM_V_ALLOW);
+	assert_int_equal(history_rows(s, "*"), 1);
+	assert_int_equal(history_rows(s, "$y$*"), 1);
+}
+
+static void locked_shadow_password_is_not_remembered(void **state)
+{
+	struct sys *s = *state;
+
+	/* useradd without a password leaves "!" in shadow. */
+	tenv_sysuser_add(s->name, NULL, T0 - 10 * DAY);
+	assert_int_equal(pw_check(s->t, s->name, PW1, NULL), CRM_V_ALLOW);
+	assert_int_equal(history_rows(s, "*"), 0);
+	/* A commit whose password shadow does not hold keeps argon2id. */
+	commit(s->t, s->name, PW1, 0, 0);
+	assert_int_equal(history_rows(s, "$argon2id$*"), 1);
+	assert_int_equal(pw_check(s->t, s->name, PW1, NULL), CRM_V_REJECTED);
 }
 
 static void pw_check_names_failed_quality_rules_and_audits(void **state)
@@ -1745,6 +2075,7 @@ static void preauth_with_mfa_append_reports_totp_for_enrolled_user(
 }
 
 #define T(f) cmocka_unit_test(f)
+#define S(f) cmocka_unit_test_setup_teardown(f, sys_setup, sys_teardown)
 
 int main(void)
 {
@@ -1810,6 +2141,17 @@ int main(void)
 			mfa_setup, tenv_teardown),
 		T(mfa_send_failure_releases_reservation),
 		T(stacked_authsucc_asks_totp_and_mfa_records_login),
+		T(ungoverned_system_account_passes_every_phase_untouched),
+		T(governed_system_account_is_handled),
+		T(seen_row_of_ungoverned_account_is_ignored),
+		T(administrators_account_outside_the_set_is_governed),
+		T(root_is_governed_when_listed),
+		T(standalone_authentication_ignores_govern_uids),
+		T(administrators_lock_lifts_after_admin_unlock_time),
+		S(stacked_history_includes_the_outgoing_shadow_password),
+		S(stacked_history_counts_each_password_once),
+		S(failed_change_leaves_only_the_current_password),
+		S(locked_shadow_password_is_not_remembered),
 		T(totp_disable_with_right_code_removes_enrolment),
 		T(totp_disable_with_wrong_code_counts_failure),
 		T(preauth_with_mfa_append_reports_totp_for_enrolled_user),

@@ -6,6 +6,7 @@
  */
 #include "testlib.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "crmpolicy/auth.h"
@@ -43,10 +44,6 @@ static void acct_records_a_login_of_the_given_type(void **state)
 	tenv_add_user(t, "alice", PW1);
 	t->ctx.rhost = "127.0.1.5";
 	t->ctx.now = T0 + 100;
-	/* A forced change comes first: no login yet. */
-	tenv_exec_ok(t, "UPDATE accounts SET must_change = 1");
-	assert_int_equal(acct_as(t, "alice", "publickey", &res), CRM_V_MUST_CHANGE);
-	assert_int_equal(logins(t, "publickey"), 0);
 	tenv_exec_ok(t, "UPDATE accounts SET must_change = 0");
 	assert_int_equal(acct_as(t, "alice", "publickey", &res), CRM_V_ALLOW);
 	assert_int_equal(logins(t, "publickey"), 1);
@@ -56,6 +53,20 @@ static void acct_records_a_login_of_the_given_type(void **state)
 	assert_string_equal(a.last_rhost, "127.0.1.5");
 	assert_true(tenv_has_event(t, "login.success", "alice", "type=publickey"));
 	assert_true(tenv_has_event(t, "ip.new", "alice", "127.0.1.5"));
+}
+
+static void key_login_with_a_forced_change_is_a_login(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_result res;
+
+	/* sshd lets the user in to change the password: that is a login. */
+	tenv_add_user(t, "alice", PW1);
+	tenv_exec_ok(t, "UPDATE accounts SET must_change = 1");
+	t->ctx.rhost = "127.0.1.5";
+	assert_int_equal(acct_as(t, "alice", "publickey", &res),
+		CRM_V_MUST_CHANGE);
+	assert_int_equal(logins(t, "publickey"), 1);
 }
 
 static void acct_without_a_type_records_nothing(void **state)
@@ -209,12 +220,91 @@ static void proven_keeps_a_lock_taken_meanwhile(void **state)
 	assert_int_equal(reservations(t), 0);
 }
 
+/* ---- authsucc from a caller without root, checked against shadow ---- */
+
+struct vfx {
+	struct tenv *t;
+	char name[64];
+};
+
+static int vfx_setup(void **state)
+{
+	struct vfx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->t = tenv_new("govern_uids = all\nmax_age_days = 0\n");
+	f->t->cfg.mode = CRM_MODE_AUTHSUCC;
+	tenv_sysuser_name(f->name, sizeof(f->name), "v");
+	tenv_sysuser_add(f->name, PW1, T0);
+	*state = f;
+	return 0;
+}
+
+static int vfx_teardown(void **state)
+{
+	struct vfx *f = *state;
+
+	tenv_sysuser_del(f->name);
+	tenv_free(f->t);
+	free(f);
+	return 0;
+}
+
+static enum crm_verdict vouched_succ(struct vfx *f, const char *pw)
+{
+	struct crm_request req = { .user = f->name, .password = pw,
+		.reservation = -1, .vouch = 1 };
+	struct crm_result res;
+	struct crm_error e;
+
+	crm_error_clear(&e);
+	if (crm_auth_succ(&f->t->ctx, &req, &res, &e) != CRM_OK)
+		fail_msg("auth_succ %s: %s", f->name, e.msg);
+	return res.verdict;
+}
+
+static void vouched_authsucc_with_the_shadow_password_logs_in(void **state)
+{
+	struct vfx *f = *state;
+
+	assert_int_equal(vouched_succ(f, PW1), CRM_V_ALLOW);
+	assert_true(tenv_has_event(f->t, "login.success", f->name, "type="));
+}
+
+static void vouched_authsucc_with_another_password_counts_a_failure(
+	void **state)
+{
+	struct vfx *f = *state;
+	struct crm_account a;
+
+	/* First sight: there is no row to count against yet. */
+	assert_int_equal(vouched_succ(f, "Not-The-Pass1!"), CRM_V_WRONG);
+	assert_int_equal(vouched_succ(f, PW1), CRM_V_ALLOW);
+	assert_int_equal(vouched_succ(f, "Not-The-Pass1!"), CRM_V_WRONG);
+	tenv_get(f->t, f->name, &a);
+	assert_int_equal(a.failures, 1);
+	assert_int_equal(tenv_count_events(f->t, "login.success", f->name), 1);
+}
+
+static void vouched_authsucc_without_a_password_is_refused(void **state)
+{
+	struct vfx *f = *state;
+
+	assert_int_equal(vouched_succ(f, NULL), CRM_V_INVALID);
+	assert_true(tenv_has_event(f->t, "login.failure", f->name,
+		"without a password to check"));
+	assert_int_equal(tenv_query_int(f->t, "SELECT coalesce(sum(failures),"
+		" 0) FROM accounts", NULL, NULL), 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, tenv_setup, tenv_teardown)
+#define V(f) cmocka_unit_test_setup_teardown(f, vfx_setup, vfx_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(acct_records_a_login_of_the_given_type),
+		T(key_login_with_a_forced_change_is_a_login),
 		T(acct_without_a_type_records_nothing),
 		T(repeated_key_logins_merge),
 		T(refused_key_login_records_no_success),
@@ -223,6 +313,9 @@ int main(void)
 		T(prelim_refuses_a_locked_account),
 		T(prelim_waits_for_no_more_than_deny),
 		T(proven_keeps_a_lock_taken_meanwhile),
+		V(vouched_authsucc_with_the_shadow_password_logs_in),
+		V(vouched_authsucc_with_another_password_counts_a_failure),
+		V(vouched_authsucc_without_a_password_is_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

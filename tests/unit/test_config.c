@@ -130,6 +130,8 @@ static void defaults_follow_the_spec(void **state)
 	assert_string_equal(c->str[CRM_K_BACKUP_DIR], "/var/backups/crmpolicy");
 	assert_int_equal(c->num[CRM_K_BACKUP_CYCLE], CRM_CYCLE_WEEKLY);
 	assert_int_equal(c->num[CRM_K_BACKUP_WARN_DAYS], 2);
+	assert_string_equal(c->str[CRM_K_GOVERN_UIDS], "login.defs");
+	assert_int_equal(c->num[CRM_K_ADMIN_UNLOCK_TIME], 900);
 	for (int k = 0; k < CRM_K_COUNT; k++)
 		assert_string_equal(c->source[k], "default");
 	assert_null(c->conf_path);

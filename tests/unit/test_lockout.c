@@ -1,7 +1,8 @@
 /*
  * Unit tests of lib/lockout.c: locking at deny, unlock_time, fail_interval,
- * the root exemption and even_deny_root, and the reservation of attempts
- * that keeps concurrent guesses from exceeding deny (including lapsing).
+ * the root exemption and even_deny_root, admin_unlock_time for root and
+ * admin_group, and the reservation of attempts that keeps concurrent
+ * guesses from exceeding deny (including lapsing).
  */
 #include "testlib.h"
 
@@ -291,6 +292,90 @@ static void root_locked_with_even_deny_root(void **state)
 	tenv_free(t);
 }
 
+/* ---- admin_unlock_time ---- */
+
+/*
+ * Locks user (deny = 1 in conf) at T0; returns whether the lock still
+ * holds at T0 + after, with the seconds left in *left.
+ */
+static int locked_after(const char *conf, const char *user, int64_t after,
+	int64_t *left)
+{
+	struct tenv *t = tenv_new(conf);
+	struct crm_policy pol;
+	struct crm_account a;
+	int locked;
+
+	tenv_resolve(t, user, &pol);
+	tenv_blank(&a, user);
+	assert_int_equal(crm_lockout_fail(&pol, &t->cfg, &a, T0), 1);
+	locked = crm_lockout_is_locked(&pol, &a, T0 + after, left);
+	assert_int_equal(crm_lockout_refresh(&pol, &a, T0 + after), !locked);
+	assert_int_equal(a.locked_at == 0, !locked);
+	tenv_free(t);
+	return locked;
+}
+
+/* nobody's primary group on Debian is nogroup (65534); see test_admin. */
+#define ADMINS "deny = 1\nadmin_group = nogroup\n"
+
+static void admin_group_members_lock_lifts_after_admin_unlock_time(
+	void **state)
+{
+	int64_t left = 0;
+
+	(void)state;
+	/* unlock_time = 0, admin_unlock_time = 900 (the defaults). */
+	assert_true(locked_after(ADMINS, "nobody", 899, &left));
+	assert_int_equal(left, 1);
+	assert_false(locked_after(ADMINS, "nobody", 900, &left));
+	assert_int_equal(left, 0);
+}
+
+static void ordinary_users_lock_stays_until_unlocked(void **state)
+{
+	int64_t left = 0;
+
+	(void)state;
+	assert_true(locked_after(ADMINS, "daemon", 365 * DAY, &left));
+	assert_int_equal(left, -1);
+	/* Without admin_group nobody is an ordinary user too. */
+	assert_true(locked_after("deny = 1\n", "nobody", 365 * DAY, &left));
+	assert_int_equal(left, -1);
+}
+
+static void roots_lock_lifts_after_admin_unlock_time(void **state)
+{
+	int64_t left = 0;
+
+	(void)state;
+	assert_true(locked_after("deny = 1\neven_deny_root = yes\n", "root",
+		899, &left));
+	assert_int_equal(left, 1);
+	assert_false(locked_after("deny = 1\neven_deny_root = yes\n", "root",
+		900, &left));
+}
+
+static void smaller_unlock_time_wins_and_zero_turns_it_off(void **state)
+{
+	int64_t left = 0;
+
+	(void)state;
+	assert_false(locked_after(ADMINS "unlock_time = 60\n", "nobody", 60,
+		&left));
+	assert_true(locked_after(ADMINS "unlock_time = 3600\n", "nobody", 899,
+		&left));
+	assert_false(locked_after(ADMINS "unlock_time = 3600\n", "nobody", 900,
+		&left));
+	assert_true(locked_after(ADMINS "admin_unlock_time = 0\n", "nobody",
+		365 * DAY, &left));
+	assert_int_equal(left, -1);
+	assert_true(locked_after(ADMINS "admin_unlock_time = 0\n"
+		"unlock_time = 600\n", "nobody", 599, &left));
+	assert_false(locked_after(ADMINS "admin_unlock_time = 0\n"
+		"unlock_time = 600\n", "nobody", 600, &left));
+}
+
 static void non_root_locked_without_even_deny_root(void **state)
 {
 	struct tenv *t = tenv_new("deny = 3\n");
@@ -530,6 +615,10 @@ int main(void)
 		T(root_not_locked_without_even_deny_root),
 		T(root_locked_with_even_deny_root),
 		T(non_root_locked_without_even_deny_root),
+		T(admin_group_members_lock_lifts_after_admin_unlock_time),
+		T(ordinary_users_lock_stays_until_unlocked),
+		T(roots_lock_lifts_after_admin_unlock_time),
+		T(smaller_unlock_time_wins_and_zero_turns_it_off),
 		T(reservation_granted_below_deny),
 		T(reservation_refused_when_attempts_in_flight_reach_deny),
 		T(reservation_counts_recorded_failures),

@@ -423,6 +423,34 @@ static void groups_callback_can_stop_the_walk(void **state)
 	assert_int_equal(calls, 1);
 }
 
+static int admin(struct tenv *t, const char *user)
+{
+	struct crm_policy pol;
+
+	tenv_resolve(t, user, &pol);
+	return pol.admin;
+}
+
+static void resolution_names_root_and_admin_group_members(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_error e;
+
+	/* No admin_group: root only. */
+	assert_true(admin(t, "root"));
+	assert_false(admin(t, "nobody"));
+	/* nobody's primary group on Debian is nogroup. */
+	assert_int_equal(crm_config_set(&t->cfg, "admin_group", "nogroup",
+		"test", &e), 0);
+	assert_true(admin(t, "nobody"));
+	assert_false(admin(t, "daemon"));
+	assert_true(admin(t, "root"));
+	/* A store group of that name makes nobody an administrator. */
+	add_account(t, "alice");
+	add_member(t, "nogroup", "alice");
+	assert_false(admin(t, "alice"));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, tenv_setup, tenv_teardown)
 
 int main(void)
@@ -444,6 +472,7 @@ int main(void)
 		T(nss_group_policy_applies_to_system_account),
 		T(virtual_account_gets_store_groups_only),
 		T(groups_callback_can_stop_the_walk),
+		T(resolution_names_root_and_admin_group_members),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

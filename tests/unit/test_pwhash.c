@@ -1,19 +1,24 @@
 /*
  * Tests of lib/pwhash.c: argon2id hashes at the configured cost, verify,
  * the re-hash decision when the cost changes, the dummy computation and
- * the refusals (over-long password, cost outside libsodium's limits).
+ * the refusals (over-long password, cost outside libsodium's limits);
+ * and the crypt(3) strings of /etc/shadow the same verifier knows.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+
+#include <crypt.h>
 
 #include <sodium.h>
 
 #include "crmpolicy/error.h"
 #include "crmpolicy/pwhash.h"
+#include "crmpolicy/shadow.h"
 #include "crmpolicy/store.h"
 
 /* Only the two cost keys matter here; the cheapest cost keeps tests fast. */
@@ -67,16 +72,20 @@ static void salts_every_hash(void **state)
 
 static void refuses_malformed_hash(void **state)
 {
-	char full[CRM_HASH_MAX];
+	char full[CRM_SHADOW_HASH_MAX], argon[CRM_HASH_MAX];
 
 	(void)state;
 	assert_false(crm_pwhash_verify(NULL, "x"));
 	assert_false(crm_pwhash_verify("", ""));
 	assert_false(crm_pwhash_verify("$argon2id$garbage", "x"));
 	assert_false(crm_pwhash_verify("$6$salt$notargon", "x"));
-	/* no terminator within CRM_HASH_MAX bytes */
+	/* no terminator within CRM_SHADOW_HASH_MAX bytes (a crypt string) */
 	memset(full, 'a', sizeof(full));
 	assert_false(crm_pwhash_verify(full, "x"));
+	/* no terminator within CRM_HASH_MAX bytes of an argon2id string */
+	memset(argon, 'a', sizeof(argon));
+	memcpy(argon, "$argon2id$", 10);
+	assert_false(crm_pwhash_verify(argon, "x"));
 }
 
 static void needs_rehash_when_cost_changes(void **state)
@@ -205,6 +214,80 @@ static void accepts_hashes_up_to_the_configured_cost(void **state)
 	assert_int_equal(crm_pwhash_acceptable(&cfg, ""), -1);
 }
 
+/* ---- crypt(3) strings, as /etc/shadow holds them ---- */
+
+#define SHADOW_PW "Sh4dow!Pass"
+
+/* hash = crypt(SHADOW_PW) for the method prefix, with a fixed salt. */
+static void crypt_hash(const char *prefix, char *hash, size_t len)
+{
+	static const char rbytes[16] = "fixed-salt-16byt";
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	struct crypt_data cd;
+	const char *out;
+
+	memset(&cd, 0, sizeof(cd));
+	assert_non_null(crypt_gensalt_rn(prefix, 0, rbytes, sizeof(rbytes),
+		setting, sizeof(setting)));
+	out = crypt_rn(SHADOW_PW, setting, &cd, sizeof(cd));
+	assert_non_null(out);
+	assert_true(out[0] != '*');
+	assert_true(strlen(out) < len);
+	snprintf(hash, len, "%s", out);
+}
+
+static void verifies_every_crypt_method_of_shadow(void **state)
+{
+	static const char *const methods[] = {
+		"$y$", "$gy$", "$7$", "$6$", "$5$", "$2b$", "$1$", "",
+	};
+	char hash[CRYPT_OUTPUT_SIZE];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		crypt_hash(methods[i], hash, sizeof(hash));
+		assert_true(crm_pwhash_verify(hash, SHADOW_PW));
+		assert_false(crm_pwhash_verify(hash, "sh4dow!Pass"));
+		assert_false(crm_pwhash_verify(hash, "Sh4d0w!Pass"));
+		assert_false(crm_pwhash_verify(hash, ""));
+		assert_false(crm_pwhash_verify(hash, NULL));
+	}
+}
+
+static void locked_or_disabled_entries_never_match(void **state)
+{
+	char hash[CRYPT_OUTPUT_SIZE], locked[CRYPT_OUTPUT_SIZE + 1];
+
+	(void)state;
+	crypt_hash("$6$", hash, sizeof(hash));
+	/* passwd -l puts "!" in front; the rest is still the real hash. */
+	snprintf(locked, sizeof(locked), "!%s", hash);
+	assert_false(crm_pwhash_verify(locked, SHADOW_PW));
+	assert_false(crm_pwhash_verify("!", SHADOW_PW));
+	assert_false(crm_pwhash_verify("*", SHADOW_PW));
+	assert_false(crm_pwhash_verify("!*", SHADOW_PW));
+	assert_false(crm_pwhash_verify("*LK*", SHADOW_PW));
+	assert_false(crm_pwhash_verify("", SHADOW_PW));
+	assert_false(crm_pwhash_verify("", ""));
+}
+
+static void malformed_crypt_strings_never_match(void **state)
+{
+	char hash[CRYPT_OUTPUT_SIZE];
+	size_t n;
+
+	(void)state;
+	crypt_hash("$y$", hash, sizeof(hash));
+	n = strlen(hash);
+	hash[n - 1] = hash[n - 1] == 'A' ? 'B' : 'A';
+	assert_false(crm_pwhash_verify(hash, SHADOW_PW));
+	hash[n - 5] = '\0';
+	assert_false(crm_pwhash_verify(hash, SHADOW_PW));
+	assert_false(crm_pwhash_verify("$9$nonsense$abc", SHADOW_PW));
+	/* A string that only looks like libsodium's goes to libsodium. */
+	assert_false(crm_pwhash_verify("$argon2id$v=19$nonsense", SHADOW_PW));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -219,6 +302,9 @@ int main(void)
 		cmocka_unit_test(refuses_cost_outside_libsodium_limits),
 		cmocka_unit_test(dummy_spends_time_without_output),
 		cmocka_unit_test(accepts_hashes_up_to_the_configured_cost),
+		cmocka_unit_test(verifies_every_crypt_method_of_shadow),
+		cmocka_unit_test(locked_or_disabled_entries_never_match),
+		cmocka_unit_test(malformed_crypt_strings_never_match),
 	};
 
 	if (sodium_init() < 0)

@@ -30,6 +30,12 @@ static int add_rule(struct tenv *t, const char *name, long long priority,
 }
 
 /* Adds a rule for every user and service; fails the test on error. */
+static int unguarded_del(struct tenv *t, const char *name,
+	struct crm_error *err)
+{
+	return crm_rules_del(&t->ctx, name, NULL, NULL, 0, err);
+}
+
 static void rule(struct tenv *t, const char *name, long long priority,
 	const char *network, enum crm_rule_action action)
 {
@@ -187,13 +193,13 @@ static void del_removes_a_rule_and_refuses_unknown(void **state)
 
 	rule(t, "deny-all", 10, "any", CRM_RULE_DENY);
 	expect(t, "alice", "sshd", "192.0.2.1", CRM_RULE_DENY, "deny-all");
-	assert_int_equal(crm_rules_del(&t->ctx, "deny-all", &err), 0);
+	assert_int_equal(unguarded_del(t, "deny-all", &err), 0);
 	expect(t, "alice", "sshd", "192.0.2.1", CRM_RULE_ALLOW, "default");
-	assert_int_equal(crm_rules_del(&t->ctx, "deny-all", &err), CRM_ENOENT);
+	assert_int_equal(unguarded_del(t, "deny-all", &err), CRM_ENOENT);
 	assert_contains(err.msg, "deny-all");
 	assert_int_equal(crm_rules_move(&t->ctx, "nope", 10, NULL, NULL, 0,
 		&err), CRM_ENOENT);
-	assert_int_equal(crm_rules_del(&t->ctx, "default", &err), CRM_EINVAL);
+	assert_int_equal(unguarded_del(t, "default", &err), CRM_EINVAL);
 }
 
 static void add_refuses_a_duplicate_name(void **state)
@@ -463,6 +469,54 @@ static void thousand_rules_match_near_the_end(void **state)
 
 /* ---- the self-lockout guard ---- */
 
+static int guarded_del(struct tenv *t, const char *name, int force,
+	struct crm_error *err)
+{
+	return crm_rules_del(&t->ctx, name, "admin", "192.0.2.10", force, err);
+}
+
+static void guard_refuses_deleting_the_rule_that_lets_admin_in(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_error err;
+
+	rule(t, "admin-net", 10, "192.0.2.0/24", CRM_RULE_ALLOW);
+	rule(t, "other-net", 20, "198.51.100.0/24", CRM_RULE_ALLOW);
+	assert_int_equal(crm_rules_set_default(&t->ctx, CRM_RULE_DENY, "admin",
+		"192.0.2.10", 0, &err), 0);
+	assert_int_equal(guarded_del(t, "admin-net", 0, &err), CRM_EPERM);
+	assert_string_equal(err.msg, "deleting this rule would deny your own "
+		"connection from 192.0.2.10 (user admin, sshd); add --force to "
+		"delete it anyway");
+	expect(t, "admin", "sshd", "192.0.2.10", CRM_RULE_ALLOW, "admin-net");
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM audit WHERE"
+		" event = 'rule.change' AND details LIKE 'del %'", NULL, NULL), 0);
+	/* A rule that does not let them in goes without --force. */
+	assert_int_equal(guarded_del(t, "other-net", 0, &err), 0);
+	/* With --force it goes, and the audit says so. */
+	assert_int_equal(guarded_del(t, "admin-net", 1, &err), 0);
+	expect(t, "admin", "sshd", "192.0.2.10", CRM_RULE_DENY, "default");
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM audit WHERE"
+		" event = 'rule.change' AND details LIKE 'del name=admin-net%"
+		"force=yes'", NULL, NULL), 1);
+}
+
+static void guard_lets_delete_a_rule_that_denied_admin(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_error err;
+
+	rule(t, "block-doc", 10, "192.0.2.0/24", CRM_RULE_DENY);
+	assert_int_equal(guarded_del(t, "block-doc", 0, &err), 0);
+	expect(t, "admin", "sshd", "192.0.2.10", CRM_RULE_ALLOW, "default");
+	/* Without a remote address there is nothing to guard. */
+	rule(t, "admin-net", 10, "192.0.2.0/24", CRM_RULE_ALLOW);
+	assert_int_equal(crm_rules_set_default(&t->ctx, CRM_RULE_DENY, "admin",
+		"192.0.2.10", 0, &err), 0);
+	assert_int_equal(crm_rules_del(&t->ctx, "admin-net", "admin", NULL, 0,
+		&err), 0);
+}
+
 static int guarded_add(struct tenv *t, const char *name, const char *network,
 	enum crm_rule_action action, int force, struct crm_error *err)
 {
@@ -548,8 +602,8 @@ static void guard_refuses_move_and_default_that_deny_own_address(void **state)
 
 	assert_int_equal(crm_rules_move(&t->ctx, "deny-all", 50, NULL, NULL, 0,
 		&err), 0);
-	assert_int_equal(crm_rules_del(&t->ctx, "admin-net", &err), 0);
-	assert_int_equal(crm_rules_del(&t->ctx, "deny-all", &err), 0);
+	assert_int_equal(unguarded_del(t, "admin-net", &err), 0);
+	assert_int_equal(unguarded_del(t, "deny-all", &err), 0);
 	assert_int_equal(crm_rules_set_default(&t->ctx, CRM_RULE_DENY, "admin",
 		"192.0.2.10", 0, &err), CRM_EPERM);
 	assert_contains(err.msg, "your own connection from 192.0.2.10");
@@ -573,7 +627,7 @@ static void every_change_is_audited_as_rule_change(void **state)
 		&err), 0);
 	assert_int_equal(crm_rules_set_default(&t->ctx, CRM_RULE_DENY, NULL,
 		NULL, 0, &err), 0);
-	assert_int_equal(crm_rules_del(&t->ctx, "mail", &err), 0);
+	assert_int_equal(unguarded_del(t, "mail", &err), 0);
 	assert_int_equal(nchanges(t), 4);
 	assert_int_equal(count(t, "SELECT count(*) FROM audit WHERE details ="
 		" 'add name=mail priority=10 scope=group:staff"
@@ -654,7 +708,7 @@ static void validation_names_the_field_and_writes_nothing(void **state)
 	bad(t, "r", 10, "all", "", "any", 7, "action");
 	bad(t, "r", 1000000001LL, "all", "", "any", CRM_RULE_DENY, "priority");
 	/* A struct cannot hold a longer name; del and move take any text. */
-	assert_int_equal(crm_rules_del(&t->ctx, longname, &err), CRM_EINVAL);
+	assert_int_equal(unguarded_del(t, longname, &err), CRM_EINVAL);
 	assert_contains(err.msg, "rule name");
 }
 
@@ -717,6 +771,8 @@ int main(void)
 		T(guard_allows_rule_that_spares_own_address),
 		T(guard_is_off_without_a_remote_address),
 		T(guard_refuses_move_and_default_that_deny_own_address),
+		T(guard_refuses_deleting_the_rule_that_lets_admin_in),
+		T(guard_lets_delete_a_rule_that_denied_admin),
 		T(every_change_is_audited_as_rule_change),
 		T(add_stores_canonical_fields),
 		T(validation_names_the_field_and_writes_nothing),

@@ -2,6 +2,7 @@
  * Shared helpers of the unit tests: a temporary directory holding a conf
  * with the cheapest hash cost and an open store, with the clock at T0.
  */
+#include <crypt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,6 +314,87 @@ void tenv_mailed_code(const char *out, char *code, size_t len)
 	memcpy(code, found, n);
 	code[n] = '\0';
 	free(text);
+}
+
+void tenv_sysuser_name(char *buf, size_t len, const char *tag)
+{
+	snprintf(buf, len, "crmt_%ld_%s", (long)getpid(), tag);
+}
+
+/* Runs a command line made of our own names and digits only. */
+static void run_ok(const char *cmd)
+{
+	int rc = system(cmd);
+
+	if (rc != 0)
+		fail_msg("%s: exit status %d", cmd, rc);
+}
+
+void tenv_sysuser_age(const char *name, int64_t when)
+{
+	char cmd[200], day[16] = "0";
+	time_t tt = (time_t)when;
+	struct tm tm;
+
+	if (when != 0) {
+		gmtime_r(&tt, &tm);
+		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	}
+	snprintf(cmd, sizeof(cmd), "chage -d %s %s", day, name);
+	run_ok(cmd);
+}
+
+void tenv_sysuser_hash(const char *pw, char *hash, size_t len)
+{
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	struct crypt_data cd;
+	const char *out;
+
+	memset(&cd, 0, sizeof(cd));
+	assert_non_null(crypt_gensalt_rn("$y$", 0, NULL, 0, setting,
+		sizeof(setting)));
+	out = crypt_rn(pw, setting, &cd, sizeof(cd));
+	assert_non_null(out);
+	assert_true(strlen(out) < len);
+	snprintf(hash, len, "%s", out);
+}
+
+void tenv_sysuser_passwd(const char *name, const char *pw)
+{
+	char hash[CRYPT_OUTPUT_SIZE];
+	FILE *p;
+
+	/*
+	 * A yescrypt hash, as Debian's passwd makes; chpasswd -e writes it
+	 * without PAM, whose lock gives up after 0.1 s.
+	 */
+	tenv_sysuser_hash(pw, hash, sizeof(hash));
+	p = popen("chpasswd -e", "w");
+	assert_non_null(p);
+	fprintf(p, "%s:%s\n", name, hash);
+	assert_int_equal(pclose(p), 0);
+}
+
+void tenv_sysuser_add(const char *name, const char *pw, int64_t when)
+{
+	char cmd[200];
+
+	snprintf(cmd, sizeof(cmd), "useradd -M -N -s /usr/sbin/nologin %s",
+		name);
+	run_ok(cmd);
+	if (pw != NULL)
+		tenv_sysuser_passwd(name, pw);
+	tenv_sysuser_age(name, when);
+}
+
+void tenv_sysuser_del(const char *name)
+{
+	char cmd[200];
+
+	snprintf(cmd, sizeof(cmd), "userdel %s 2>/dev/null", name);
+	/* Teardown: nothing to do about a failure but to go on. */
+	if (system(cmd) != 0)
+		return;
 }
 
 void tenv_key(struct tenv *t, unsigned char key[CRM_KEY_BYTES])

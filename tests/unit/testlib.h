@@ -89,6 +89,26 @@ char *tenv_fake_sendmail(struct tenv *t);
  */
 void tenv_mailed_code(const char *out, char *code, size_t len);
 
+/*
+ * Throwaway system accounts, for the tests of passwords that live in
+ * /etc/shadow (root only). tenv_sysuser_name gives a unique name
+ * (crmt_<pid>_<tag>); tenv_sysuser_add runs useradd (no home), sets the
+ * password pw (a yescrypt hash, chpasswd -e) unless NULL, then the last
+ * change with chage -d: the day of when (UTC), or 0 for "must change"
+ * (when == 0). Fails the
+ * test on error. tenv_sysuser_del runs userdel; call it from a teardown
+ * so that the account goes even when the test fails.
+ */
+void tenv_sysuser_name(char *buf, size_t len, const char *tag);
+/* A yescrypt hash of pw with a random salt, as passwd would make it. */
+void tenv_sysuser_hash(const char *pw, char *hash, size_t len);
+void tenv_sysuser_add(const char *name, const char *pw, int64_t when);
+void tenv_sysuser_del(const char *name);
+/* Sets the password in /etc/shadow, as pam_unix would (last change today). */
+void tenv_sysuser_passwd(const char *name, const char *pw);
+/* chage -d for an existing account, as tenv_sysuser_add does it. */
+void tenv_sysuser_age(const char *name, int64_t when);
+
 /* The second factor: a key file and a TOTP secret the tests know. */
 #define TENV_SECRET_LEN 20
 extern const unsigned char tenv_secret[TENV_SECRET_LEN];
