@@ -1339,6 +1339,19 @@ int crm_session_open(const struct crm_ctx *ctx, const struct crm_request *req,
 	if ((r = govern(ctx, req, res, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
 		return r;
+	/* A key login recorded at account management: sshd names its
+	 * method only now. */
+	if (req->login_type != NULL) {
+		if ((r = crm_store_begin(ctx->db, err)) != CRM_OK)
+			return r;
+		r = crm_history_retype(ctx, req->user, CRM_LOGIN_EXTERNAL,
+			req->login_type, err);
+		if (r == CRM_OK && crm_audit_add(ctx, "login.method", req->user,
+				"type=%s", req->login_type))
+			r = crm_store_error(ctx->db, "writing the audit trail", err);
+		if ((r = finish(ctx, r, err)) != CRM_OK)
+			return r;
+	}
 	if ((r = crm_account_find(ctx->db, req->user, &a, &found, err)))
 		return r;
 	if (!found)

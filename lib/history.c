@@ -125,6 +125,83 @@ int crm_history_record(const struct crm_ctx *ctx, const char *user,
 	return rc == SQLITE_DONE ? CRM_OK : crm_store_error(ctx->db, WHAT, err);
 }
 
+/* Runs sql with ?1, ?2 bound to a, b and ?3 to text t (may be NULL). */
+static int exec3(const struct crm_ctx *ctx, const char *sql, int64_t a,
+	int64_t b, const char *t, struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(ctx->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return crm_store_error(ctx->db, WHAT, err);
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	if (t != NULL)
+		sqlite3_bind_text(st, 3, t, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? CRM_OK : crm_store_error(ctx->db, WHAT, err);
+}
+
+int crm_history_retype(const struct crm_ctx *ctx, const char *user,
+	const char *from, const char *to, struct crm_error *err)
+{
+	const char *service = ctx->service ? ctx->service : "";
+	char key[CRM_RHOST_MAX + 1];
+	int64_t id = 0, count = 0, into = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	crm_addr_key(ctx->rhost ? ctx->rhost : "", key, sizeof(key));
+	if (sqlite3_prepare_v2(ctx->db, "SELECT id, count FROM logins"
+			" WHERE user = ?1 AND service = ?2 AND rhost = ?3"
+			" AND type = ?4 AND success = 1 AND last_time >= ?5"
+			" ORDER BY last_time DESC, id DESC LIMIT 1", -1, &st,
+			NULL) != SQLITE_OK)
+		return crm_store_error(ctx->db, WHAT, err);
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, service, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, from, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, ctx->now - CRM_RETYPE_WINDOW);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		count = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return crm_store_error(ctx->db, WHAT, err);
+	if (id == 0)
+		return CRM_OK;
+	if ((rc = find_merge(ctx, user, service, key, to, &into, err)) != 0)
+		return rc;
+	/*
+	 * Only the newest login of the row changes type: a row that had
+	 * merged earlier ones gives one back, which joins a row of the new
+	 * type or starts one.
+	 */
+	if (count <= 1 && into == 0)
+		return exec3(ctx, "UPDATE logins SET type = ?3 WHERE id = ?1", id,
+			0, to, err);
+	if (into != 0)
+		rc = exec3(ctx, "UPDATE logins SET count = count + 1,"
+			" last_time = max(last_time, ?2) WHERE id = ?1", into,
+			ctx->now, NULL, err);
+	else
+		rc = exec3(ctx, "INSERT INTO logins(time, last_time, count, user,"
+			" service, rhost, tty, type, success, reason, country_code,"
+			" country, city, org, new_ip) SELECT ?2, ?2, 1, user,"
+			" service, rhost, tty, ?3, success, reason, country_code,"
+			" country, city, org, 0 FROM logins WHERE id = ?1", id,
+			ctx->now, to, err);
+	if (rc != CRM_OK)
+		return rc;
+	return exec3(ctx, count <= 1 ? "DELETE FROM logins WHERE id = ?1" :
+		"UPDATE logins SET count = count - 1 WHERE id = ?1", id, 0, NULL,
+		err);
+}
+
 static void copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)
 {
 	const unsigned char *s = sqlite3_column_text(st, col);

@@ -524,6 +524,13 @@ static int acct_mgmt(struct call *c)
 		c->req.login_type = external_type(c, type);
 	free(was_authed);
 	r = crm_acct_check(&c->ctx, &c->req, &c->res, &c->err);
+	/* sshd names the method only at session open: it settles the type. */
+	if (r == CRM_OK && c->req.login_type != NULL &&
+			strcmp(c->req.login_type, CRM_LOGIN_EXTERNAL) == 0 &&
+			(c->res.verdict == CRM_V_ALLOW ||
+			c->res.verdict == CRM_V_EXPIRED ||
+			c->res.verdict == CRM_V_MUST_CHANGE))
+		(void)c->io->data_set(c->io->arg, PAMIO_EXTERNAL, "1");
 	if (r == CRM_OK) {
 		if (c->res.verdict == CRM_V_EXPIRED ||
 				c->res.verdict == CRM_V_MUST_CHANGE)
@@ -685,10 +692,21 @@ static int chauthtok(struct call *c)
 
 static int open_session(struct call *c)
 {
-	char when[64], from[300];
+	char when[64], from[300], type[32];
+	char *external = c->io->data_get(c->io->arg, PAMIO_EXTERNAL);
 	struct tm tm;
 	time_t t;
-	int r = crm_session_open(&c->ctx, &c->req, &c->res, &c->err);
+	int r;
+
+	if (external != NULL) {
+		const char *method = external_type(c, type);
+
+		if (strcmp(method, CRM_LOGIN_EXTERNAL) != 0)
+			c->req.login_type = method;
+		free(external);
+		(void)c->io->data_set(c->io->arg, PAMIO_EXTERNAL, NULL);
+	}
+	r = crm_session_open(&c->ctx, &c->req, &c->res, &c->err);
 
 	if (r == CRM_OK && c->res.verdict == CRM_V_ALLOW) {
 		if (c->res.last_login != 0) {

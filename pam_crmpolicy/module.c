@@ -25,6 +25,7 @@ static const char *const data_names[PAMIO_DATA_COUNT] = {
 	[PAMIO_RESERVATION] = "pam_crmpolicy_reservation",
 	[PAMIO_CODE] = "pam_crmpolicy_appended_code",
 	[PAMIO_AUTHED] = "pam_crmpolicy_authed",
+	[PAMIO_EXTERNAL] = "pam_crmpolicy_external",
 };
 
 static int h_get_user(void *arg, const char **user)

@@ -14,6 +14,7 @@ enum pamio_data {
 	PAMIO_RESERVATION,	/* preauth's reserved attempt, decimal */
 	PAMIO_CODE,		/* mfa_append: the code split off the answer (secret) */
 	PAMIO_AUTHED,		/* this handle passed auth: account records no login */
+	PAMIO_EXTERNAL,		/* account recorded a login of type "external" */
 	PAMIO_DATA_COUNT
 };
 

@@ -25,7 +25,9 @@ struct crm_request {
 					 * of a caller without root) */
 	const char *login_type;		/* crm_acct_check: record a login that
 					 * passed no auth phase, of this type
-					 * ([a-z-], "publickey"); NULL: none */
+					 * ([a-z-], "publickey"); NULL: none.
+					 * crm_session_open: that login's type,
+					 * learnt late */
 };
 
 enum crm_verdict {
@@ -180,7 +182,11 @@ int crm_pw_record(const struct crm_ctx *ctx, struct crm_account *a,
 	const char *hash, int store_hash, int by_admin, long long history,
 	struct crm_error *err) __attribute__((warn_unused_result));
 
-/* Session open: the previous login and failures since, for the greeting. */
+/*
+ * Session open: the previous login and failures since, for the greeting.
+ * With req->login_type, the key login account management recorded as
+ * "external" moments ago gets that type (crm_history_retype).
+ */
 int crm_session_open(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_result *res, struct crm_error *err)
 	__attribute__((warn_unused_result));

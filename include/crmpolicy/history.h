@@ -45,6 +45,19 @@ int crm_history_record(const struct crm_ctx *ctx, const char *user,
 	const struct crm_place *place, struct crm_error *err)
 	__attribute__((warn_unused_result));
 
+/*
+ * The login type of a success recorded moments ago as `from` by this
+ * service and address becomes `to` (sshd names the method that admitted a
+ * key login only at session open): the newest such row within
+ * CRM_RETYPE_WINDOW seconds is merged into a row of type `to` that
+ * history_merge_seconds allows, or else retyped. Inside the caller's
+ * transaction; no row is no change.
+ */
+#define CRM_RETYPE_WINDOW 600
+int crm_history_retype(const struct crm_ctx *ctx, const char *user,
+	const char *from, const char *to, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
 struct crm_login_filter {
 	const char *user;	/* NULL = everyone */
 	int64_t since, until;	/* 0 = open */

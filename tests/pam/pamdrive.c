@@ -4,12 +4,13 @@
  * the modules say. Used by the demo, the shell tests and (--loop) the
  * valgrind run of many transactions in one process.
  *
- *   pamdrive [--confdir DIR] [--rhost ADDR] [--env NAME=VALUE] [--silent]
- *            SERVICE USER OP...
+ *   pamdrive [--confdir DIR] [--rhost ADDR] [--silent] SERVICE USER OP...
  *   pamdrive [--confdir DIR] [--rhost ADDR] [--preload SO] [--code-file F]
  *            [--totp-user U] --loop N SERVICE USER
  *
- * OP is auth, acct, open, close or chauthtok. Operations stop at the first
+ * OP is auth, acct, open, close, chauthtok, or env:NAME=VALUE, which sets
+ * a PAM environment entry at that point (as sshd sets SSH_AUTH_INFO_0
+ * between account management and the session). Operations stop at the first
  * failure, except that chauthtok follows an acct that asked for a new
  * password (as login does). The exit code is the last operation's PAM code.
  */
@@ -30,7 +31,6 @@ struct drive {
 	const char *pw;
 	const char *code_file;	/* --code-file: the test sendmail's output */
 	const char *totp_user;	/* --totp-user: a TOTP user refused in the loop */
-	const char *env;	/* --env: a PAM environment entry, as sshd sets one */
 };
 
 #define WRONG_CODE "000000"
@@ -173,7 +173,7 @@ static int valid_op(const char *op)
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcmp(op, names[i]) == 0)
 			return 1;
-	return 0;
+	return strncmp(op, "env:", 4) == 0 && strchr(op + 4, '=') != NULL;
 }
 
 static int run_op(pam_handle_t *ph, const char *op, int flags, int expired)
@@ -189,6 +189,8 @@ static int run_op(pam_handle_t *ph, const char *op, int flags, int expired)
 	if (strcmp(op, "chauthtok") == 0)
 		return pam_chauthtok(ph, flags
 			| (expired ? (int)PAM_CHANGE_EXPIRED_AUTHTOK : 0));
+	if (strncmp(op, "env:", 4) == 0)
+		return pam_putenv(ph, op + 4);
 	return -1;
 }
 
@@ -209,10 +211,6 @@ static int drive_ops(struct drive *d, const char *service, const char *user,
 	rc = start(d, service, user, &pc, &ph);
 	if (rc != PAM_SUCCESS)
 		return rc;
-	if (d->env != NULL && (rc = pam_putenv(ph, d->env)) != PAM_SUCCESS) {
-		pam_end(ph, rc);
-		return rc;
-	}
 	for (int i = 0; i < nops; i++) {
 		rc = run_op(ph, ops[i], d->flags, expired);
 		printf("%s: %s\n", ops[i], pam_strerror(ph, rc));
@@ -304,8 +302,8 @@ static int drive_loop(struct drive *d, const char *service, const char *user,
 static int usage(void)
 {
 	fprintf(stderr, "usage: pamdrive [--confdir DIR] [--rhost ADDR] "
-		"[--env NAME=VALUE] [--silent]\n"
-		"                SERVICE USER auth|acct|open|close|chauthtok...\n"
+		"[--silent]\n"
+		"                SERVICE USER auth|acct|open|close|chauthtok|env:N=V...\n"
 		"       pamdrive [--confdir DIR] [--rhost ADDR] [--preload SO] "
 		"[--code-file F] [--totp-user U] --loop N SERVICE USER\n");
 	return 2;
@@ -313,7 +311,7 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-	struct drive d = { NULL, NULL, 0, 0, NULL, NULL, NULL, NULL };
+	struct drive d = { NULL, NULL, 0, 0, NULL, NULL, NULL };
 	void *preload = NULL;
 	long loop = -1;
 	int i = 1, rc;
@@ -325,8 +323,6 @@ int main(int argc, char **argv)
 			d.confdir = argv[++i];
 		} else if (i + 1 < argc && strcmp(argv[i], "--rhost") == 0) {
 			d.rhost = argv[++i];
-		} else if (i + 1 < argc && strcmp(argv[i], "--env") == 0) {
-			d.env = argv[++i];
 		} else if (i + 1 < argc && strcmp(argv[i], "--code-file") == 0) {
 			d.code_file = argv[++i];
 		} else if (i + 1 < argc && strcmp(argv[i], "--totp-user") == 0) {

@@ -37,31 +37,47 @@ printf '%s\n%s\n' "$PW" "$PW" | drive sshd alice chauthtok > /dev/null 2>&1
 sql "update accounts set must_change = 0 where name = 'alice'"
 
 # ---- an SSH key login: account management and session, no auth ----
-drive --rhost 127.0.1.5 --env "SSH_AUTH_INFO_0=$KEY" sshd alice acct open \
+# sshd sets SSH_AUTH_INFO_0 (ExposeAuthInfo) after account management,
+# before the session: account records the login, the session its method.
+drive --rhost 127.0.1.5 sshd alice acct "env:SSH_AUTH_INFO_0=$KEY" open \
 	> "$TMP/out" 2>&1
 check "a key login passes account management" 0 "$?"
 check "it is in the history as publickey" 1 "$(rows alice publickey)"
+check "and not as external too" 0 "$(rows alice external)"
 check "with its place" "CZ" \
 	"$(sql "select country_code from logins where type = 'publickey'")"
 check "it is the last login" "127.0.1.5" \
 	"$(sql "select last_rhost from accounts where name = 'alice'")"
 check "the address is known now" 1 \
 	"$(sql "select count(*) from known_ips where ip = '127.0.1.5'")"
-check "it is audited as a login" 1 \
+check "it is audited as a login at account management" 1 \
 	"$(sql "select count(*) from audit where event = 'login.success' and
-		details like 'type=publickey%new_ip=1'")"
+		details like 'type=external%new_ip=1'")"
+check "and its method at session open" 1 \
+	"$(sql "select count(*) from audit where event = 'login.method' and
+		details = 'type=publickey'")"
 for i in $(seq 50); do [ "$(mails)" -ge 1 ] && break; sleep 0.1; done
 check "the new-address alert is sent" 1 "$(mails)"
-drive --rhost 127.0.1.5 --env "SSH_AUTH_INFO_0=$KEY" sshd alice acct open \
+drive --rhost 127.0.1.5 sshd alice acct "env:SSH_AUTH_INFO_0=$KEY" open \
 	> "$TMP/out" 2>&1
 check "a repeat within history_merge_seconds merges" "1|2" \
 	"$(sql "select count(*), sum(count) from logins where type = 'publickey'")"
 grep_out "the greeting names the last login's place" \
 	"Last login: .* from 127.0.1.5 (.*Czech"
 check "a repeat from a known address sends no alert" 1 "$(mails)"
-drive --rhost 127.0.1.5 sshd alice acct > /dev/null 2>&1
-check "without sshd's method name the type is external" 1 \
+drive --rhost 127.0.1.5 sshd alice "env:SSH_AUTH_INFO_0=$KEY" acct \
+	> /dev/null 2>&1
+check "a method named before account management is taken there" "1|3" \
+	"$(sql "select count(*), sum(count) from logins where type = 'publickey'")"
+drive --rhost 127.0.1.5 sshd alice acct open > /dev/null 2>&1
+check "without sshd's method name the type stays external" 1 \
 	"$(rows alice external)"
+drive --rhost 127.0.1.5 sshd alice acct "env:SSH_AUTH_INFO_0=$KEY" open \
+	> /dev/null 2>&1
+check "a retyped login merges into the row of its method" "1|4" \
+	"$(sql "select count(*), sum(count) from logins where type = 'publickey'")"
+check "leaving the external row as it was" "1|1" \
+	"$(sql "select count(*), sum(count) from logins where type = 'external'")"
 
 # ---- a login that went through auth is recorded once ----
 n=$(sql "select count(*) from logins")
@@ -81,15 +97,13 @@ check "nor moves the last login" "$last" \
 
 # ---- the rules and inactivity apply to key logins ----
 crm rule add nojp --network 127.0.2.0/24 --action deny > /dev/null 2>&1
-drive --rhost 127.0.2.5 --env "SSH_AUTH_INFO_0=$KEY" sshd alice acct \
-	> /dev/null 2>&1
+drive --rhost 127.0.2.5 sshd alice acct > /dev/null 2>&1
 check "a deny rule refuses a key login" 6 "$?"
 check "no success is recorded for it" 0 \
 	"$(sql "select count(*) from logins where rhost = '127.0.2.5' and success = 1")"
 check "the refusal is audited" 1 \
 	"$(sql "select count(*) from audit where event = 'ip.denied'")"
-at +31d drive --rhost 127.0.1.5 --env "SSH_AUTH_INFO_0=$KEY" sshd alice acct \
-	> /dev/null 2>&1
+at +31d drive --rhost 127.0.1.5 sshd alice acct > /dev/null 2>&1
 check "an account idle for 31 days is refused even with a key" 13 "$?"
 check "and disabled for inactivity" "inactive" \
 	"$(sql "select disabled_reason from accounts where name = 'alice'")"

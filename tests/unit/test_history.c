@@ -321,6 +321,84 @@ static void merged_row_matches_a_period_it_overlaps(void **state)
 	assert_int_equal(r.n, 0);
 }
 
+static void record_as(struct tenv *t, const char *type)
+{
+	struct crm_error err;
+
+	if (crm_history_record(&t->ctx, "alice", type, 1, "", 0, NULL,
+			&err) != CRM_OK)
+		fail_msg("record: %s", err.msg);
+}
+
+static void retype(struct tenv *t, const char *to)
+{
+	struct crm_error err;
+
+	if (crm_history_retype(&t->ctx, "alice", CRM_LOGIN_EXTERNAL, to,
+			&err) != CRM_OK)
+		fail_msg("retype: %s", err.msg);
+}
+
+static long long typed(struct tenv *t, const char *type, const char *what)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM logins WHERE type = ?1",
+		what);
+	return tenv_query_int(t, sql, type, NULL);
+}
+
+static void retypes_the_newest_login_of_a_type(void **state)
+{
+	struct tenv *t = *state;
+
+	record_as(t, CRM_LOGIN_EXTERNAL);
+	retype(t, "publickey");
+	assert_int_equal(typed(t, "publickey", "count(*)"), 1);
+	assert_int_equal(typed(t, CRM_LOGIN_EXTERNAL, "count(*)"), 0);
+	/* Nothing left to retype: no change. */
+	retype(t, "publickey");
+	assert_int_equal(typed(t, "publickey", "sum(count)"), 1);
+}
+
+static void retyped_login_joins_a_row_of_its_type(void **state)
+{
+	struct tenv *t = *state;
+
+	record_as(t, "publickey");
+	t->ctx.now += 60;
+	record_as(t, CRM_LOGIN_EXTERNAL);
+	retype(t, "publickey");
+	assert_int_equal(typed(t, "publickey", "count(*)"), 1);
+	assert_int_equal(typed(t, "publickey", "sum(count)"), 2);
+	assert_int_equal(typed(t, "publickey", "max(last_time)"), t->ctx.now);
+	assert_int_equal(typed(t, CRM_LOGIN_EXTERNAL, "count(*)"), 0);
+}
+
+static void merged_row_gives_back_only_its_newest_login(void **state)
+{
+	struct tenv *t = *state;
+
+	record_as(t, CRM_LOGIN_EXTERNAL);
+	t->ctx.now += 60;
+	record_as(t, CRM_LOGIN_EXTERNAL);
+	retype(t, "publickey");
+	assert_int_equal(typed(t, CRM_LOGIN_EXTERNAL, "sum(count)"), 1);
+	assert_int_equal(typed(t, "publickey", "sum(count)"), 1);
+	assert_int_equal(typed(t, "publickey", "min(time)"), t->ctx.now);
+}
+
+static void retypes_nothing_older_than_the_window(void **state)
+{
+	struct tenv *t = *state;
+
+	record_as(t, CRM_LOGIN_EXTERNAL);
+	t->ctx.now += CRM_RETYPE_WINDOW + 1;
+	retype(t, "publickey");
+	assert_int_equal(typed(t, CRM_LOGIN_EXTERNAL, "count(*)"), 1);
+	assert_int_equal(typed(t, "publickey", "count(*)"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +415,10 @@ int main(void)
 		T(local_login_has_empty_address),
 		T(filters_by_user_period_and_failure),
 		T(merged_row_matches_a_period_it_overlaps),
+		T(retypes_the_newest_login_of_a_type),
+		T(retyped_login_joins_a_row_of_its_type),
+		T(merged_row_gives_back_only_its_newest_login),
+		T(retypes_nothing_older_than_the_window),
 #undef T
 	};
 
