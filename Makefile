@@ -12,6 +12,7 @@ SYSCONFDIR ?= /etc
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 SECUREDIR ?= /lib/$(MULTIARCH)/security
 SYSTEMDUNITDIR ?= /lib/systemd/system
+BACKUPDIR ?= /var/backups/crmpolicy
 LOCALEDIR ?= $(PREFIX)/share/locale
 DESTDIR   ?=
 
@@ -103,6 +104,10 @@ demo: deps all
 bench: all
 	scripts/bench.sh $(BUILD)
 
+# Runtime directories belong to the host, not to a staged tree: installing
+# without DESTDIR creates the backup directory (the only place the backup
+# service may write besides the store's), "crmpasswd init" the store's; a
+# package build (DESTDIR set) leaves both to the package's postinst.
 install: all
 	install -d $(DESTDIR)$(SECUREDIR) $(DESTDIR)$(PREFIX)/bin \
 	  $(DESTDIR)$(SYSCONFDIR)/security $(DESTDIR)$(SYSCONFDIR)/pam.d \
@@ -118,11 +123,11 @@ install: all
 	install -m 0644 man/crmpolicy.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 0644 man/pam_crmpolicy.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
-	install -d -m 0700 $(DESTDIR)/var/backups/crmpolicy
 	sed 's|/usr/bin/crmpasswd|$(PREFIX)/bin/crmpasswd|' etc/systemd/crmpolicy-backup.service \
 	  > $(DESTDIR)$(SYSTEMDUNITDIR)/crmpolicy-backup.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/crmpolicy-backup.service
 	install -m 0644 etc/systemd/crmpolicy-backup.timer $(DESTDIR)$(SYSTEMDUNITDIR)/
+	if [ -z "$(DESTDIR)" ]; then install -d -m 0700 $(BACKUPDIR); fi
 
 clean:
 	rm -rf $(BUILD)
