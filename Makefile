@@ -4,7 +4,7 @@
 #   make demo       install dependencies, build, run the sandboxed walk-through
 #   make install    install into $(DESTDIR) (PREFIX, LIBDIR, SECUREDIR, SYSTEMDUNITDIR honoured)
 
-VERSION   := 0.1.0
+VERSION   := 0.2.0
 CC        ?= gcc
 BUILD     ?= build
 PREFIX    ?= /usr
