@@ -3,6 +3,9 @@
 #   make check      install build dependencies, build, run every test (also under ASan/UBSan and valgrind)
 #   make demo       install dependencies, build, run the sandboxed walk-through
 #   make install    install into $(DESTDIR) (PREFIX, LIBDIR, SECUREDIR, SYSTEMDUNITDIR honoured)
+#   make e2e        as root: build the package, install it and test it with real
+#                   programs (sshd, Apache, mail, su, login, sudo, cron); make check
+#                   runs it too when it runs as root
 
 VERSION   := 0.2.0
 CC        ?= gcc
@@ -97,6 +100,13 @@ check: deps
 	scripts/run-tests.sh $(BUILD)/asan
 	scripts/valgrind-check.sh $(BUILD)
 	@scripts/summary.sh $(BUILD) $(BUILD)/asan
+
+# The end-to-end suite installs, upgrades and purges the package and starts
+# real services on loopback: root only (tests/e2e/run.py says why it stops).
+e2e:
+	@scripts/install-e2e-deps.sh
+	$(MAKE) deb
+	tests/e2e/run.py
 
 demo: deps all
 	scripts/demo.sh $(BUILD)
