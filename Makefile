@@ -100,6 +100,8 @@ check: deps
 	scripts/run-tests.sh $(BUILD)/asan
 	scripts/valgrind-check.sh $(BUILD)
 	@scripts/summary.sh $(BUILD) $(BUILD)/asan
+	@if [ "$$(id -u)" -eq 0 ]; then $(MAKE) e2e; \
+	else echo "check: the end-to-end suite needs root: sudo make e2e"; fi
 
 # The end-to-end suite installs, upgrades and purges the package and starts
 # real services on loopback: root only (tests/e2e/run.py says why it stops).
