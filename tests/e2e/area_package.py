@@ -128,12 +128,17 @@ def previous_deb(ctx):
     return deb
 
 
-def deb_contents():
+def deb_setuid():
     out = L.run(['dpkg-deb', '-c', S['deb']], check=True).stdout
-    bad = [f'{p} is not setuid root' for p in SETUID
+    bad = [f'{p} is not setuid root in the .deb' for p in SETUID
            if not re.search(rf'^-rwsr-xr-x root/root .* \.{re.escape(p)}$', out, re.M)]
-    bad += [f'ships {ln.split()[-1]}' for ln in out.splitlines() if ln.split()[-1].startswith('./var/')]
     need(not bad, 'package contents', '\n'.join(bad))
+
+
+def deb_nothing_in_var():
+    out = L.run(['dpkg-deb', '-c', S['deb']], check=True).stdout
+    var = [ln.split()[-1] for ln in out.splitlines() if ln.split()[-1].startswith('./var')]
+    need(not var, 'the .deb ships ' + ', '.join(var))
 
 
 def lintian():
@@ -171,8 +176,13 @@ def data_kept(enabled=True):
         need(profile_enabled(), 'the pam-auth-update profile is no longer enabled')
 
 
+def after_previous():
+    """Every step after the first stands on the 0.1.0 installation."""
+    need('key' in S, 'the released 0.1.0 was not installed (see above)')
+
+
 def upgrade():
-    need('previous' in S, '0.1.0 was not installed')
+    after_previous()
     apt('install', S['deb'])
     need(dpkg_state() == f'install ok installed {S["version"]}', f'state: {dpkg_state()}')
     data_kept()
@@ -180,6 +190,7 @@ def upgrade():
 
 
 def reinstall():
+    after_previous()
     apt('install', '--reinstall', S['deb'])
     need(dpkg_state() == f'install ok installed {S["version"]}', f'state: {dpkg_state()}')
     data_kept()
@@ -187,6 +198,7 @@ def reinstall():
 
 
 def remove():
+    after_previous()
     apt('remove', PACKAGE)
     need(dpkg_state().startswith('deinstall ok config-files'), f'state: {dpkg_state()}')
     need(not stacks_naming_module(), 'stacks still name the module: ' +
@@ -197,6 +209,7 @@ def remove():
 
 
 def install_again():
+    after_previous()
     apt('install', S['deb'])
     data_kept(enabled=False)
 
@@ -205,6 +218,7 @@ def purge(ctx):
     """Purge of the installed package with its profile enabled and a
     backup made; strace shows pam-auth-update --remove ran before the store
     or the key was deleted."""
+    after_previous()
     L.run(['pam-auth-update', '--enable', 'crmpolicy'], check=True)
     need(profile_enabled(), 'could not enable the profile before the purge')
     L.crm('backup')
@@ -251,7 +265,8 @@ def run(suite, ctx):
         S['deb'], S['version'] = ctx.deb()
         ctx.host.on_cleanup('purge the package', lambda: purge_at_end(ctx))
     suite.area('the package (make deb, 0.1.0 from history)', setup, [
-        ('package.deb_setuid_and_nothing_in_var', deb_contents),
+        ('package.deb_crmpasswd_and_helper_setuid_root', deb_setuid),
+        ('package.deb_ships_nothing_under_var', deb_nothing_in_var),
         ('package.lintian_clean', lintian),
         ('package.install_released_0.1.0', lambda: install_previous(ctx)),
         ('package.upgrade_keeps_store_key_audit_account_profile', upgrade),

@@ -304,7 +304,7 @@ def main():
             suite.area(area.TITLE, setup, area.checks(ctx))
     except KeyboardInterrupt as e:
         interrupted = e
-        print(f'# interrupted ({e}): cleaning up')
+        print(f'# interrupted ({e or "SIGINT"}): cleaning up; the checks after it did not run')
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
