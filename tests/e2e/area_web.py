@@ -13,7 +13,8 @@ TITLE = 'Apache mod_authnz_pam as www-data (service crm-web, through the helper)
 FIRST = 'Init1al!Pw-e2e'
 GOOD = 'Blue!Harbour7'
 WRONG = 'Wrong!Guess42'
-MODULES = ['mpm_prefork', 'authn_core', 'authz_core', 'authz_user', 'auth_basic', 'authnz_pam']
+MODULES = ['mpm_prefork', 'dir', 'authn_core', 'authz_core', 'authz_user', 'auth_basic',
+           'authnz_pam']
 S = {}
 
 HTTPD_CONF = """# Apache for the crmpolicy end-to-end suite: nothing of /etc/apache2
@@ -30,6 +31,7 @@ StartServers 2
 MaxRequestWorkers 4
 {modules}
 DocumentRoot {d}/htdocs
+DirectoryIndex index.html
 <Directory {d}/htdocs>
     Require all granted
 </Directory>
@@ -51,7 +53,7 @@ DocumentRoot {d}/htdocs
 
 STACK = """# {service}: Apache mod_authnz_pam in the crmpolicy end-to-end suite
 # (standalone: the store owns the web users' passwords)
-auth     required  pam_crmpolicy.so{args}
+auth     required  pam_crmpolicy.so
 account  required  pam_crmpolicy.so
 """
 
@@ -69,10 +71,10 @@ def setup(ctx):
     with open(os.path.join(d, 'httpd.conf'), 'w') as f:
         f.write(HTTPD_CONF.format(d=d, port=port, modules=modules))
     L.run(['chmod', '-R', 'a+rX', d], check=True)
-    # mfa_append on this service only, as the README advises.
-    ctx.host.write_file('/etc/pam.d/crm-web', STACK.format(service='crm-web',
-                                                           args=' mfa_append=yes'))
-    ctx.host.write_file('/etc/pam.d/crm-other', STACK.format(service='crm-other', args=''))
+    # A service reached through the helper takes no module arguments: its
+    # settings, mfa_append among them, come from crmpolicy.conf (run.py).
+    for service in ('crm-web', 'crm-other'):
+        ctx.host.write_file(f'/etc/pam.d/{service}', STACK.format(service=service))
     for user in ('web', 'weblock', 'webtotp'):
         ctx.store_user(f'crme2e_{user}', FIRST, settle=GOOD)
     S['secret'] = ctx.enrol_totp('crme2e_webtotp')

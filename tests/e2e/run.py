@@ -59,6 +59,8 @@ geoip_asn_db = {tmp}/geo/geo-asn-test.mmdb
 sendmail = /usr/bin/msmtp
 mail_from = crmpolicy@e2e.test
 helper_services = crm-web:www-data
+# For Apache's one prompt (the helper takes no module arguments).
+mfa_append = yes
 admin_group = sudo
 backup_warn_days = 0
 """
