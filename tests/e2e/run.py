@@ -42,6 +42,10 @@ PROGRAMS = ['/usr/sbin/sshd', 'ssh', 'ssh-keygen', '/usr/sbin/apache2', 'curl',
             '/usr/bin/msmtp', '/usr/sbin/cron', 'crontab', 'sudo', 'su', 'runuser',
             '/bin/login', 'passwd', 'chage', 'chpasswd', 'useradd', 'faketime',
             'oathtool', 'pam-auth-update', 'cc', 'pkill']
+# The Debian packages of the real programs, whose versions open the log.
+DRIVEN = ['openssh-server', 'apache2', 'libapache2-mod-authnz-pam', 'msmtp',
+          'python3-aiosmtpd', 'cron', 'sudo', 'login', 'util-linux', 'passwd',
+          'libpam-runtime', 'curl', 'faketime', 'oathtool', 'python3-pexpect', 'lintian']
 # What the suite must leave as it found it (with the package's state; the
 # store cannot be: its audit trail only grows).
 WATCHED = ['/etc/pam.d', '/etc/security', '/etc/msmtprc', '/var/spool/cron/crontabs',
@@ -289,6 +293,8 @@ def main():
     before = snapshot()
     print(f'# crmpolicy end-to-end suite, {"installed package" if args.installed else "make e2e"}'
           f', {time.strftime("%Y-%m-%d %H:%M:%S")}')
+    versions = L.run(['dpkg-query', '-W', '-f', '${Package} ${Version}\n', *DRIVEN]).stdout
+    print('# ' + ', '.join(versions.split('\n')[:-1]))
     interrupted = None
     want = set(args.area)
     try:
@@ -310,9 +316,11 @@ def main():
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        errors = host.cleanup()
+        try:
+            errors = host.cleanup()
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
         after_cleanup(suite, host, tmp, before, errors)
-        shutil.rmtree(tmp, ignore_errors=True)
     ok = suite.summary()
     return 0 if ok and interrupted is None else 1
 
