@@ -5,7 +5,8 @@
 # valgrind, then 200 more in a process without root, where the module
 # relays every phase to crmpolicy_helper, and fails on any definite or
 # indirect leak or memory error.
-# Usage: valgrind-check.sh BUILD
+# Usage: valgrind-check.sh BUILD   (CRM_VG_N=N runs N transactions in the
+# first loop instead of 1,000, for a quick look)
 set -u
 BUILD=$(cd "${1:?usage: valgrind-check.sh BUILD}" && pwd)
 TOP=$(cd "$(dirname "$0")/.." && pwd)
