@@ -146,11 +146,15 @@ static int admit_caller(struct call *c)
 	if (r != CRM_OK)
 		return r;
 	if (!allowed) {
+		char shown[64];
+
 		c->res.verdict = CRM_V_INVALID;
 		snprintf(c->res.reason, sizeof(c->res.reason), "%s",
 			"caller not bound to this service in helper_services");
+		/* The service name is the caller's word: shown, not trusted. */
+		crm_printable(c->ctx.service, shown, sizeof(shown));
 		say(c, LOG_ERR, "refusing uid %ld: service %s is not bound to it "
-			"in helper_services", c->who->uid, c->ctx.service);
+			"in helper_services", c->who->uid, shown);
 	}
 	return CRM_OK;
 }
