@@ -15,6 +15,41 @@
 #define WHAT "recording a login"
 
 /*
+ * The newest success of user by service from the address key with login
+ * type, last used at since or later: its id (0 if none) and count.
+ */
+static int newest_success(const struct crm_ctx *ctx, const char *user,
+	const char *service, const char *key, const char *type, int64_t since,
+	int64_t *id, int64_t *count, struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*id = 0;
+	*count = 0;
+	if (sqlite3_prepare_v2(ctx->db, "SELECT id, count FROM logins"
+			" WHERE user = ?1 AND service = ?2 AND rhost = ?3"
+			" AND type = ?4 AND success = 1 AND last_time >= ?5"
+			" ORDER BY last_time DESC, id DESC LIMIT 1", -1, &st,
+			NULL) != SQLITE_OK)
+		return crm_store_error(ctx->db, WHAT, err);
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, service, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, since);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		*count = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return crm_store_error(ctx->db, WHAT, err);
+	return CRM_OK;
+}
+
+/*
  * The row an identical success merges into: same user, service, address
  * and login type, last used within the merge window. 0 in *id if none.
  */
@@ -23,30 +58,13 @@ static int find_merge(const struct crm_ctx *ctx, const char *user,
 	struct crm_error *err)
 {
 	const long long window = ctx->cfg->num[CRM_K_HISTORY_MERGE_SECONDS];
-	sqlite3_stmt *st;
-	int rc;
+	int64_t count;
 
 	*id = 0;
 	if (window <= 0)
 		return CRM_OK;
-	if (sqlite3_prepare_v2(ctx->db, "SELECT id FROM logins WHERE user = ?1"
-			" AND service = ?2 AND rhost = ?3 AND type = ?4"
-			" AND success = 1 AND last_time >= ?5"
-			" ORDER BY last_time DESC, id DESC LIMIT 1", -1, &st,
-			NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, WHAT, err);
-	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, service, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, type, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, ctx->now - window);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return crm_store_error(ctx->db, WHAT, err);
-	return CRM_OK;
+	return newest_success(ctx, user, service, key, type, ctx->now - window,
+		id, &count, err);
 }
 
 static int merge(const struct crm_ctx *ctx, int64_t id,
@@ -149,29 +167,12 @@ int crm_history_retype(const struct crm_ctx *ctx, const char *user,
 	const char *service = ctx->service ? ctx->service : "";
 	char key[CRM_RHOST_MAX + 1];
 	int64_t id = 0, count = 0, into = 0;
-	sqlite3_stmt *st;
 	int rc;
 
 	crm_addr_key(ctx->rhost ? ctx->rhost : "", key, sizeof(key));
-	if (sqlite3_prepare_v2(ctx->db, "SELECT id, count FROM logins"
-			" WHERE user = ?1 AND service = ?2 AND rhost = ?3"
-			" AND type = ?4 AND success = 1 AND last_time >= ?5"
-			" ORDER BY last_time DESC, id DESC LIMIT 1", -1, &st,
-			NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, WHAT, err);
-	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, service, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, from, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, ctx->now - CRM_RETYPE_WINDOW);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
-		count = sqlite3_column_int64(st, 1);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return crm_store_error(ctx->db, WHAT, err);
+	if ((rc = newest_success(ctx, user, service, key, from,
+			ctx->now - CRM_RETYPE_WINDOW, &id, &count, err)) != CRM_OK)
+		return rc;
 	if (id == 0)
 		return CRM_OK;
 	if ((rc = find_merge(ctx, user, service, key, to, &into, err)) != 0)

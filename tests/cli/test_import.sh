@@ -243,16 +243,7 @@ cp "$BUILD/crmpasswd" "$TMP/bin/crmpasswd"
 chmod 4755 "$TMP/bin/crmpasswd"
 { cat "$CONF"; echo "admin_group = nogroup"; } > "$TMP/etc-security/crmpolicy.conf"
 chmod 0644 "$TMP/etc-security/crmpolicy.conf"
-cat > "$TMP/ns.sh" <<EOF
-#!/bin/sh
-# ns.sh ARGS...: crmpasswd ARGS as nobody, seeing the test's conf.
-mount --bind "$TMP/etc-security" /etc/security || exit 99
-# LeakSanitizer cannot stop a setuid process's threads.
-ASAN_OPTIONS="\${ASAN_OPTIONS:-}:detect_leaks=0" exec setpriv --reuid=nobody \
-	--regid=nogroup --clear-groups "$TMP/bin/crmpasswd" "\$@"
-EOF
-chmod 0755 "$TMP/ns.sh"
-as_nobody() { unshare -m "$TMP/ns.sh" "$@"; }
+as_nobody() { t_as nobody "$TMP/bin/crmpasswd" "$@"; }
 printf 'username\nyves\n' > "$TMP/drop/yves.csv"
 chmod 0644 "$TMP/drop/yves.csv"
 printf 'username\nroot:x:0:0\n' > "$TMP/secret.csv"

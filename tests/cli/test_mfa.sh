@@ -188,19 +188,7 @@ echo "daemon:Daem0n!Pass:crmpasswd" > "$TMP/passdb"
 chmod 0644 "$TMP/passdb"
 echo "auth required /usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so passdb=$TMP/passdb" \
 	> "$TMP/etc-pamd/crmpasswd"
-cat > "$TMP/ns.sh" <<EOF
-#!/bin/sh
-# ns.sh USER ARGS...: crmpasswd ARGS as USER, seeing the test's /etc.
-u=\$1
-shift
-mount --bind "$TMP/etc-security" /etc/security &&
-mount --bind "$TMP/etc-pamd" /etc/pam.d || exit 99
-# LeakSanitizer cannot stop a setuid process's threads.
-ASAN_OPTIONS="\${ASAN_OPTIONS:-}:detect_leaks=0" exec setpriv --reuid="\$u" \
-	--regid=nogroup --clear-groups "$TMP/bin/crmpasswd" "\$@"
-EOF
-chmod 0755 "$TMP/ns.sh"
-as() { unshare -m "$TMP/ns.sh" "$@"; }
+as() { u=$1; shift; t_as "$u" "$TMP/bin/crmpasswd" "$@"; }
 printf '%s\n' "$INIT" | $C user add nobody --password-stdin > /dev/null
 expect 0 "a user runs status through the namespace" as nobody status
 grep_out "it is the user's own status" "User: *nobody"

@@ -31,22 +31,10 @@ cp "$BUILD/crmpasswd" "$TMP/bin/crmpasswd"
 chmod 4755 "$TMP/bin/crmpasswd"
 C="$BUILD/crmpasswd --conf $CONF"
 sql() { sqlite3 "$TMP/store/crmpolicy.db" "$1"; }
-cat > "$TMP/ns.sh" <<EOF
-#!/bin/sh
-# ns.sh USER ARGS...: the setuid crmpasswd ARGS as USER, seeing the test's
-# /etc/security and /etc/pam.d. LeakSanitizer cannot watch a setuid process.
-u=\$1
-shift
-mount --bind "$TMP/etc-security" /etc/security &&
-mount --bind "$TMP/etc-pamd" /etc/pam.d || exit 99
-ASAN_OPTIONS="\${ASAN_OPTIONS:-}:detect_leaks=0" exec setpriv --reuid="\$u" \
-	--regid="\$u" --clear-groups "$TMP/bin/crmpasswd" "\$@"
-EOF
-chmod 0755 "$TMP/ns.sh"
 # own NAME WANT USER CURRENT NEW: the user's own change, answers on stdin.
 own() {
 	printf '%s\n%s\n%s\n' "$4" "$5" "$5" |
-		unshare -m "$TMP/ns.sh" "$3" --password-stdin > "$TMP/out" 2> "$TMP/err"
+		t_as "$3" "$TMP/bin/crmpasswd" --password-stdin > "$TMP/out" 2> "$TMP/err"
 	check "$1" "$2" "$?"
 }
 failures() { sql "select failures from accounts where name = '$1'"; }

@@ -56,23 +56,12 @@ echo "auth required $MOD deny=1000" > "$TMP/pam.d/crm-web-deny"
 echo "auth required $MOD conf=$CONF" > "$TMP/pam.d/crm-web-conf"
 cp "$CONF" "$TMP/etc-security/crmpolicy.conf"
 
-cat > "$TMP/ns.sh" <<EOF
-#!/bin/sh
-# ns.sh USER CMD...: CMD as USER, seeing the test's /etc/security. A
-# LeakSanitizer cannot watch a setuid process: leaks are checked elsewhere.
-u=\$1
-shift
-mount --bind "$TMP/etc-security" /etc/security || exit 99
-ASAN_OPTIONS="\${ASAN_OPTIONS:-}:detect_leaks=0" exec setpriv --reuid="\$u" \
-	--regid=nogroup --clear-groups "\$@"
-EOF
-chmod 0755 "$TMP/ns.sh"
 # drive_as USER [--rhost A] SERVICE USER OP...: pamdrive under pam_wrapper,
 # whose libpam prints what the module logs on stderr; answers on stdin.
 drive_as() {
 	local u=$1
 	shift
-	unshare -m "$TMP/ns.sh" "$u" env PAM_WRAPPER=1 \
+	t_as "$u" env PAM_WRAPPER=1 \
 		PAM_WRAPPER_SERVICE_DIR="$TMP/pam.d" \
 		LD_PRELOAD=libpam_wrapper.so UID_WRAPPER_DISABLE_DEEPBIND=1 \
 		"$TMP/bin/pamdrive" "$@"
@@ -208,7 +197,7 @@ try "a caller's own conf= is refused" 9 www-data "$WRONG\n" \
 check "neither counted anything" 0 "$(failures alice)"
 
 # Run by hand, from a terminal or a pipe, the helper does nothing.
-unshare -m "$TMP/ns.sh" nobody "$HELPER" < /dev/null > "$TMP/out" 2>&1
+t_as nobody "$HELPER" < /dev/null > "$TMP/out" 2>&1
 check "the helper run by hand with no socket exits 1" 1 "$?"
 check "and prints nothing" "" "$(cat "$TMP/out")"
 # A hand-made client on the socket: malformed and hostile requests.
@@ -248,7 +237,7 @@ print(run([msg(1, 99, 0)]))                       # no such entry point
 print(run([msg(1, 0, 0, [b'a\x00b'])]))           # NUL inside an argument
 print(run([msg(1, 0, 0, [b'deny=99'])]))          # a policy argument
 EOF
-unshare -m "$TMP/ns.sh" nobody /usr/bin/python3 "$TMP/client.py" "$HELPER" \
+t_as nobody /usr/bin/python3 "$TMP/client.py" "$HELPER" \
 	> "$TMP/out" 2> "$TMP/err"
 check "malformed and hostile requests end without an answer or a refusal" \
 	"[] [] [] [12, 12, 13]" "$(tr '\n' ' ' < "$TMP/out" | sed 's/ $//')"
