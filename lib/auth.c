@@ -210,7 +210,7 @@ static void locate(const struct crm_ctx *ctx, struct crm_place *place)
 	memset(place, 0, sizeof(*place));
 	if (ctx->rhost == NULL || ctx->rhost[0] == '\0')
 		return;
-	if (crm_geo_lookup(ctx->cfg, ctx->rhost, place, &e) != CRM_OK)
+	if (crm_geo_lookup_with(ctx->geo, ctx->cfg, ctx->rhost, place, &e) != CRM_OK)
 		crm_ctx_log(ctx, LOG_WARNING, "geolocation: %s", e.msg);
 }
 

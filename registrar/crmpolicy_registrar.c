@@ -30,6 +30,7 @@
 
 #include "crmpolicy/config.h"
 #include "crmpolicy/context.h"
+#include "crmpolicy/geo.h"
 #include "crmpolicy/helper.h"
 #include "crmpolicy/nss.h"
 #include "crmpolicy/sip.h"
@@ -45,6 +46,8 @@
 #define BATCH_MAX 512		/* outcomes recorded in one transaction */
 #define BATCH_DELAY_MS 20	/* the longest a success waits to be recorded */
 #define BOUND_MAX 8		/* services remembered per connection */
+#define POLICY_SLOTS 1024	/* resolved policies kept */
+#define POLICY_TTL 2		/* seconds one is used */
 
 struct client {
 	int fd;
@@ -143,6 +146,21 @@ static int open_store(struct daemon *d)
 	}
 	d->ctx.log = core_log;
 	d->ctx.login_type = CRM_LOGIN_SIP;
+	/*
+	 * A registration storm resolves the same extensions many times a
+	 * second: a policy change reaches the daemon within
+	 * POLICY_TTL seconds.
+	 */
+	if (crm_policy_cache_new(POLICY_SLOTS, POLICY_TTL, &d->ctx.pcache,
+			&err) != CRM_OK) {
+		logf_(LOG_ERR, "cannot start: %s", err.msg);
+		crm_ctx_close(&d->ctx);
+		crm_config_free(&d->cfg);
+		return -1;
+	}
+	/* The databases stay open; SIGHUP opens them again (an update). */
+	if (crm_geo_open(&d->cfg, &d->ctx.geo, &err) != CRM_OK)
+		logf_(LOG_WARNING, "geolocation: %s", err.msg);
 	return 0;
 }
 
@@ -615,6 +633,8 @@ static void on_signal(struct daemon *d)
 			continue;
 		}
 		(void)flush(d);
+		crm_policy_cache_free(d->ctx.pcache);
+		crm_geo_close(d->ctx.geo);
 		crm_ctx_close(&d->ctx);
 		crm_config_free(&d->cfg);
 		if (open_store(d) != 0) {
@@ -758,6 +778,8 @@ int main(int argc, char **argv)
 	if (d.listen_fd != 3)
 		unlink(d.socket);
 closed:
+	crm_policy_cache_free(d.ctx.pcache);
+	crm_geo_close(d.ctx.geo);
 	crm_ctx_close(&d.ctx);
 	crm_config_free(&d.cfg);
 out:
