@@ -403,6 +403,11 @@ int crm_store_begin(sqlite3 *db, struct crm_error *err)
 	return exec_sql(db, "BEGIN IMMEDIATE", "starting a transaction", err);
 }
 
+int crm_store_begin_read(sqlite3 *db, struct crm_error *err)
+{
+	return exec_sql(db, "BEGIN", "starting a transaction", err);
+}
+
 int crm_store_commit(sqlite3 *db, struct crm_error *err)
 {
 	int r = exec_sql(db, "COMMIT", "committing", err);

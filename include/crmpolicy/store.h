@@ -43,6 +43,9 @@ int crm_sql_done(sqlite3_stmt *st);
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Rollback never fails loudly. */
 int crm_store_begin(sqlite3 *db, struct crm_error *err)
 	__attribute__((warn_unused_result));
+/* BEGIN (deferred): a transaction that reads, and waits for no writer. */
+int crm_store_begin_read(sqlite3 *db, struct crm_error *err)
+	__attribute__((warn_unused_result));
 int crm_store_commit(sqlite3 *db, struct crm_error *err)
 	__attribute__((warn_unused_result));
 void crm_store_rollback(sqlite3 *db);
