@@ -824,7 +824,9 @@ int crm_config_load(struct crm_config *cfg, const char *path, int must_exist,
 		err = &lerr;
 	crm_error_clear(err);
 	rc = load_file(cfg, path, must_exist, probs, &count, err);
-	if (rc == CRM_ENOMEM || rc == CRM_EIO)
+	/* A path that is refused before any line (relative) is an error
+	 * too, never the defaults. */
+	if (rc == CRM_ENOMEM || rc == CRM_EIO || (rc != 0 && count == 0))
 		return rc;
 	if (rc == 0 && cross_check(cfg, path, probs, &count) != 0)
 		return crm_error_set(err, CRM_ENOMEM, _("out of memory"));

@@ -555,6 +555,17 @@ static void missing_optional_conf_keeps_defaults(void **state)
 	assert_non_null(strstr(f->err.msg, "does not exist"));
 }
 
+static void relative_conf_path_is_an_error(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(crm_config_load(&f->cfg, "crmpolicy.conf", 1,
+		&f->probs, &f->err), CRM_ECONF);
+	assert_non_null(strstr(f->err.msg, "must be absolute"));
+	assert_int_equal(crm_config_load(&f->cfg, "crmpolicy.conf", 0,
+		&f->probs, &f->err), CRM_ECONF);
+}
+
 static void module_arguments_override_the_file(void **state)
 {
 	struct fx *f = *state;
@@ -742,6 +753,7 @@ int main(void)
 		T(strings_refuse_control_characters),
 		T(lists_are_normalised_names),
 		T(helper_services_are_service_user_pairs),
+		T(relative_conf_path_is_an_error),
 		T(helper_argument_names_an_absolute_path),
 		T(caller_arguments_take_modes_and_flags_only),
 		T(caller_arguments_cannot_choose_a_policy),
