@@ -128,6 +128,7 @@ demo: deps all
 
 bench: all
 	scripts/bench.sh $(BUILD)
+	scripts/bench-sip.sh $(BUILD)
 
 # Runtime directories belong to the host, not to a staged tree: installing
 # without DESTDIR creates the backup directory (the only place the backup
@@ -214,3 +215,8 @@ bench: $(BUILD)/bench/mfa
 $(BUILD)/bench/mfa: bench/mfa.c bench/bench.h $(CORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE) $(LDFLAGS) $(LIBS)
+# SIPp's response times with a clock finer than CLOCK_MONOTONIC_COARSE.
+bench: $(BUILD)/bench/fineclock.so
+$(BUILD)/bench/fineclock.so: bench/fineclock.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -shared -o $@ $< $(LDFLAGS) -ldl
