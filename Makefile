@@ -2,7 +2,9 @@
 #   make            build the module, the command and the core library
 #   make check      install build dependencies, build, run every test (also under ASan/UBSan and valgrind)
 #   make demo       install dependencies, build, run the sandboxed walk-through
-#   make install    install into $(DESTDIR) (PREFIX, LIBDIR, SECUREDIR, SYSTEMDUNITDIR honoured)
+#   make install    install into $(DESTDIR) (PREFIX, LIBDIR, SECUREDIR, SYSTEMDUNITDIR,
+#                   DOCDIR honoured); the Kamailio registrar example goes to
+#                   $(DOCDIR)/examples/kamailio
 #   make e2e        as root: build the package, install it and test it with real
 #                   programs (sshd, Apache, mail, su, login, sudo, cron); make check
 #                   runs it too when it runs as root
@@ -18,6 +20,7 @@ SECUREDIR ?= /lib/$(MULTIARCH)/security
 SYSTEMDUNITDIR ?= /lib/systemd/system
 BACKUPDIR ?= /var/backups/crmpolicy
 LOCALEDIR ?= $(PREFIX)/share/locale
+DOCDIR    ?= $(PREFIX)/share/doc/libpam-crmpolicy
 DESTDIR   ?=
 
 PKGS      := libsodium sqlite3 libmaxminddb liboath
@@ -155,6 +158,9 @@ install: all
 	  > $(DESTDIR)$(SYSTEMDUNITDIR)/crmpolicy-backup.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/crmpolicy-backup.service
 	install -m 0644 etc/systemd/crmpolicy-backup.timer $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -d $(DESTDIR)$(DOCDIR)/examples/kamailio
+	install -m 0644 etc/kamailio/kamailio-crmpolicy.cfg etc/kamailio/crmpolicy.lua \
+	  $(DESTDIR)$(DOCDIR)/examples/kamailio/
 	if [ -z "$(DESTDIR)" ]; then install -d -m 0700 $(BACKUPDIR); fi
 
 clean:
