@@ -23,7 +23,7 @@ LOCALEDIR ?= $(PREFIX)/share/locale
 DOCDIR    ?= $(PREFIX)/share/doc/libpam-crmpolicy
 DESTDIR   ?=
 
-PKGS      := libsodium sqlite3 libmaxminddb liboath
+PKGS      := libsodium sqlite3 libmaxminddb liboath nettle
 WARN      := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wconversion \
              -Wstrict-prototypes -Wmissing-prototypes -Wvla
 HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
@@ -64,9 +64,10 @@ CORE      := $(BUILD)/libcrmcore.a
 MODULE    := $(BUILD)/pam_crmpolicy.so
 CLI       := $(BUILD)/crmpasswd
 HELPER    := $(BUILD)/crmpolicy_helper
+REGISTRAR := $(BUILD)/crmpolicy_registrar
 
 .PHONY: all tests check demo install deb bench fuzz e2e clean deps pot
-all: $(CORE) $(MODULE) $(CLI) $(HELPER)
+all: $(CORE) $(MODULE) $(CLI) $(HELPER) $(REGISTRAR)
 
 $(BUILD)/%.o: %.c $(wildcard include/crmpolicy/*.h) $(wildcard lib/*.h) $(wildcard tests/*/*.h) $(wildcard tools/*.h) $(wildcard pam_crmpolicy/*.h)
 	@mkdir -p $(dir $@)
@@ -85,6 +86,10 @@ $(MODULE): $(MOD_OBJ) $(CORE) pam_crmpolicy/exports.map
 # over the wire instead of a PAM handle.
 $(HELPER): $(HELPER_OBJ) $(FLOW_OBJ) $(CORE)
 	$(CC) -pie $(LDFLAGS) -o $@ $(HELPER_OBJ) $(FLOW_OBJ) $(CORE) $(LIBS) -lpam
+
+# The daemon SIP registrars ask (crmpolicy_registrar(8)).
+$(REGISTRAR): $(BUILD)/registrar/crmpolicy_registrar.o $(CORE)
+	$(CC) -pie $(LDFLAGS) -o $@ $< $(CORE) $(LIBS)
 
 $(CLI): $(CLI_OBJ) $(CORE)
 	$(CC) -pie $(LDFLAGS) -o $@ $(CLI_OBJ) $(CORE) $(LIBS) \
@@ -146,6 +151,7 @@ install: all
 	install -m 4755 $(CLI) $(DESTDIR)$(PREFIX)/bin/crmpasswd
 	install -d $(DESTDIR)$(SBINDIR)
 	install -m 4755 $(HELPER) $(DESTDIR)$(SBINDIR)/crmpolicy_helper
+	install -m 0755 $(REGISTRAR) $(DESTDIR)$(SBINDIR)/crmpolicy_registrar
 	install -m 0644 etc/crmpolicy.conf $(DESTDIR)$(SYSCONFDIR)/security/crmpolicy.conf
 	install -m 0644 etc/crmpolicy.badwords $(DESTDIR)$(SYSCONFDIR)/security/crmpolicy.badwords
 	install -m 0644 etc/pam.d/crmpasswd $(DESTDIR)$(SYSCONFDIR)/pam.d/crmpasswd

@@ -1045,22 +1045,12 @@ static int details(const struct crm_import *imp, const struct row *r,
 	return bad;
 }
 
-static int resolve_history(const struct crm_ctx *ctx, const char *user,
-	long long *history, struct crm_error *err)
-{
-	struct crm_policy pol;
-	int rc = crm_policy_resolve(ctx, user, &pol, err);
-
-	*history = rc == 0 ? pol.num[CRM_K_HISTORY] : 0;
-	return rc;
-}
-
 static int apply_row(const struct crm_ctx *ctx, const struct crm_import *imp,
 	const struct row *r, const char *source, struct crm_error *err)
 {
 	struct crm_account a;
 	struct buf d = { NULL, 0, 0 };
-	long long history = 0;
+	struct crm_policy pol;
 	int rc, event = -1;
 
 	rc = crm_account_get(ctx->db, r->name, &a, err);
@@ -1099,15 +1089,17 @@ static int apply_row(const struct crm_ctx *ctx, const struct crm_import *imp,
 		rc = set_mfa(ctx, r, err);
 	/* The groups are in place, so their history length applies. */
 	if (rc == 0 && r->hash[0] != '\0' && strcmp(a.pw_hash, r->hash) != 0) {
-		rc = resolve_history(ctx, r->name, &history, err);
+		rc = crm_policy_resolve(ctx, r->name, &pol, err);
 		/*
 		 * A temporary password is known to the administrator: it
 		 * must be changed. A given hash keeps what the store said
-		 * (nothing, for a new account).
+		 * (nothing, for a new account). Only a temporary password
+		 * is known here, to derive SIP credentials from.
 		 */
 		if (rc == 0)
 			rc = crm_pw_record(ctx, &a, r->hash, 1,
-				r->temporary || a.must_change, history, err);
+				r->temporary || a.must_change, &pol, r->temporary ?
+				imp->pw + r->pw * PW_SLOT : NULL, err);
 		if (rc == 0 && r->act == ACT_UPDATE)
 			rc = audited(crm_audit_add(ctx, "password.change",
 				r->name, "admin by=import"), err);

@@ -155,7 +155,7 @@ static int set_password(const struct crm_ctx *ctx, struct crm_account *a,
 		return rc;
 	if ((rc = crm_pwhash_make(ctx->cfg, password, hash, err)) != 0)
 		return rc;
-	rc = crm_pw_record(ctx, a, hash, 1, 1, pol.num[CRM_K_HISTORY], err);
+	rc = crm_pw_record(ctx, a, hash, 1, 1, &pol, password, err);
 	sodium_memzero(hash, sizeof(hash));
 	return rc;
 }
@@ -378,8 +378,7 @@ int crm_admin_user_passwd(const struct crm_ctx *ctx, const char *user,
 		goto out;
 	rc = get_account(ctx, user, &a, err);
 	if (rc == 0)
-		rc = crm_pw_record(ctx, &a, hash, 1, 1,
-			pol.num[CRM_K_HISTORY], err);
+		rc = crm_pw_record(ctx, &a, hash, 1, 1, &pol, password, err);
 	if (rc == 0)
 		rc = audited(crm_audit_add(ctx, "password.change", user,
 			"admin"), err);

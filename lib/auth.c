@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
@@ -27,6 +28,7 @@
 #include "crmpolicy/quality.h"
 #include "crmpolicy/rules.h"
 #include "crmpolicy/shadow.h"
+#include "crmpolicy/sip.h"
 #include "crmpolicy/store.h"
 #include "crmpolicy/throttle.h"
 #include "crmpolicy/utf8.h"
@@ -141,6 +143,8 @@ static int audit(const struct crm_ctx *ctx, const char *event,
 static const char *login_type(const struct crm_ctx *ctx, enum crm_factor f,
 	char buf[32])
 {
+	if (ctx->login_type != NULL)
+		return ctx->login_type;
 	snprintf(buf, 32, "%s%s%s", is_stacked(ctx) ? CRM_LOGIN_STACKED :
 		CRM_LOGIN_PASSWORD, f != CRM_FACTOR_NONE ? "+" : "",
 		f != CRM_FACTOR_NONE ? crm_factor_name(f) : "");
@@ -159,7 +163,7 @@ static int refused_as(const struct crm_ctx *ctx, const char *user,
 
 	if (r == CRM_OK)
 		r = crm_history_record(ctx, user, login_type(ctx, factor, type),
-			0, reason, 0, NULL, err);
+			0, reason, 0, NULL, NULL, err);
 	return r;
 }
 
@@ -322,7 +326,7 @@ static int wrong_guess(const struct crm_ctx *ctx, const char *user,
 	r = reason ? audit(ctx, "login.failure", user, reason, err) : CRM_OK;
 	if (r == CRM_OK)
 		r = crm_history_record(ctx, user, login_type(ctx, factor, type),
-			0, reason ? reason : what, 0, NULL, err);
+			0, reason ? reason : what, 0, NULL, NULL, err);
 	if (r == CRM_OK)
 		r = crm_throttle_fail(ctx, &blocked_now, err);
 	return r;
@@ -543,7 +547,7 @@ static int settle_success(const struct crm_ctx *ctx, struct crm_result *res,
 	struct crm_account *a, int login, const char *type,
 	struct crm_error *err)
 {
-	int r, dirty = 0;
+	int r, dirty = 0, merged = 0;
 	char buf[32];
 
 	if ((r = check_state(ctx, res, a, &dirty, err)) != CRM_OK)
@@ -566,11 +570,17 @@ static int settle_success(const struct crm_ctx *ctx, struct crm_result *res,
 		return r;
 	if ((r = crm_history_record(ctx, a->name, type ? type :
 			login_type(ctx, res->factor, buf), 1, "", res->new_ip,
-			&res->place, err)) != CRM_OK)
+			&res->place, &merged, err)) != CRM_OK)
 		return r;
+	/* A registrar's refresh of a binding the history row counts already
+	 * is not a new event. */
+	if (merged && ctx->login_type != NULL &&
+			strcmp(ctx->login_type, CRM_LOGIN_SIP) == 0)
+		return CRM_OK;
 	if (crm_audit_add(ctx, "login.success", a->name, "type=%s factor=%s%s",
-			type ? type : is_stacked(ctx) ? CRM_LOGIN_STACKED :
-			CRM_LOGIN_PASSWORD, crm_factor_name(res->factor),
+			type ? type : ctx->login_type ? ctx->login_type :
+			is_stacked(ctx) ? CRM_LOGIN_STACKED : CRM_LOGIN_PASSWORD,
+			crm_factor_name(res->factor),
 			res->new_ip ? " new_ip=1" : ""))
 		return crm_store_error(ctx->db, "writing the audit trail", err);
 	return CRM_OK;
@@ -1239,7 +1249,8 @@ out:
 }
 
 int crm_pw_record(const struct crm_ctx *ctx, struct crm_account *a,
-	const char *hash, int store_hash, int by_admin, long long history,
+	const char *hash, int store_hash, int by_admin,
+	const struct crm_policy *pol, const char *password,
 	struct crm_error *err)
 {
 	int r;
@@ -1252,7 +1263,10 @@ int crm_pw_record(const struct crm_ctx *ctx, struct crm_account *a,
 		return r;
 	if ((r = crm_pwhist_add(ctx->db, a->id, hash, ctx->now, err)) != CRM_OK)
 		return r;
-	return crm_pwhist_prune(ctx->db, a->id, (int)history + 1, err);
+	if ((r = crm_pwhist_prune(ctx->db, a->id,
+			(int)pol->num[CRM_K_HISTORY] + 1, err)) != CRM_OK)
+		return r;
+	return crm_sip_store(ctx, a, pol, password, err);
 }
 
 /*
@@ -1313,7 +1327,7 @@ int crm_pw_commit(const struct crm_ctx *ctx, const struct crm_request *req,
 		goto done;
 	}
 	if ((r = crm_pw_record(ctx, &a, hash, store_hash, req->by_admin,
-			res->pol.num[CRM_K_HISTORY], err)) != CRM_OK)
+			&res->pol, req->new_password, err)) != CRM_OK)
 		goto done;
 	if (crm_audit_add(ctx, "password.change", a.name, "by=%s",
 			req->by_admin ? "admin" : "self"))
@@ -1380,4 +1394,235 @@ int crm_pw_store_owned(const struct crm_ctx *ctx, const char *user,
 	*owned = found && a.pw_hash[0] != '\0';
 	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
 	return CRM_OK;
+}
+
+/* ---- SIP registrars ---- */
+
+/* A refusal crm_sip_settle records later: kind, who, from where, why. */
+static void sip_refusal(const struct crm_ctx *ctx, const char *user,
+	const struct crm_result *res, struct crm_sip_outcome *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->kind = CRM_SIP_REFUSED;
+	snprintf(o->user, sizeof(o->user), "%s", user);
+	snprintf(o->service, sizeof(o->service), "%s", ctx->service ?
+		ctx->service : "");
+	snprintf(o->rhost, sizeof(o->rhost), "%s", ctx->rhost ? ctx->rhost : "");
+	snprintf(o->actor, sizeof(o->actor), "%s", ctx->actor ? ctx->actor : "");
+	o->when = ctx->now;
+	snprintf(o->reason, sizeof(o->reason), "%s", res->reason);
+	snprintf(o->rule, sizeof(o->rule), "%s",
+		res->verdict == CRM_V_IP_DENIED ? res->rule : "");
+}
+
+/*
+ * The address before anything else, without writing: a refusal is
+ * recorded by crm_sip_settle, so that a flood of REGISTERs from a blocked
+ * network costs no synced write each.
+ */
+static int sip_gate(const struct crm_ctx *ctx, const char *user,
+	struct crm_result *res, struct crm_error *err)
+{
+	struct crm_rule_decision d;
+	int64_t until = 0;
+	int r, blocked = 0;
+	char why[128];
+
+	if ((r = crm_throttle_check(ctx, &blocked, &until, err)) != CRM_OK)
+		return r;
+	if (blocked)
+		return set_verdict(res, CRM_V_THROTTLED, "address throttled");
+	if ((r = crm_rules_decide(ctx, user, ctx->service, ctx->rhost, &d,
+			err)) != CRM_OK)
+		return r;
+	snprintf(res->rule, sizeof(res->rule), "%s", d.rule);
+	if (d.action != CRM_RULE_DENY)
+		return CRM_OK;
+	snprintf(why, sizeof(why), "denied by rule %s", d.rule);
+	return set_verdict(res, CRM_V_IP_DENIED, why);
+}
+
+/* The account's own word on a registration, inside the transaction. */
+static int sip_account(const struct crm_ctx *ctx, const char *realm,
+	enum crm_sip_algo algo, int inflight, struct crm_result *res,
+	struct crm_account *a, char ha1[CRM_HA1_HEX_MAX], struct crm_error *err)
+{
+	struct crm_shadow sp;
+	int r, dirty = 0, room = 1, have = 0;
+
+	if ((r = check_state(ctx, res, a, &dirty, err)) != CRM_OK)
+		return r;
+	if (dirty && (r = crm_account_update(ctx->db, a, err)) != CRM_OK)
+		return r;
+	if (res->verdict != CRM_V_ALLOW)
+		return CRM_OK;
+	/* A forced change cannot be made by a phone; an expiry stands. */
+	r = crm_aging_shadow(a, &sp, err);
+	crm_shadow_wipe(&sp);
+	if (r != CRM_OK)
+		return r;
+	if (crm_aging_expired(&res->pol, a, ctx->now))
+		return set_verdict(res, CRM_V_EXPIRED, NULL);
+	if ((r = crm_lockout_room(ctx->db, &res->pol, ctx->cfg, a, ctx->now,
+			inflight, &room, err)) != CRM_OK)
+		return r;
+	if (!room)
+		return set_verdict(res, CRM_V_EXHAUSTED, NULL);
+	if (strcmp(res->pol.text[CRM_PT_SIP_REALM], realm) != 0)
+		return set_verdict(res, CRM_V_NO_FACTOR,
+			"no SIP credentials for this realm");
+	if ((r = crm_sip_ha1(ctx, a->id, realm, algo, ha1, &have, err)) != CRM_OK)
+		return r;
+	if (!have)
+		return set_verdict(res, CRM_V_NO_FACTOR,
+			"no SIP credentials for this realm");
+	return CRM_OK;
+}
+
+int crm_sip_check(const struct crm_ctx *ctx, const char *user,
+	const char *realm, enum crm_sip_algo algo, int inflight,
+	struct crm_result *res, char ha1[CRM_HA1_HEX_MAX],
+	struct crm_sip_outcome *refusal, struct crm_error *err)
+{
+	struct crm_request req = { .user = user, .reservation = -1 };
+	struct crm_account a;
+	int r, found = 0;
+
+	ha1[0] = '\0';
+	memset(refusal, 0, sizeof(*refusal));
+	refusal->kind = CRM_SIP_OK;
+	memset(&a, 0, sizeof(a));
+	if ((r = begin(ctx, &req, res, 0, err)) != CRM_OK ||
+			res->verdict != CRM_V_ALLOW)
+		return r;
+	if ((r = sip_gate(ctx, user, res, err)) == CRM_OK &&
+			res->verdict == CRM_V_ALLOW &&
+			(r = load(ctx, user, 0, &a, &found, err)) == CRM_OK) {
+		if (found)
+			r = sip_account(ctx, realm, algo, inflight, res, &a, ha1,
+				err);
+		else
+			set_verdict(res, CRM_V_UNKNOWN, "unknown user");
+	}
+	r = finish(ctx, r, err);
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	if (r != CRM_OK) {
+		sodium_memzero(ha1, CRM_HA1_HEX_MAX);
+		return r;
+	}
+	if (res->verdict == CRM_V_UNKNOWN)
+		return crm_sip_decoy(ctx, user, realm, algo, ha1, err);
+	if (res->verdict != CRM_V_ALLOW) {
+		sodium_memzero(ha1, CRM_HA1_HEX_MAX);
+		sip_refusal(ctx, user, res, refusal);
+	}
+	return CRM_OK;
+}
+
+/* A new-address alert to send once the batch is committed. */
+struct sip_alert {
+	char user[CRM_NAME_MAX + 1];
+	char email[CRM_EMAIL_MAX + 1];
+	char service[64];
+	char rhost[CRM_RHOST_MAX + 1];
+	int64_t when;
+	struct crm_place place;
+};
+
+/* One outcome inside crm_sip_settle's transaction; c is its context. */
+static int sip_one(const struct crm_ctx *c, const struct crm_sip_outcome *o,
+	struct sip_alert *alert, int *alerted, struct crm_error *err)
+{
+	struct crm_result res;
+	struct crm_account a;
+	int r, found = 0;
+
+	*alerted = 0;
+	result_init(&res);
+	if (o->kind == CRM_SIP_REFUSED) {
+		if (o->rule[0] != '\0' && crm_audit_add(c, "ip.denied", o->user,
+				"rule=%s", o->rule))
+			return crm_store_error(c->db, "writing the audit trail", err);
+		return refused(c, o->user, o->reason, err);
+	}
+	if ((r = load(c, o->user, 0, &a, &found, err)) != CRM_OK)
+		return r;
+	if (!found) {
+		/* A decoy's digest fails: the address guessed. */
+		return o->kind == CRM_SIP_WRONG ? wrong_guess(c, o->user,
+			"unknown user", NULL, CRM_FACTOR_NONE, err) : CRM_OK;
+	}
+	if ((r = crm_policy_resolve(c, a.name, &res.pol, err)) != CRM_OK)
+		goto out;
+	if (o->kind == CRM_SIP_WRONG) {
+		r = count_failure(c, &res, &a, "wrong password", err);
+		goto out;
+	}
+	if ((r = settle_success(c, &res, &a, 1, NULL, err)) != CRM_OK)
+		goto out;
+	if (res.verdict == CRM_V_ALLOW && res.new_ip &&
+			res.pol.num[CRM_K_NOTIFY_NEW_IP]) {
+		memset(alert, 0, sizeof(*alert));
+		snprintf(alert->user, sizeof(alert->user), "%s", a.name);
+		if (a.email_verified)
+			snprintf(alert->email, sizeof(alert->email), "%s", a.email);
+		snprintf(alert->service, sizeof(alert->service), "%s", o->service);
+		snprintf(alert->rhost, sizeof(alert->rhost), "%s", o->rhost);
+		alert->when = o->when;
+		alert->place = res.place;
+		*alerted = 1;
+	}
+out:
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	return r;
+}
+
+int crm_sip_settle(const struct crm_ctx *ctx,
+	const struct crm_sip_outcome *v, size_t n, size_t *alerts,
+	struct crm_error *err)
+{
+	struct sip_alert *al = NULL;
+	struct crm_ctx c = *ctx;
+	size_t na = 0;
+	int r;
+
+	*alerts = 0;
+	if (n == 0)
+		return CRM_OK;
+	if ((al = calloc(n, sizeof(*al))) == NULL)
+		return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
+	if ((r = crm_store_begin(ctx->db, err)) != CRM_OK)
+		goto out;
+	for (size_t i = 0; i < n && r == CRM_OK; i++) {
+		int alerted = 0;
+
+		c.service = v[i].service;
+		c.rhost = v[i].rhost[0] ? v[i].rhost : NULL;
+		c.actor = v[i].actor[0] ? v[i].actor : ctx->actor;
+		c.now = v[i].when;
+		r = sip_one(&c, &v[i], &al[na], &alerted, err);
+		na += (size_t)alerted;
+	}
+	if ((r = finish(ctx, r, err)) != CRM_OK)
+		goto out;
+	/* After the commit, without waiting: a mail problem is logged. */
+	for (size_t i = 0; i < na; i++) {
+		struct crm_alert m = { 0 };
+		struct crm_error e;
+
+		m.user = al[i].user;
+		m.email = al[i].email[0] ? al[i].email : NULL;
+		m.service = al[i].service;
+		m.rhost = al[i].rhost;
+		m.when = al[i].when;
+		m.place = &al[i].place;
+		if (crm_mail_new_ip_alert(ctx->cfg, &m, &e) != CRM_OK)
+			crm_ctx_log(ctx, LOG_WARNING, "new-address alert not sent: %s",
+				e.msg);
+		else
+			(*alerts)++;
+	}
+out:
+	free(al);
+	return r;
 }

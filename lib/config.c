@@ -24,6 +24,7 @@
 #include "crmpolicy/config.h"
 #include "crmpolicy/govern.h"
 #include "crmpolicy/helper.h"
+#include "crmpolicy/sip.h"
 #include "crmpolicy/i18n.h"
 
 #define LINE_MAX_BYTES 4096
@@ -159,6 +160,10 @@ static const struct crm_keyinfo keys[CRM_K_COUNT] = {
 	[CRM_K_ADMIN_UNLOCK_TIME] = INT("admin_unlock_time", CRM_ST_NONE, 0,
 		SECONDS_MAX, "900", "seconds until a lock of root or an "
 		"admin_group member lifts by itself; 0 = off"),
+	[CRM_K_SIP_REALM] = { "sip_realm", CRM_KT_STRING, CRM_ST_FIRST, 0, 0,
+		NULL, "", "accounts under this policy also keep SIP digest "
+		"HA1 (MD5, SHA-256) for this realm; empty = no SIP",
+		crm_sip_realm_check },
 };
 
 const struct crm_keyinfo *crm_key_info(enum crm_key k)
@@ -176,6 +181,11 @@ int crm_key_lookup(const char *name)
 		if (strcmp(keys[k].name, name) == 0)
 			return k;
 	return -1;
+}
+
+int crm_key_text_slot(enum crm_key k)
+{
+	return k == CRM_K_SIP_REALM ? CRM_PT_SIP_REALM : -1;
 }
 
 int crm_key_is_policy(enum crm_key k)

@@ -86,7 +86,7 @@ static int merge(const struct crm_ctx *ctx, int64_t id,
 
 int crm_history_record(const struct crm_ctx *ctx, const char *user,
 	const char *type, int success, const char *reason, int new_ip,
-	const struct crm_place *place, struct crm_error *err)
+	const struct crm_place *place, int *merged, struct crm_error *err)
 {
 	const char *service = ctx->service ? ctx->service : "";
 	struct crm_place found;
@@ -103,9 +103,14 @@ int crm_history_record(const struct crm_ctx *ctx, const char *user,
 		if ((rc = find_merge(ctx, user, service, key, type, &id,
 				err)) != 0)
 			return rc;
-		if (id != 0)
+		if (id != 0) {
+			if (merged != NULL)
+				*merged = 1;
 			return merge(ctx, id, err);
+		}
 	}
+	if (merged != NULL)
+		*merged = 0;
 	memset(&found, 0, sizeof(found));
 	if (place == NULL && crm_addr_parse(key, &a)) {
 		struct crm_error gerr;

@@ -98,6 +98,40 @@ void crm_lockout_clear(struct crm_account *a)
 	a->locked_at = 0;
 }
 
+/* Reservations of a that have not lapsed at now. */
+static int live_count(sqlite3 *db, int64_t id, int64_t now, int64_t *live)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM reservations"
+			" WHERE account_id = ?1 AND started > ?2", -1, &st,
+			NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now - CRM_RESERVATION_TTL);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*live = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int crm_lockout_room(sqlite3 *db, const struct crm_policy *pol,
+	const struct crm_config *cfg, const struct crm_account *a, int64_t now,
+	int inflight, int *room, struct crm_error *err)
+{
+	int64_t live = 0;
+
+	*room = 1;
+	if (!crm_lockout_applies(pol, cfg, a))
+		return CRM_OK;
+	if (live_count(db, a->id, now, &live) != 0)
+		return crm_store_error(db, "counting attempts in flight", err);
+	*room = a->failures + live + inflight < pol->num[CRM_K_DENY];
+	return CRM_OK;
+}
+
 int crm_lockout_reserve(sqlite3 *db, const struct crm_policy *pol,
 	const struct crm_config *cfg, const struct crm_account *a, int64_t now,
 	int64_t *id, int *granted, struct crm_error *err)
@@ -119,14 +153,9 @@ int crm_lockout_reserve(sqlite3 *db, const struct crm_policy *pol,
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto fail;
 	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM reservations"
-			" WHERE account_id = ?1", -1, &st, NULL) != SQLITE_OK)
+	st = NULL;
+	if (live_count(db, a->id, now, &live) != 0)
 		goto fail;
-	sqlite3_bind_int64(st, 1, a->id);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		goto fail;
-	live = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
 	if (a->failures + live >= pol->num[CRM_K_DENY]) {
 		*granted = 0;
 		return CRM_OK;

@@ -35,9 +35,9 @@ int crm_totp_secret_new(unsigned char secret[CRM_TOTP_SECRET_BYTES])
 
 /* ---- sealing ---- */
 
-int crm_secret_seal(const unsigned char key[CRM_KEY_BYTES],
-	const unsigned char *secret, size_t len, char *out_b64, size_t outlen,
-	struct crm_error *err)
+int crm_secret_seal_as(const unsigned char key[CRM_KEY_BYTES],
+	const char *purpose, const unsigned char *secret, size_t len,
+	char *out_b64, size_t outlen, struct crm_error *err)
 {
 	unsigned char sub[CRM_KEY_BYTES], bin[SEALED_BIN];
 	size_t binlen = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES
@@ -53,7 +53,7 @@ int crm_secret_seal(const unsigned char key[CRM_KEY_BYTES],
 			_("no room for the sealed secret"));
 	if (sodium_init() < 0)
 		return crm_error_set(err, CRM_EIO, _("libsodium failed to start"));
-	crm_key_derive(key, "totp-seal", sub);
+	crm_key_derive(key, purpose, sub);
 	/* A random 24-byte nonce never repeats in practice under one key. */
 	randombytes_buf(bin, crypto_secretbox_NONCEBYTES);
 	crypto_secretbox_easy(bin + crypto_secretbox_NONCEBYTES, secret, len,
@@ -67,8 +67,9 @@ int crm_secret_seal(const unsigned char key[CRM_KEY_BYTES],
 	return 0;
 }
 
-int crm_secret_open(const unsigned char key[CRM_KEY_BYTES], const char *b64,
-	unsigned char *secret, size_t *len, struct crm_error *err)
+int crm_secret_open_as(const unsigned char key[CRM_KEY_BYTES],
+	const char *purpose, const char *b64, unsigned char *secret, size_t *len,
+	struct crm_error *err)
 {
 	unsigned char sub[CRM_KEY_BYTES], bin[SEALED_BIN];
 	size_t binlen = 0, plain;
@@ -90,7 +91,7 @@ int crm_secret_open(const unsigned char key[CRM_KEY_BYTES], const char *b64,
 	if (plain > *len)
 		return crm_error_set(err, CRM_EKEY,
 			_("the stored secret is too long"));
-	crm_key_derive(key, "totp-seal", sub);
+	crm_key_derive(key, purpose, sub);
 	/* The tag covers every byte: another key or any change fails here. */
 	if (crypto_secretbox_open_easy(secret, bin + crypto_secretbox_NONCEBYTES,
 	    binlen - crypto_secretbox_NONCEBYTES, bin, sub) != 0) {
@@ -103,6 +104,20 @@ int crm_secret_open(const unsigned char key[CRM_KEY_BYTES], const char *b64,
 	sodium_memzero(sub, sizeof(sub));
 	sodium_memzero(bin, sizeof(bin));
 	return rc;
+}
+
+int crm_secret_seal(const unsigned char key[CRM_KEY_BYTES],
+	const unsigned char *secret, size_t len, char *out_b64, size_t outlen,
+	struct crm_error *err)
+{
+	return crm_secret_seal_as(key, "totp-seal", secret, len, out_b64,
+		outlen, err);
+}
+
+int crm_secret_open(const unsigned char key[CRM_KEY_BYTES], const char *b64,
+	unsigned char *secret, size_t *len, struct crm_error *err)
+{
+	return crm_secret_open_as(key, "totp-seal", b64, secret, len, err);
 }
 
 /* ---- TOTP ---- */

@@ -49,6 +49,7 @@ long long crm_policy_stricter(enum crm_key k, long long a, long long b)
 		return a > b ? a : b;
 	case CRM_ST_UNION:
 		return a | b;
+	case CRM_ST_FIRST:
 	case CRM_ST_NONE:
 		break;
 	}
@@ -58,6 +59,7 @@ long long crm_policy_stricter(enum crm_key k, long long a, long long b)
 /* The values one level of stored rows sets. */
 struct level {
 	long long num[CRM_K_COUNT];
+	char text[CRM_PT_COUNT][CRM_PT_MAX];
 	int set[CRM_K_COUNT];
 	const char *scope, *target;
 	struct crm_error err;	/* the first bad row */
@@ -83,10 +85,23 @@ static int take_row(void *arg, const char *key, const char *value)
 			_("stored policy %s '%s' key %s: %s"), lv->scope,
 			lv->target, key, e.msg);
 	}
+	if (crm_key_text_slot((enum crm_key)k) >= 0)
+		snprintf(lv->text[crm_key_text_slot((enum crm_key)k)],
+			CRM_PT_MAX, "%s", str != NULL ? str : "");
 	free(str);
 	lv->num[k] = num;
 	lv->set[k] = 1;
 	return 0;
+}
+
+/* Takes key k's value at level lv into pol (text keys their text). */
+static void take_value(struct crm_policy *pol, int k, const struct level *lv)
+{
+	int slot = crm_key_text_slot((enum crm_key)k);
+
+	pol->num[k] = lv->num[k];
+	if (slot >= 0)
+		memcpy(pol->text[slot], lv->text[slot], CRM_PT_MAX);
 }
 
 /* Reads the rows of scope/target into lv; a bad row fails the whole read. */
@@ -124,8 +139,13 @@ int crm_policy_resolve_global(const struct crm_ctx *ctx,
 
 	memset(pol, 0, sizeof(*pol));
 	for (int k = 0; k < CRM_K_COUNT; k++) {
+		int slot = crm_key_text_slot((enum crm_key)k);
+
 		pol->num[k] = cfg->num[k];
 		memcpy(pol->source[k], cfg->source[k], sizeof(pol->source[k]));
+		if (slot >= 0)
+			snprintf(pol->text[slot], CRM_PT_MAX, "%s",
+				cfg->str[k] != NULL ? cfg->str[k] : "");
 	}
 	rc = read_level(ctx, "global", "", &lv, err);
 	if (rc != 0)
@@ -134,7 +154,7 @@ int crm_policy_resolve_global(const struct crm_ctx *ctx,
 		/* A module argument is the admin's word for this stack. */
 		if (!lv.set[k] || strcmp(cfg->source[k], SOURCE_ARG) == 0)
 			continue;
-		pol->num[k] = lv.num[k];
+		take_value(pol, k, &lv);
 		snprintf(pol->source[k], sizeof(pol->source[k]),
 			"policy (global)");
 	}
@@ -147,7 +167,7 @@ static void apply_level(struct crm_policy *pol, const struct level *lv,
 	for (int k = 0; k < CRM_K_COUNT; k++) {
 		if (!lv->set[k])
 			continue;
-		pol->num[k] = lv->num[k];
+		take_value(pol, k, lv);
 		snprintf(pol->source[k], sizeof(pol->source[k]), "%s %s", what,
 			lv->target);
 	}
@@ -291,11 +311,18 @@ static void combine_group(struct level *all, char (*src)[CRM_SOURCE_MAX],
 		if (!g->set[k])
 			continue;
 		if (!all->set[k]) {
+			int slot = crm_key_text_slot((enum crm_key)k);
+
 			all->set[k] = 1;
 			all->num[k] = g->num[k];
+			if (slot >= 0)
+				memcpy(all->text[slot], g->text[slot], CRM_PT_MAX);
 			snprintf(src[k], CRM_SOURCE_MAX, "group %s", g->target);
 			continue;
 		}
+		/* Text has no "stricter": the first group's value stays. */
+		if (crm_key_info((enum crm_key)k)->strict == CRM_ST_FIRST)
+			continue;
 		long long v = crm_policy_stricter((enum crm_key)k, all->num[k],
 			g->num[k]);
 		if (v == all->num[k])
@@ -346,7 +373,7 @@ int crm_policy_resolve(const struct crm_ctx *ctx, const char *user,
 	for (int k = 0; k < CRM_K_COUNT; k++) {
 		if (!all->set[k])
 			continue;
-		pol->num[k] = all->num[k];
+		take_value(pol, k, all);
 		memcpy(pol->source[k], src[k], sizeof(pol->source[k]));
 	}
 	rc = read_level(ctx, "user", user, one, err);

@@ -158,6 +158,16 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE"
 	" ON audit_checkpoints"
 	" BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;",
+	/*
+	 * 4 -> 5: SIP digest credentials. HA1 for MD5 and SHA-256 of the
+	 * account's password in its realm, sealed under the key file; gone
+	 * with the account.
+	 */
+	"CREATE TABLE sip_credentials("
+	" account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,"
+	" realm TEXT NOT NULL,"
+	" sealed TEXT NOT NULL,"
+	" changed INTEGER NOT NULL);",
 };
 
 int crm_store_error(sqlite3 *db, const char *what, struct crm_error *err)

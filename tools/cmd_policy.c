@@ -30,8 +30,10 @@ static int policy_print(struct cli *c, const struct crm_policy *pol,
 
 		if (!crm_key_is_policy((enum crm_key)k))
 			continue;
-		crm_key_format((enum crm_key)k, pol->num[k], NULL, value,
-			sizeof(value));
+		crm_key_format((enum crm_key)k, pol->num[k],
+			crm_key_text_slot((enum crm_key)k) >= 0 ?
+			pol->text[crm_key_text_slot((enum crm_key)k)] : NULL,
+			value, sizeof(value));
 		if (c->json) {
 			char *j = json_new_object();
 			int bad = j == NULL || json_set_str(&j, "key", name) ||

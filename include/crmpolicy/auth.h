@@ -176,10 +176,14 @@ int crm_pw_commit(const struct crm_ctx *ctx, const struct crm_request *req,
  * Inside the caller's transaction: records hash as a's new password (as its
  * store hash when store_hash), sets the change time, sets must-change for
  * an admin reset and clears it otherwise, adds a history entry and keeps
- * the newest history + 1. Audits nothing: the caller names the event.
+ * the newest pol history + 1, and keeps the SIP credentials in step
+ * (crm_sip_store: derived from password when pol names a sip_realm, gone
+ * otherwise or when password is NULL). Audits nothing: the caller names
+ * the event.
  */
 int crm_pw_record(const struct crm_ctx *ctx, struct crm_account *a,
-	const char *hash, int store_hash, int by_admin, long long history,
+	const char *hash, int store_hash, int by_admin,
+	const struct crm_policy *pol, const char *password,
 	struct crm_error *err) __attribute__((warn_unused_result));
 
 /*

@@ -58,6 +58,7 @@ enum crm_key {
 	CRM_K_AUDIT_KEEP_DAYS,
 	CRM_K_GOVERN_UIDS,
 	CRM_K_ADMIN_UNLOCK_TIME,
+	CRM_K_SIP_REALM,
 	CRM_K_COUNT
 };
 
@@ -82,6 +83,9 @@ enum crm_strict {
 	CRM_ST_YES,		/* yes is stricter (reject_username) */
 	CRM_ST_NO,		/* no is stricter (mfa_nullok) */
 	CRM_ST_RANK,		/* enum index is the rank: higher is stricter (mfa) */
+	CRM_ST_FIRST,		/* text: the user's own value, else the first
+				 * group's (system groups, then store groups
+				 * by name) that sets it; no "stricter" */
 };
 
 /* Character classes (CRM_K_CLASSES bitmask). */
@@ -111,6 +115,16 @@ struct crm_keyinfo {
 	/* a further check of the parsed text value, or NULL */
 	int (*check)(const char *value, struct crm_error *err);
 };
+
+/*
+ * Policy keys whose values are text (CRM_ST_FIRST) keep them in
+ * crm_policy.text; their slots. Text values are at most CRM_PT_MAX - 1
+ * bytes.
+ */
+enum { CRM_PT_SIP_REALM, CRM_PT_COUNT };
+#define CRM_PT_MAX 128
+/* The text slot of k, or -1 when k is not a text policy key. */
+int crm_key_text_slot(enum crm_key k);
 
 /* The key table entry for k. */
 const struct crm_keyinfo *crm_key_info(enum crm_key k);

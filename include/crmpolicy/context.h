@@ -23,6 +23,8 @@ struct crm_ctx {
 	const char *service;	/* PAM service or "crmpasswd" */
 	const char *rhost;	/* remote address, NULL or "" when local */
 	const char *tty;
+	const char *login_type;	/* the history type of this caller's logins
+				 * ("sip"); NULL: by the module's mode */
 	long admit_wait_ms;	/* how long an attempt waits for attempts in flight */
 	crm_log_fn log;		/* may be NULL */
 	void *log_arg;

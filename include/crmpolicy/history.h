@@ -38,11 +38,12 @@ struct crm_login {
 /*
  * Records one attempt of user at ctx->now from ctx->service/rhost/tty,
  * inside the caller's transaction, merging an identical success within
- * history_merge_seconds. place may be NULL (looked up here).
+ * history_merge_seconds. place may be NULL (looked up here). *merged
+ * (unless merged is NULL) says whether the success merged into a row.
  */
 int crm_history_record(const struct crm_ctx *ctx, const char *user,
 	const char *type, int success, const char *reason, int new_ip,
-	const struct crm_place *place, struct crm_error *err)
+	const struct crm_place *place, int *merged, struct crm_error *err)
 	__attribute__((warn_unused_result));
 
 /*

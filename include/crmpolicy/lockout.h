@@ -59,4 +59,15 @@ int crm_lockout_reserve(sqlite3 *db, const struct crm_policy *pol,
 int crm_lockout_release(sqlite3 *db, int64_t account_id, int64_t id,
 	struct crm_error *err) __attribute__((warn_unused_result));
 
+/*
+ * Whether a further attempt fits below deny without reserving one: *room =
+ * 0 when a's failures, the reservations of attempts in flight in the store
+ * and inflight more (the caller's own, kept elsewhere) reach deny. For a
+ * caller that keeps its attempts in flight itself (the registrar daemon).
+ */
+int crm_lockout_room(sqlite3 *db, const struct crm_policy *pol,
+	const struct crm_config *cfg, const struct crm_account *a, int64_t now,
+	int inflight, int *room, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
 #endif

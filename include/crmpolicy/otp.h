@@ -39,6 +39,15 @@ int crm_secret_seal(const unsigned char key[CRM_KEY_BYTES],
 	struct crm_error *err)
 	__attribute__((warn_unused_result));
 
+/* The same under the subkey for another purpose ("sip-seal"). */
+int crm_secret_seal_as(const unsigned char key[CRM_KEY_BYTES],
+	const char *purpose, const unsigned char *secret, size_t len,
+	char *out_b64, size_t outlen, struct crm_error *err)
+	__attribute__((warn_unused_result));
+int crm_secret_open_as(const unsigned char key[CRM_KEY_BYTES],
+	const char *purpose, const char *b64, unsigned char *secret, size_t *len,
+	struct crm_error *err) __attribute__((warn_unused_result));
+
 /*
  * Decrypts a crm_secret_seal text into secret (room for *len bytes on
  * entry; the secret's length on return). Returns 0, or CRM_EKEY if the

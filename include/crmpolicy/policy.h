@@ -12,6 +12,7 @@
 
 struct crm_policy {
 	long long num[CRM_K_COUNT];	/* only policy keys are meaningful */
+	char text[CRM_PT_COUNT][CRM_PT_MAX];	/* text policy keys, by slot */
 	char source[CRM_K_COUNT][CRM_SOURCE_MAX];
 	/* crm_policy_resolve: the user is root or an NSS member of
 	 * admin_group, whose locks lift after admin_unlock_time */

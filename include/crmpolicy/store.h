@@ -11,7 +11,7 @@
 #include <sqlite3.h>
 #include "crmpolicy/error.h"
 
-#define CRM_SCHEMA_VERSION 4
+#define CRM_SCHEMA_VERSION 5
 #define CRM_NAME_MAX 256	/* bytes of a user or group name */
 #define CRM_EMAIL_MAX 320
 #define CRM_RHOST_MAX 255

@@ -47,7 +47,7 @@ static void record(struct tenv *t, const char *user, int success,
 	struct crm_error err;
 
 	if (crm_history_record(&t->ctx, user, CRM_LOGIN_PASSWORD, success,
-			reason, 0, NULL, &err) != CRM_OK)
+			reason, 0, NULL, NULL, &err) != CRM_OK)
 		fail_msg("record: %s", err.msg);
 }
 
@@ -145,7 +145,7 @@ static void does_not_merge_across_services_addresses_users_or_types(
 	record(t, "alice", 1, NULL);
 	record(t, "bob", 1, NULL);
 	assert_int_equal(crm_history_record(&t->ctx, "bob", CRM_LOGIN_STACKED,
-		1, NULL, 0, NULL, &err), CRM_OK);
+		1, NULL, 0, NULL, NULL, &err), CRM_OK);
 	list(t, NULL, &r);
 	assert_int_equal(r.n, 5);
 	/* A failure in between does not end the success's row. */
@@ -194,7 +194,7 @@ static void looks_up_the_place_of_the_address(void **state)
 	t = tenv_new(conf);
 	t->ctx.rhost = "::ffff:127.0.1.5";
 	assert_int_equal(crm_history_record(&t->ctx, "alice",
-		CRM_LOGIN_PASSWORD, 1, NULL, 1, NULL, &err), CRM_OK);
+		CRM_LOGIN_PASSWORD, 1, NULL, 1, NULL, NULL, &err), CRM_OK);
 	t->ctx.rhost = "127.0.0.5";
 	record(t, "alice", 1, NULL);
 	list(t, NULL, &r);
@@ -220,7 +220,7 @@ static void uses_the_given_place(void **state)
 	snprintf(p.country, sizeof(p.country), "Italy");
 	snprintf(p.city, sizeof(p.city), "Milan");
 	assert_int_equal(crm_history_record(&t->ctx, "alice",
-		CRM_LOGIN_PASSWORD, 1, NULL, 0, &p, &err), CRM_OK);
+		CRM_LOGIN_PASSWORD, 1, NULL, 0, &p, NULL, &err), CRM_OK);
 	list(t, NULL, &r);
 	assert_string_equal(r.l[0].place.city, "Milan");
 }
@@ -326,7 +326,7 @@ static void record_as(struct tenv *t, const char *type)
 	struct crm_error err;
 
 	if (crm_history_record(&t->ctx, "alice", type, 1, "", 0, NULL,
-			&err) != CRM_OK)
+			NULL, &err) != CRM_OK)
 		fail_msg("record: %s", err.msg);
 }
 
