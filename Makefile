@@ -6,7 +6,8 @@
 #                   DOCDIR honoured); the Kamailio registrar example goes to
 #                   $(DOCDIR)/examples/kamailio
 #   make e2e        as root: build the package, install it and test it with real
-#                   programs (sshd, Apache, mail, su, login, sudo, cron); make check
+#                   programs (sshd, Apache, mail, Kamailio with SIPp, su, login,
+#                   sudo, cron); make check
 #                   runs it too when it runs as root
 
 VERSION   := 0.2.0
