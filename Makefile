@@ -7,8 +7,7 @@
 #                   $(DOCDIR)/examples/kamailio
 #   make e2e        as root: build the package, install it and test it with real
 #                   programs (sshd, Apache, mail, Kamailio with SIPp, su, login,
-#                   sudo, cron); make check
-#                   runs it too when it runs as root
+#                   sudo, cron); make check runs it too when it runs as root
 
 VERSION   := 0.2.0
 CC        ?= gcc
