@@ -6,7 +6,9 @@ helper_services binds to kamailio. SIPp registers extensions (store
 accounts in a group whose policy sets sip_realm) from chosen loopback
 source addresses: REGISTER, 401, REGISTER with the MD5 digest."""
 
+import hashlib
 import os
+import re
 import socket
 import time
 
@@ -45,14 +47,38 @@ def example(ctx, name):
     return path
 
 
+def kamailio_argv(cfg, lua, port, run, *defines):
+    return ['kamailio', '-DD', '-E', '-f', cfg, '-Y', run, '-u', 'kamailio', '-g', 'kamailio',
+            '-m', '64', '-M', '8', '-A', f'CRM_LISTEN=udp:127.0.0.1:{port}',
+            '-A', f'CRM_REALM="{REALM}"', '-A', f'CRM_SOCKET="{S["socket"]}"',
+            '-A', f'CRM_LUA="{lua}"', '-A', 'CRM_CHILDREN=4', *defines]
+
+
+def start_kamailio(ctx, label, port, *defines):
+    run = os.path.join(S['dir'], f'run-{label}')
+    os.makedirs(run)
+    L.run(['chown', 'kamailio:kamailio', run], check=True)
+    argv = kamailio_argv(S['cfg'], S['lua'], port, run, *defines)
+    L.run(argv + ['-c'], check=True)
+    svc = ctx.host.start(label, argv)
+
+    def listening():
+        if svc.proc.poll() is not None:
+            raise L.Fail(f'{label} exited with {svc.proc.returncode}\n{svc.tail()}')
+        return L.run(['ss', '-Hlun', f'sport = :{port}']).stdout.strip()
+    L.wait_for(f'{label} on udp 127.0.0.1:{port}', listening)
+    ps = L.run(['ps', '-o', 'user=', '--ppid', str(svc.proc.pid)]).stdout.split()
+    need(ps and set(ps) == {'kamailio'}, f'the workers run as {set(ps)}, not kamailio')
+    return svc
+
+
 def setup(ctx):
     S['dir'] = d = os.path.join(ctx.tmp, 'sip')
-    os.makedirs(os.path.join(d, 'run'))
+    os.makedirs(d)
     os.chmod(d, 0o755)
-    L.run(['chown', 'kamailio:kamailio', os.path.join(d, 'run')], check=True)
     S['scenario'] = os.path.join(ctx.top, 'tests', 'e2e', 'sip', 'register.xml')
-    cfg = example(ctx, 'kamailio-crmpolicy.cfg')
-    lua = example(ctx, 'crmpolicy.lua')
+    S['cfg'] = example(ctx, 'kamailio-crmpolicy.cfg')
+    S['lua'] = example(ctx, 'crmpolicy.lua')
 
     # The extensions: store accounts in a group whose policy keeps HA1
     # for the realm, each with its first password changed (a provisioned
@@ -64,24 +90,11 @@ def setup(ctx):
     for name in ('ext', 'lock', 'change', 'weak', 'history'):
         ctx.store_user(ext(name), FIRST, settle=GOOD, groups=[GROUP])
 
-    S['socket'] = sock = os.path.join(d, 'registrar.sock')
+    S['socket'] = os.path.join(d, 'registrar.sock')
     need(os.path.exists(DAEMON), f'{DAEMON} is not installed')
     start_daemon(ctx)
-    S['port'] = port = udp_port()
-    argv = ['kamailio', '-DD', '-E', '-f', cfg, '-Y', os.path.join(d, 'run'),
-            '-u', 'kamailio', '-g', 'kamailio', '-m', '64', '-M', '8',
-            '-A', f'CRM_LISTEN=udp:127.0.0.1:{port}', '-A', f'CRM_REALM="{REALM}"',
-            '-A', f'CRM_SOCKET="{sock}"', '-A', f'CRM_LUA="{lua}"', '-A', 'CRM_CHILDREN=4']
-    L.run(argv[:5] + argv[11:] + ['-c'], check=True)
-    S['kamailio'] = svc = ctx.host.start('kamailio', argv)
-
-    def listening():
-        if svc.proc.poll() is not None:
-            raise L.Fail(f'kamailio exited with {svc.proc.returncode}\n{svc.tail()}')
-        return L.run(['ss', '-Hlun', f'sport = :{port}']).stdout.strip()
-    L.wait_for(f'kamailio on udp 127.0.0.1:{port}', listening)
-    ps = L.run(['ps', '-o', 'user=', '--ppid', str(svc.proc.pid)]).stdout.split()
-    need(ps and set(ps) == {'kamailio'}, f'the workers run as {set(ps)}, not kamailio')
+    S['port'] = udp_port()
+    S['kamailio'] = start_kamailio(ctx, 'kamailio', S['port'])
 
 
 def start_daemon(ctx):
@@ -259,6 +272,70 @@ def unbound_user():
          r.stdout)
 
 
+def digest_register(port, user, pw, src):
+    """One registration by hand (SIPp 3.6 speaks MD5 digest only): REGISTER,
+    the challenge, REGISTER with a digest of the challenge's algorithm.
+    Returns (the challenge's algorithm, the final status)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind((src, 0))
+        s.settimeout(5)
+        s.connect(('127.0.0.1', port))
+        lport = s.getsockname()[1]
+        uri = f'sip:{REALM}'
+
+        def request(cseq, auth=''):
+            s.send((f'REGISTER {uri} SIP/2.0\r\n'
+                    f'Via: SIP/2.0/UDP {src}:{lport};branch=z9hG4bK{cseq}{time.monotonic_ns()}\r\n'
+                    f'Max-Forwards: 70\r\nFrom: <sip:{user}@{REALM}>;tag=e2e{lport}\r\n'
+                    f'To: <sip:{user}@{REALM}>\r\nCall-ID: e2e-{lport}@{src}\r\n'
+                    f'CSeq: {cseq} REGISTER\r\nContact: <sip:{user}@{src}:{lport}>\r\n'
+                    f'Expires: 600\r\n{auth}Content-Length: 0\r\n\r\n').encode())
+            reply = s.recv(65535).decode(errors='replace')
+            return reply.split(' ', 2)[1], reply
+
+        code, reply = request(1)
+        need(code == '401', f'the first REGISTER got {code}', reply)
+        chal = re.search(r'^WWW-Authenticate: Digest ([^\r\n]*)', reply, re.M | re.I)
+        need(chal, 'no digest challenge', reply)
+        p = dict(re.findall(r'(\w+)="?([^",]*)"?', chal.group(1)))
+        alg = p.get('algorithm', 'MD5')
+        h = {'MD5': hashlib.md5, 'SHA-256': hashlib.sha256}[alg]
+
+        def hx(text):
+            return h(text.encode()).hexdigest()
+        cnonce, nc = os.urandom(8).hex(), '00000001'
+        ha1 = hx(f'{user}:{p["realm"]}:{pw}')
+        ha2 = hx(f'REGISTER:{uri}')
+        resp = hx(f'{ha1}:{p["nonce"]}:{nc}:{cnonce}:auth:{ha2}')
+        auth = (f'Authorization: Digest username="{user}", realm="{p["realm"]}", '
+                f'nonce="{p["nonce"]}", uri="{uri}", response="{resp}", algorithm={alg}, '
+                f'cnonce="{cnonce}", nc={nc}, qop=auth\r\n')
+        code, _ = request(2, auth)
+        return alg, code
+
+
+def sha256(ctx):
+    # Kamailio 5.6 challenges with one algorithm for the whole server: a
+    # second instance, started with CRM_SHA256, asks for the SHA-256 HA1.
+    port = udp_port()
+    svc = start_kamailio(ctx, 'kamailio-sha256', port, '-A', 'CRM_SHA256')
+    try:
+        user = ext('ext')
+        got = digest_register(port, user, GOOD, '127.0.1.51')
+        need(got == ('SHA-256', '200'), f'right password: {got}, wanted SHA-256 and 200',
+             svc.tail(8))
+        got = digest_register(port, user, WRONG, '127.0.1.51')
+        need(got == ('SHA-256', '401'), f'wrong password: {got}, wanted SHA-256 and 401')
+        need(failures(user) == 1, f'failures = {failures(user)}, wanted 1')
+        got = digest_register(port, user, GOOD, '127.0.1.51')
+        need(got == ('SHA-256', '200'), f'right password again: {got}')
+    finally:
+        svc.stop()
+    # The MD5 registrar and this client agree too.
+    need(digest_register(S['port'], user, GOOD, '127.0.1.51') == ('MD5', '200'),
+         'the hand-made MD5 registration failed')
+
+
 def daemon_restart(ctx):
     # Without the daemon the registrar fails closed; once it is back, the
     # workers connect again by themselves.
@@ -280,6 +357,7 @@ def checks(ctx):
         ('sip.logins_type_sip_and_place', logins_type_and_place),
         ('sip.password_change_takes_effect', password_change),
         ('sip.weak_password_refused', weak_password),
+        ('sip.sha256_digest', lambda: sha256(ctx)),
         ('sip.socket_refuses_unbound_user', unbound_user),
         ('sip.daemon_down_fails_closed_then_reconnects', lambda: daemon_restart(ctx)),
     ]
