@@ -29,7 +29,7 @@ S = {}
 
 
 def ext(name):
-    return f'crme2e_{name}'
+    return f'crme2e_sip_{name}'
 
 
 def udp_port():
@@ -264,7 +264,7 @@ def unbound_user():
     # Only kamailio is bound to service sip: another user's request is
     # refused whatever it asks.
     script = ('import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); '
-              's.sendall(b"PING\\nCHECK sip crme2e_ext 127.0.1.49 e2e.test MD5\\n"); '
+              's.sendall(b"PING\\nCHECK sip crme2e_sip_ext 127.0.1.49 e2e.test MD5\\n"); '
               'f=s.makefile(); print(f.readline().strip()); print(f.readline().strip())')
     r = L.run(['runuser', '-u', 'nobody', '--', '/usr/bin/python3', '-c', script, S['socket']],
               check=True)
