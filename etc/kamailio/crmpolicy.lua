@@ -74,10 +74,11 @@ local function open()
 end
 
 -- Sends one request line and returns the reply line, or nil and why. A
--- request on a connection that turns out dead (the daemon restarted) is
--- sent again once on a new one when REPEAT allows it: a CHECK is, its
--- first copy got no answer and so counts nothing. A RESULT is not: its
--- token died with the old connection.
+-- request on a kept connection found closed (the daemon restarted) is sent
+-- again once on a new one when REPEATABLE: a CHECK is, its first copy got
+-- no answer and so counts nothing. A RESULT is not: its token died with
+-- the old connection. A timeout is not retried: the worker has waited
+-- long enough.
 local function ask(line, repeatable)
 	settings()
 	for attempt = 1, 2 do
@@ -101,7 +102,7 @@ local function ask(line, repeatable)
 		-- A reply that came late must never be read as the answer to the
 		-- next request: the connection goes.
 		drop()
-		if fresh or not repeatable or attempt == 2 then
+		if fresh or not repeatable or attempt == 2 or err ~= "closed" then
 			return nil, tostring(err)
 		end
 	end
