@@ -158,12 +158,17 @@ install: all
 	install -m 0644 etc/pam-configs/crmpolicy $(DESTDIR)$(PREFIX)/share/pam-configs/crmpolicy
 	install -m 0644 man/crmpasswd.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 man/crmpolicy.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -m 0644 man/pam_crmpolicy.8 man/crmpolicy_helper.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 man/pam_crmpolicy.8 man/crmpolicy_helper.8 \
+	  man/crmpolicy_registrar.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
 	sed 's|/usr/bin/crmpasswd|$(PREFIX)/bin/crmpasswd|' etc/systemd/crmpolicy-backup.service \
 	  > $(DESTDIR)$(SYSTEMDUNITDIR)/crmpolicy-backup.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/crmpolicy-backup.service
 	install -m 0644 etc/systemd/crmpolicy-backup.timer $(DESTDIR)$(SYSTEMDUNITDIR)/
+	sed 's|/usr/sbin/crmpolicy_registrar|$(SBINDIR)/crmpolicy_registrar|' \
+	  etc/systemd/crmpolicy-registrar.service \
+	  > $(DESTDIR)$(SYSTEMDUNITDIR)/crmpolicy-registrar.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/crmpolicy-registrar.service
 	install -d $(DESTDIR)$(DOCDIR)/examples/kamailio
 	install -m 0644 etc/kamailio/kamailio-crmpolicy.cfg etc/kamailio/crmpolicy.lua \
 	  $(DESTDIR)$(DOCDIR)/examples/kamailio/

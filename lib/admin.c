@@ -25,6 +25,7 @@
 #include "crmpolicy/mfa.h"
 #include "crmpolicy/nss.h"
 #include "crmpolicy/policy.h"
+#include "crmpolicy/sip.h"
 #include "crmpolicy/pwhash.h"
 #include "crmpolicy/quality.h"
 #include "crmpolicy/utf8.h"
@@ -672,6 +673,9 @@ int crm_admin_status(const struct crm_ctx *ctx, const char *user,
 	st->inactive_in_days = crm_aging_inactive_in(&st->pol, &st->acct,
 		ctx->now);
 	if ((rc = crm_mfa_state_get(ctx->db, &st->acct, &st->mfa, err)) != 0)
+		return rc;
+	if ((rc = crm_sip_info(ctx, st->acct.id, st->sip_realm,
+			&st->sip_changed, &st->sip, err)) != 0)
 		return rc;
 	g.buf = st->groups;
 	g.len = sizeof(st->groups);

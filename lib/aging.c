@@ -109,7 +109,7 @@ int crm_aging_inactive(const struct crm_policy *pol,
 {
 	long long days = pol->num[CRM_K_INACTIVE_DAYS];
 
-	if (days <= 0 || crm_user_is_root(a->name))
+	if (days <= 0 || crm_policy_is_root(pol, a->name))
 		return 0;
 	return now - last_activity(a) >= (int64_t)days * DAY;
 }
@@ -120,7 +120,7 @@ int crm_aging_inactive_in(const struct crm_policy *pol,
 	long long days = pol->num[CRM_K_INACTIVE_DAYS];
 	int64_t left;
 
-	if (days <= 0 || crm_user_is_root(a->name))
+	if (days <= 0 || crm_policy_is_root(pol, a->name))
 		return -1;
 	left = last_activity(a) + (int64_t)days * DAY - now;
 	return left <= 0 ? 0 : (int)((left + DAY - 1) / DAY);

@@ -153,7 +153,7 @@ static int newest(sqlite3 *db, int64_t *id, unsigned char hash[H],
 
 	*id = 0;
 	memcpy(hash, zeros, H);
-	if (sqlite3_prepare_v2(db, "SELECT id, hash FROM audit ORDER BY id DESC"
+	if (crm_sql_prepare(db, "SELECT id, hash FROM audit ORDER BY id DESC"
 			" LIMIT 1", -1, &st, NULL) != SQLITE_OK)
 		return crm_store_error(db, WHAT, err);
 	rc = sqlite3_step(st);
@@ -162,7 +162,7 @@ static int newest(sqlite3 *db, int64_t *id, unsigned char hash[H],
 		if (sqlite3_column_bytes(st, 1) == H)
 			memcpy(hash, sqlite3_column_blob(st, 1), H);
 	}
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return crm_store_error(db, WHAT, err);
 	return CRM_OK;
@@ -187,7 +187,7 @@ static int append(const struct crm_ctx *ctx, struct fields *f,
 	/* The id is part of what the hash covers, so it is chosen here. */
 	f->id = last + 1;
 	row_hash(ctx->audit_key, prev, f, hash);
-	if (sqlite3_prepare_v2(ctx->db, "INSERT INTO audit(id, time, event,"
+	if (crm_sql_prepare(ctx->db, "INSERT INTO audit(id, time, event,"
 			" actor, subject, service, rhost, details, prev_hash, hash)"
 			" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", -1, &st,
 			NULL) != SQLITE_OK)
@@ -200,7 +200,7 @@ static int append(const struct crm_ctx *ctx, struct fields *f,
 	sqlite3_bind_blob(st, 9, prev, H, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 10, hash, H, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (rc != SQLITE_DONE)
 		return crm_store_error(ctx->db, WHAT, err);
 	return head_write(ctx->db, ctx->audit_key, f->id, hash, err);
@@ -277,12 +277,12 @@ static int count_of(sqlite3 *db, const char *sql, int64_t *n,
 	int rc;
 
 	*n = 0;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (crm_sql_prepare(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return crm_store_error(db, "reading the audit trail", err);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	return rc == SQLITE_ROW ? CRM_OK :
 		crm_store_error(db, "reading the audit trail", err);
 }
@@ -298,11 +298,11 @@ static int seal_all(sqlite3 *db, const unsigned char key[H],
 	int rc = SQLITE_DONE, r = CRM_OK;
 
 	memcpy(prev, zeros, H);
-	if (sqlite3_prepare_v2(db, ROW_SQL " ORDER BY id", -1, &st, NULL) !=
-			SQLITE_OK || sqlite3_prepare_v2(db, "UPDATE audit SET"
+	if (crm_sql_prepare(db, ROW_SQL " ORDER BY id", -1, &st, NULL) !=
+			SQLITE_OK || crm_sql_prepare(db, "UPDATE audit SET"
 			" prev_hash = ?2, hash = ?3 WHERE id = ?1", -1, &up, NULL)
 			!= SQLITE_OK) {
-		sqlite3_finalize(st);
+		crm_sql_done(st);
 		return crm_store_error(db, "sealing the audit trail", err);
 	}
 	while (r == CRM_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -319,8 +319,8 @@ static int seal_all(sqlite3 *db, const unsigned char key[H],
 	}
 	if (r == CRM_OK && rc != SQLITE_DONE)
 		r = crm_store_error(db, "sealing the audit trail", err);
-	sqlite3_finalize(st);
-	sqlite3_finalize(up);
+	crm_sql_done(st);
+	crm_sql_done(up);
 	return r == CRM_OK ? head_write(db, key, last, prev, err) : r;
 }
 
@@ -387,7 +387,7 @@ static int check_checkpoints(sqlite3 *db, const unsigned char key[H],
 
 	*first = 0;
 	memcpy(prev, zeros, H);
-	if (sqlite3_prepare_v2(db, "SELECT id, time, first_id, prev_hash,"
+	if (crm_sql_prepare(db, "SELECT id, time, first_id, prev_hash,"
 			" removed, mac FROM audit_checkpoints ORDER BY id", -1, &st,
 			NULL) != SQLITE_OK)
 		return crm_store_error(db, "reading audit checkpoints", err);
@@ -420,7 +420,7 @@ static int check_checkpoints(sqlite3 *db, const unsigned char key[H],
 		memcpy(prev, sqlite3_column_blob(st, 3), H);
 		rep->pruned += sqlite3_column_int64(st, 4);
 	}
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return crm_store_error(db, "reading audit checkpoints", err);
 	return CRM_OK;
@@ -512,12 +512,12 @@ int crm_audit_verify(sqlite3 *db, const unsigned char key[H],
 	if ((r = check_checkpoints(db, key, rep, &first, prev, err)) != CRM_OK
 			|| !rep->ok)
 		return r;
-	if (sqlite3_prepare_v2(db, ROW_SQL " ORDER BY id", -1, &st, NULL) !=
+	if (crm_sql_prepare(db, ROW_SQL " ORDER BY id", -1, &st, NULL) !=
 			SQLITE_OK)
 		return crm_store_error(db, "reading the audit trail", err);
 	while (rep->ok && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		check_row(key, st, prev, first, rep);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (rep->ok && rc != SQLITE_DONE)
 		return crm_store_error(db, "reading the audit trail", err);
 	if (!rep->ok)
@@ -532,12 +532,12 @@ static int exec1(sqlite3 *db, const char *sql, int64_t a, struct crm_error *err)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (crm_sql_prepare(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return crm_store_error(db, "pruning the audit trail", err);
 	if (sqlite3_bind_parameter_count(st) > 0)
 		sqlite3_bind_int64(st, 1, a);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	return rc == SQLITE_DONE ? CRM_OK :
 		crm_store_error(db, "pruning the audit trail", err);
 }
@@ -553,19 +553,19 @@ static int cut_point(sqlite3 *db, int64_t cutoff, int64_t *first,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, "SELECT coalesce((SELECT min(id) FROM audit"
+	if (crm_sql_prepare(db, "SELECT coalesce((SELECT min(id) FROM audit"
 			" WHERE time >= ?1), (SELECT coalesce(max(id), 0) + 1 FROM"
 			" audit))", -1, &st, NULL) != SQLITE_OK)
 		return crm_store_error(db, "pruning the audit trail", err);
 	sqlite3_bind_int64(st, 1, cutoff);
 	rc = sqlite3_step(st);
 	*first = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (rc != SQLITE_ROW)
 		return crm_store_error(db, "pruning the audit trail", err);
 	*removed = 0;
 	memcpy(prev, zeros, H);
-	if (sqlite3_prepare_v2(db, "SELECT hash, (SELECT count(*) FROM audit"
+	if (crm_sql_prepare(db, "SELECT hash, (SELECT count(*) FROM audit"
 			" WHERE id < ?1) FROM audit WHERE id < ?1 ORDER BY id DESC"
 			" LIMIT 1", -1, &st, NULL) != SQLITE_OK)
 		return crm_store_error(db, "pruning the audit trail", err);
@@ -576,7 +576,7 @@ static int cut_point(sqlite3 *db, int64_t cutoff, int64_t *first,
 			memcpy(prev, sqlite3_column_blob(st, 0), H);
 		*removed = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return crm_store_error(db, "pruning the audit trail", err);
 	return CRM_OK;
@@ -590,14 +590,14 @@ static int trigger_sql(sqlite3 *db, char *out, size_t len,
 	int rc;
 
 	out[0] = '\0';
-	if (sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE"
+	if (crm_sql_prepare(db, "SELECT sql FROM sqlite_master WHERE"
 			" type = 'trigger' AND name = 'audit_no_delete'", -1, &st,
 			NULL) != SQLITE_OK)
 		return crm_store_error(db, "pruning the audit trail", err);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
 		snprintf(out, len, "%s", sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (out[0] == '\0')
 		return crm_error_set(err, CRM_ESTORE, "the audit trail has no "
 			"delete trigger: refusing to prune");
@@ -612,7 +612,7 @@ static int add_checkpoint(const struct crm_ctx *ctx, int64_t first,
 	int rc;
 
 	checkpoint_mac(ctx->audit_key, ctx->now, first, prev, removed, mac);
-	if (sqlite3_prepare_v2(ctx->db, "INSERT INTO audit_checkpoints(time,"
+	if (crm_sql_prepare(ctx->db, "INSERT INTO audit_checkpoints(time,"
 			" first_id, prev_hash, removed, mac) VALUES(?1, ?2, ?3, ?4,"
 			" ?5)", -1, &st, NULL) != SQLITE_OK)
 		return crm_store_error(ctx->db, "pruning the audit trail", err);
@@ -622,7 +622,7 @@ static int add_checkpoint(const struct crm_ctx *ctx, int64_t first,
 	sqlite3_bind_int64(st, 4, removed);
 	sqlite3_bind_blob(st, 5, mac, H, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	return rc == SQLITE_DONE ? CRM_OK :
 		crm_store_error(ctx->db, "pruning the audit trail", err);
 }
@@ -692,7 +692,7 @@ int crm_audit_foreach(const struct crm_ctx *ctx,
 	int rc, r = CRM_OK;
 
 	/* An event ending in '.' is a family ("mfa." for mfa.*). */
-	if (sqlite3_prepare_v2(ctx->db, "SELECT id, time, event, actor, subject,"
+	if (crm_sql_prepare(ctx->db, "SELECT id, time, event, actor, subject,"
 			" service, rhost, details FROM audit WHERE"
 			" (?1 IS NULL OR subject = ?1) AND (?2 IS NULL OR event = ?2"
 			" OR (substr(?2, -1) = '.' AND substr(event, 1, length(?2))"
@@ -717,7 +717,7 @@ int crm_audit_foreach(const struct crm_ctx *ctx,
 		copy_col(row.details, sizeof(row.details), st, 7);
 		r = cb(arg, &row);
 	}
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (r == CRM_OK && rc != SQLITE_DONE)
 		return crm_store_error(ctx->db, "reading the audit trail", err);
 	return r;

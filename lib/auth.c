@@ -210,7 +210,7 @@ static void locate(const struct crm_ctx *ctx, struct crm_place *place)
 	memset(place, 0, sizeof(*place));
 	if (ctx->rhost == NULL || ctx->rhost[0] == '\0')
 		return;
-	if (crm_geo_lookup(ctx->cfg, ctx->rhost, place, &e) != CRM_OK)
+	if (crm_geo_lookup_with(ctx->geo, ctx->cfg, ctx->rhost, place, &e) != CRM_OK)
 		crm_ctx_log(ctx, LOG_WARNING, "geolocation: %s", e.msg);
 }
 
@@ -1442,16 +1442,26 @@ static int sip_gate(const struct crm_ctx *ctx, const char *user,
 	return set_verdict(res, CRM_V_IP_DENIED, why);
 }
 
-/* The account's own word on a registration, inside the transaction. */
+/*
+ * The account's own word on a registration, inside the transaction. In a
+ * read transaction (writable 0) a state that must be written (an inactive
+ * account disabled, a lock lifted by time) sets *again: the caller starts
+ * over in a write transaction.
+ */
 static int sip_account(const struct crm_ctx *ctx, const char *realm,
-	enum crm_sip_algo algo, int inflight, struct crm_result *res,
-	struct crm_account *a, char ha1[CRM_HA1_HEX_MAX], struct crm_error *err)
+	enum crm_sip_algo algo, int inflight, int writable, int *again,
+	struct crm_result *res, struct crm_account *a,
+	char ha1[CRM_HA1_HEX_MAX], struct crm_error *err)
 {
 	struct crm_shadow sp;
 	int r, dirty = 0, room = 1, have = 0;
 
 	if ((r = check_state(ctx, res, a, &dirty, err)) != CRM_OK)
 		return r;
+	if (dirty && !writable) {
+		*again = 1;
+		return CRM_OK;
+	}
 	if (dirty && (r = crm_account_update(ctx->db, a, err)) != CRM_OK)
 		return r;
 	if (res->verdict != CRM_V_ALLOW)
@@ -1486,25 +1496,48 @@ int crm_sip_check(const struct crm_ctx *ctx, const char *user,
 {
 	struct crm_request req = { .user = user, .reservation = -1 };
 	struct crm_account a;
-	int r, found = 0;
+	int r, found = 0, writable = 0, again;
 
 	ha1[0] = '\0';
 	memset(refusal, 0, sizeof(*refusal));
 	refusal->kind = CRM_SIP_OK;
 	memset(&a, 0, sizeof(a));
-	if ((r = begin(ctx, &req, res, 0, err)) != CRM_OK ||
+	result_init(res);
+	if ((r = validate(ctx, &req, res, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
 		return r;
-	if ((r = sip_gate(ctx, user, res, err)) == CRM_OK &&
-			res->verdict == CRM_V_ALLOW &&
-			(r = load(ctx, user, 0, &a, &found, err)) == CRM_OK) {
-		if (found)
-			r = sip_account(ctx, realm, algo, inflight, res, &a, ha1,
-				err);
+	if ((r = crm_policy_resolve(ctx, user, &res->pol, err)) != CRM_OK)
+		return r;
+	/*
+	 * A registration only reads, and waits for no writer of another
+	 * service; the rare state change it finds is made in a write
+	 * transaction started over.
+	 */
+	do {
+		struct crm_policy pol = res->pol;
+
+		again = 0;
+		result_init(res);
+		res->pol = pol;
+		r = writable ? crm_store_begin(ctx->db, err) :
+			crm_store_begin_read(ctx->db, err);
+		if (r != CRM_OK)
+			return r;
+		if ((r = sip_gate(ctx, user, res, err)) == CRM_OK &&
+				res->verdict == CRM_V_ALLOW &&
+				(r = load(ctx, user, 0, &a, &found, err)) == CRM_OK) {
+			if (found)
+				r = sip_account(ctx, realm, algo, inflight, writable,
+					&again, res, &a, ha1, err);
+			else
+				set_verdict(res, CRM_V_UNKNOWN, "unknown user");
+		}
+		if (again)
+			crm_store_rollback(ctx->db);
 		else
-			set_verdict(res, CRM_V_UNKNOWN, "unknown user");
-	}
-	r = finish(ctx, r, err);
+			r = finish(ctx, r, err);
+		writable = 1;
+	} while (again && r == CRM_OK);
 	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
 	if (r != CRM_OK) {
 		sodium_memzero(ha1, CRM_HA1_HEX_MAX);

@@ -199,7 +199,7 @@ static int self_contained(sqlite3 *db, const char *path, struct crm_error *err)
 	sqlite3_stmt *st;
 	int rc, ok = 0;
 
-	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode = DELETE", -1, &st,
+	if (crm_sql_prepare(db, "PRAGMA journal_mode = DELETE", -1, &st,
 			NULL) != SQLITE_OK)
 		return crm_error_set(err, CRM_ESTORE, "backup %s: %s", path,
 			sqlite3_errmsg(db));
@@ -207,7 +207,7 @@ static int self_contained(sqlite3 *db, const char *path, struct crm_error *err)
 	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
 		ok = strcmp((const char *)sqlite3_column_text(st, 0),
 			"delete") == 0;
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (!ok)
 		return crm_error_set(err, CRM_ESTORE, "backup %s: cannot leave "
 			"WAL mode: %s", path, sqlite3_errmsg(db));
@@ -275,7 +275,7 @@ static int copy_to(sqlite3 *src, int dfd, const char *dir, const char *name,
 	if ((r = copy_pages(dst, src, "copying the store", err)) != CRM_OK ||
 	    (r = self_contained(dst, tpath, err)) != CRM_OK)
 		goto fail;
-	if (sqlite3_close(dst) != SQLITE_OK) {
+	if (crm_store_close(dst) != SQLITE_OK) {
 		r = crm_error_set(err, CRM_ESTORE, "backup %s: %s", tpath,
 			sqlite3_errmsg(dst));
 		goto fail;
@@ -302,7 +302,7 @@ static int copy_to(sqlite3 *src, int dfd, const char *dir, const char *name,
 	return CRM_OK;
 fail:
 	if (dst != NULL)
-		sqlite3_close(dst);
+		crm_store_close(dst);
 	close(fd);
 	unlinkat(dfd, tmp, 0);
 	for (size_t i = 0; i < sizeof(sidecars) / sizeof(sidecars[0]); i++) {
@@ -406,7 +406,7 @@ static int open_copy(const char *path, int strict, sqlite3 **db,
 		int r = crm_error_set(err, CRM_EIO, "%s: %s", path,
 			*db ? sqlite3_errmsg(*db) : "out of memory");
 
-		sqlite3_close(*db);
+		crm_store_close(*db);
 		*db = NULL;
 		return r;
 	}
@@ -420,7 +420,7 @@ static void integrity(sqlite3 *db, struct crm_backup_report *rep)
 	long long n = 0;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL) !=
+	if (crm_sql_prepare(db, "PRAGMA integrity_check", -1, &st, NULL) !=
 			SQLITE_OK) {
 		snprintf(rep->integrity, sizeof(rep->integrity), "%s",
 			sqlite3_errmsg(db));
@@ -435,7 +435,7 @@ static void integrity(sqlite3 *db, struct crm_backup_report *rep)
 	if (rc != SQLITE_DONE)
 		snprintf(rep->integrity, sizeof(rep->integrity), "%s",
 			sqlite3_errmsg(db));
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (rc != SQLITE_DONE || n != 1 || strcmp(rep->integrity, "ok") != 0)
 		failed(rep, CRM_BACKUP_INTEGRITY, "%s%s", rep->integrity,
 			n > 1 ? " (and more)" : "");
@@ -504,7 +504,7 @@ int crm_backup_verify(const struct crm_config *cfg, const char *path,
 	if ((r = open_copy(path, 0, &db, err)) != CRM_OK)
 		return r;
 	if ((r = crm_key_load(cfg, key, err)) != CRM_OK) {
-		sqlite3_close(db);
+		crm_store_close(db);
 		return r;
 	}
 	crm_key_derive(key, CRM_AUDIT_SUBKEY, sub);
@@ -514,13 +514,13 @@ int crm_backup_verify(const struct crm_config *cfg, const char *path,
 		r = crm_error_set(err, CRM_EIO, "%s: %s", path,
 			sqlite3_errmsg(db));
 		sodium_memzero(sub, sizeof(sub));
-		sqlite3_close(db);
+		crm_store_close(db);
 		return r;
 	}
 	check_copy(db, sub, rep);
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	sodium_memzero(sub, sizeof(sub));
-	sqlite3_close(db);
+	crm_store_close(db);
 	return CRM_OK;
 }
 
@@ -555,7 +555,7 @@ static int pre_restore_copy(const struct crm_ctx *ctx, const char *dir,
 		r = copy_to(live, dfd, dir, name, ctx->now, pre, prelen, &bytes,
 			err);
 	}
-	sqlite3_close(live);
+	crm_store_close(live);
 	close(dfd);
 	return r;
 }
@@ -619,7 +619,7 @@ int crm_backup_restore(struct crm_ctx *ctx, const char *path,
 	if ((r = open_copy(path, 1, &src, err)) != CRM_OK)
 		return r;
 	if (same_file(path, sqlite3_db_filename(ctx->db, "main"))) {
-		sqlite3_close(src);
+		crm_store_close(src);
 		return crm_error_set(err, CRM_EINVAL, "%s is the store itself",
 			path);
 	}
@@ -635,7 +635,7 @@ int crm_backup_restore(struct crm_ctx *ctx, const char *path,
 	if (r == CRM_OK)
 		r = replace(ctx, src, dir, pre, prelen, err);
 	sqlite3_exec(src, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_close(src);
+	crm_store_close(src);
 	if (r != CRM_OK)
 		return r;
 	/* Reopened so that an older copy is migrated and checked as a store. */

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -45,27 +46,26 @@ static int value(MMDB_entry_s *entry, const char *const *path, char *dst,
 	return rc;
 }
 
-enum db_kind { DB_CITY, DB_ASN };
+enum db_kind { DB_CITY, DB_ASN, DB_KINDS };
+
+struct crm_geo {
+	MMDB_s db[DB_KINDS];
+	int open[DB_KINDS];
+};
 
 /*
- * Looks addr up in one database and fills its part of place. Returns 0
- * when the file is missing or has no entry for addr, CRM_EIO otherwise.
+ * Opens one database into *mmdb. *opened = 0 when the file is missing
+ * (no geolocation, not an error); CRM_EIO when it cannot be read.
  */
-static int lookup(const char *path, enum db_kind kind, const char *addr,
-	struct crm_place *place, struct crm_error *err)
+static int open_db(const char *path, MMDB_s *mmdb, int *opened,
+	struct crm_error *err)
 {
-	static const char *const cc[] = { "country", "iso_code", NULL };
-	static const char *const country[] = { "country", "names", "en", NULL };
-	static const char *const city[] = { "city", "names", "en", NULL };
-	static const char *const org[] = { "autonomous_system_organization",
-		NULL };
-	MMDB_lookup_result_s res;
-	MMDB_s mmdb;
-	int rc, gai = 0, mrc = MMDB_SUCCESS;
+	int rc;
 
+	*opened = 0;
 	if (path == NULL || path[0] == '\0')
 		return 0;
-	rc = MMDB_open(path, MMDB_MODE_MMAP, &mmdb);
+	rc = MMDB_open(path, MMDB_MODE_MMAP, mmdb);
 	if (rc != MMDB_SUCCESS) {
 		int e = errno;
 		struct stat st;
@@ -81,12 +81,26 @@ static int lookup(const char *path, enum db_kind kind, const char *addr,
 			_("geolocation database %s: %s"), path,
 			MMDB_strerror(rc));
 	}
-	res = MMDB_lookup_string(&mmdb, addr, &gai, &mrc);
-	if (gai != 0) {
-		/* Not an address after all: nothing to find, nothing wrong. */
-		MMDB_close(&mmdb);
+	*opened = 1;
+	return 0;
+}
+
+/* Looks addr up in one open database and fills its part of place. */
+static int lookup(MMDB_s *mmdb, const char *path, enum db_kind kind,
+	const char *addr, struct crm_place *place, struct crm_error *err)
+{
+	static const char *const cc[] = { "country", "iso_code", NULL };
+	static const char *const country[] = { "country", "names", "en", NULL };
+	static const char *const city[] = { "city", "names", "en", NULL };
+	static const char *const org[] = { "autonomous_system_organization",
+		NULL };
+	MMDB_lookup_result_s res;
+	int rc, gai = 0, mrc = MMDB_SUCCESS;
+
+	res = MMDB_lookup_string(mmdb, addr, &gai, &mrc);
+	/* Not an address after all: nothing to find, nothing wrong. */
+	if (gai != 0)
 		return 0;
-	}
 	rc = mrc;
 	if (rc == MMDB_SUCCESS && res.found_entry) {
 		if (kind == DB_CITY) {
@@ -103,7 +117,6 @@ static int lookup(const char *path, enum db_kind kind, const char *addr,
 				sizeof(place->org));
 		}
 	}
-	MMDB_close(&mmdb);
 	if (rc != MMDB_SUCCESS)
 		return crm_error_set(err, CRM_EIO,
 			_("geolocation database %s: %s"), path,
@@ -111,12 +124,48 @@ static int lookup(const char *path, enum db_kind kind, const char *addr,
 	return 0;
 }
 
-int crm_geo_lookup(const struct crm_config *cfg, const char *addr,
-	struct crm_place *place, struct crm_error *err)
+static const char *db_path(const struct crm_config *cfg, enum db_kind kind)
+{
+	return cfg->str[kind == DB_CITY ? CRM_K_GEOIP_CITY_DB :
+		CRM_K_GEOIP_ASN_DB];
+}
+
+int crm_geo_open(const struct crm_config *cfg, struct crm_geo **geo,
+	struct crm_error *err)
+{
+	struct crm_geo *g = calloc(1, sizeof(*g));
+	int rc = 0;
+
+	*geo = NULL;
+	if (g == NULL)
+		return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
+	for (int k = 0; k < DB_KINDS && rc == 0; k++)
+		rc = open_db(db_path(cfg, (enum db_kind)k), &g->db[k],
+			&g->open[k], err);
+	if (rc != 0) {
+		crm_geo_close(g);
+		return rc;
+	}
+	*geo = g;
+	return 0;
+}
+
+void crm_geo_close(struct crm_geo *geo)
+{
+	if (geo == NULL)
+		return;
+	for (int k = 0; k < DB_KINDS; k++)
+		if (geo->open[k])
+			MMDB_close(&geo->db[k]);
+	free(geo);
+}
+
+int crm_geo_lookup_with(struct crm_geo *geo, const struct crm_config *cfg,
+	const char *addr, struct crm_place *place, struct crm_error *err)
 {
 	struct crm_addr a;
 	char canon[64];
-	int rc;
+	int rc = 0;
 
 	memset(place, 0, sizeof(*place));
 	/*
@@ -126,13 +175,33 @@ int crm_geo_lookup(const struct crm_config *cfg, const char *addr,
 	if (addr == NULL || !crm_addr_parse(addr, &a))
 		return 0;
 	crm_addr_format(&a, canon, sizeof(canon));
-	rc = lookup(cfg->str[CRM_K_GEOIP_CITY_DB], DB_CITY, canon, place, err);
-	if (rc == 0)
-		rc = lookup(cfg->str[CRM_K_GEOIP_ASN_DB], DB_ASN, canon, place,
-			err);
+	for (int k = 0; k < DB_KINDS && rc == 0; k++) {
+		MMDB_s one;
+		int opened = 0;
+
+		if (geo != NULL) {
+			if (geo->open[k])
+				rc = lookup(&geo->db[k], db_path(cfg,
+					(enum db_kind)k), (enum db_kind)k, canon,
+					place, err);
+			continue;
+		}
+		rc = open_db(db_path(cfg, (enum db_kind)k), &one, &opened, err);
+		if (rc == 0 && opened)
+			rc = lookup(&one, db_path(cfg, (enum db_kind)k),
+				(enum db_kind)k, canon, place, err);
+		if (opened)
+			MMDB_close(&one);
+	}
 	if (rc != 0)
 		memset(place, 0, sizeof(*place));
 	return rc;
+}
+
+int crm_geo_lookup(const struct crm_config *cfg, const char *addr,
+	struct crm_place *place, struct crm_error *err)
+{
+	return crm_geo_lookup_with(NULL, cfg, addr, place, err);
 }
 
 void crm_geo_format(const struct crm_place *place, char *buf, size_t len)

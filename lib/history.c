@@ -27,7 +27,7 @@ static int newest_success(const struct crm_ctx *ctx, const char *user,
 
 	*id = 0;
 	*count = 0;
-	if (sqlite3_prepare_v2(ctx->db, "SELECT id, count FROM logins"
+	if (crm_sql_prepare(ctx->db, "SELECT id, count FROM logins"
 			" WHERE user = ?1 AND service = ?2 AND rhost = ?3"
 			" AND type = ?4 AND success = 1 AND last_time >= ?5"
 			" ORDER BY last_time DESC, id DESC LIMIT 1", -1, &st,
@@ -43,7 +43,7 @@ static int newest_success(const struct crm_ctx *ctx, const char *user,
 		*id = sqlite3_column_int64(st, 0);
 		*count = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return crm_store_error(ctx->db, WHAT, err);
 	return CRM_OK;
@@ -73,14 +73,14 @@ static int merge(const struct crm_ctx *ctx, int64_t id,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(ctx->db, "UPDATE logins SET count = count + 1,"
+	if (crm_sql_prepare(ctx->db, "UPDATE logins SET count = count + 1,"
 			" last_time = max(last_time, ?2) WHERE id = ?1", -1, &st,
 			NULL) != SQLITE_OK)
 		return crm_store_error(ctx->db, WHAT, err);
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, ctx->now);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	return rc == SQLITE_DONE ? CRM_OK : crm_store_error(ctx->db, WHAT, err);
 }
 
@@ -117,13 +117,13 @@ int crm_history_record(const struct crm_ctx *ctx, const char *user,
 
 		crm_error_clear(&gerr);
 		/* Geolocation informs; it never stops a login being recorded. */
-		if (crm_geo_lookup(ctx->cfg, key, &found, &gerr) != 0)
+		if (crm_geo_lookup_with(ctx->geo, ctx->cfg, key, &found, &gerr) != 0)
 			crm_ctx_log(ctx, LOG_WARNING, "%s", gerr.msg);
 	}
 	if (place == NULL)
 		place = &found;
 
-	if (sqlite3_prepare_v2(ctx->db, "INSERT INTO logins(time, last_time,"
+	if (crm_sql_prepare(ctx->db, "INSERT INTO logins(time, last_time,"
 			" count, user, service, rhost, tty, type, success, reason,"
 			" country_code, country, city, org, new_ip) VALUES(?1, ?1, 1,"
 			" ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", -1,
@@ -144,7 +144,7 @@ int crm_history_record(const struct crm_ctx *ctx, const char *user,
 	sqlite3_bind_text(st, 12, place->org, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 13, new_ip != 0);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	return rc == SQLITE_DONE ? CRM_OK : crm_store_error(ctx->db, WHAT, err);
 }
 
@@ -155,14 +155,14 @@ static int exec3(const struct crm_ctx *ctx, const char *sql, int64_t a,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(ctx->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (crm_sql_prepare(ctx->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return crm_store_error(ctx->db, WHAT, err);
 	sqlite3_bind_int64(st, 1, a);
 	sqlite3_bind_int64(st, 2, b);
 	if (t != NULL)
 		sqlite3_bind_text(st, 3, t, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	return rc == SQLITE_DONE ? CRM_OK : crm_store_error(ctx->db, WHAT, err);
 }
 
@@ -257,7 +257,7 @@ int crm_history_foreach(const struct crm_ctx *ctx,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(ctx->db, f->user ? by_user : all, -1, &st,
+	if (crm_sql_prepare(ctx->db, f->user ? by_user : all, -1, &st,
 			NULL) != SQLITE_OK)
 		return crm_store_error(ctx->db, "reading the login history", err);
 	if (f->user != NULL)
@@ -270,11 +270,11 @@ int crm_history_foreach(const struct crm_ctx *ctx,
 
 		read_login(st, &l);
 		if ((r = cb(arg, &l)) != 0) {
-			sqlite3_finalize(st);
+			crm_sql_done(st);
 			return r;
 		}
 	}
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (rc != SQLITE_DONE)
 		return crm_store_error(ctx->db, "reading the login history", err);
 	return CRM_OK;

@@ -41,14 +41,14 @@ int crm_knownip_seen(const struct crm_ctx *ctx, int64_t account_id,
 	*is_new = 0;
 	/* Pruning only this account's rows keeps the work per login bounded. */
 	if (days > 0) {
-		if (sqlite3_prepare_v2(ctx->db, "DELETE FROM known_ips WHERE"
+		if (crm_sql_prepare(ctx->db, "DELETE FROM known_ips WHERE"
 				" account_id = ?1 AND last_seen < ?2", -1, &st,
 				NULL) != SQLITE_OK)
 			return crm_store_error(ctx->db, what, err);
 		sqlite3_bind_int64(st, 1, account_id);
 		sqlite3_bind_int64(st, 2, cutoff(ctx, days));
 		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
+		crm_sql_done(st);
 		if (rc != SQLITE_DONE)
 			return crm_store_error(ctx->db, what, err);
 	}
@@ -56,7 +56,7 @@ int crm_knownip_seen(const struct crm_ctx *ctx, int64_t account_id,
 	if (key[0] == '\0')
 		return CRM_OK;
 
-	if (sqlite3_prepare_v2(ctx->db, "UPDATE known_ips SET last_seen = ?3,"
+	if (crm_sql_prepare(ctx->db, "UPDATE known_ips SET last_seen = ?3,"
 			" count = count + 1 WHERE account_id = ?1 AND ip = ?2", -1,
 			&st, NULL) != SQLITE_OK)
 		return crm_store_error(ctx->db, what, err);
@@ -64,13 +64,13 @@ int crm_knownip_seen(const struct crm_ctx *ctx, int64_t account_id,
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, ctx->now);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (rc != SQLITE_DONE)
 		return crm_store_error(ctx->db, what, err);
 	if (sqlite3_changes(ctx->db) > 0)
 		return CRM_OK;
 
-	if (sqlite3_prepare_v2(ctx->db, "INSERT INTO known_ips(account_id, ip,"
+	if (crm_sql_prepare(ctx->db, "INSERT INTO known_ips(account_id, ip,"
 			" first_seen, last_seen, count) VALUES(?1, ?2, ?3, ?3, 1)",
 			-1, &st, NULL) != SQLITE_OK)
 		return crm_store_error(ctx->db, what, err);
@@ -78,7 +78,7 @@ int crm_knownip_seen(const struct crm_ctx *ctx, int64_t account_id,
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, ctx->now);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (rc != SQLITE_DONE)
 		return crm_store_error(ctx->db, what, err);
 	if ((rc = audited(crm_audit_add(ctx, "ip.new", user, "ip=%s", key),
@@ -132,7 +132,7 @@ int crm_knownip_foreach(const struct crm_ctx *ctx, const char *user,
 	}
 	if (rc != 0)
 		return rc;
-	if (sqlite3_prepare_v2(ctx->db, user != NULL ?
+	if (crm_sql_prepare(ctx->db, user != NULL ?
 			"SELECT a.name, k.ip, k.first_seen, k.last_seen, k.count"
 			" FROM known_ips k JOIN accounts a ON a.id = k.account_id"
 			" WHERE a.name = ?1 AND k.last_seen >= ?2 ORDER BY k.ip" :
@@ -154,11 +154,11 @@ int crm_knownip_foreach(const struct crm_ctx *ctx, const char *user,
 		k.last_seen = sqlite3_column_int64(st, 3);
 		k.count = sqlite3_column_int64(st, 4);
 		if ((r = cb(arg, &k)) != 0) {
-			sqlite3_finalize(st);
+			crm_sql_done(st);
 			return r;
 		}
 	}
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (rc != SQLITE_DONE)
 		return crm_store_error(ctx->db, what, err);
 	return CRM_OK;
@@ -188,7 +188,7 @@ int crm_knownip_delete(const struct crm_ctx *ctx, const char *user,
 	rc = crm_account_get(ctx->db, user, &a, err);
 	if (rc == CRM_ENOENT)
 		crm_error_set(err, rc, _("no such user in the store: %s"), user);
-	if (rc == 0 && sqlite3_prepare_v2(ctx->db, "DELETE FROM known_ips"
+	if (rc == 0 && crm_sql_prepare(ctx->db, "DELETE FROM known_ips"
 			" WHERE account_id = ?1 AND ip = ?2", -1, &st, NULL) !=
 			SQLITE_OK)
 		rc = crm_store_error(ctx->db, what, err);
@@ -197,7 +197,7 @@ int crm_knownip_delete(const struct crm_ctx *ctx, const char *user,
 		sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = crm_store_error(ctx->db, what, err);
-		sqlite3_finalize(st);
+		crm_sql_done(st);
 	}
 	if (rc == 0 && sqlite3_changes(ctx->db) == 0)
 		rc = crm_error_set(err, CRM_ENOENT,

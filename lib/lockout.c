@@ -69,7 +69,7 @@ int crm_lockout_applies(const struct crm_policy *pol,
 {
 	if (pol->num[CRM_K_DENY] <= 0)
 		return 0;
-	if (!cfg->num[CRM_K_EVEN_DENY_ROOT] && crm_user_is_root(a->name))
+	if (!cfg->num[CRM_K_EVEN_DENY_ROOT] && crm_policy_is_root(pol, a->name))
 		return 0;
 	return 1;
 }
@@ -104,7 +104,7 @@ static int live_count(sqlite3 *db, int64_t id, int64_t now, int64_t *live)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM reservations"
+	if (crm_sql_prepare(db, "SELECT count(*) FROM reservations"
 			" WHERE account_id = ?1 AND started > ?2", -1, &st,
 			NULL) != SQLITE_OK)
 		return -1;
@@ -113,7 +113,7 @@ static int live_count(sqlite3 *db, int64_t id, int64_t now, int64_t *live)
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*live = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
@@ -145,14 +145,14 @@ int crm_lockout_reserve(sqlite3 *db, const struct crm_policy *pol,
 	if (!crm_lockout_applies(pol, cfg, a))
 		return CRM_OK;
 	/* Reservations of callers that died never come back: let them lapse. */
-	if (sqlite3_prepare_v2(db, "DELETE FROM reservations WHERE account_id = ?1"
+	if (crm_sql_prepare(db, "DELETE FROM reservations WHERE account_id = ?1"
 			" AND started <= ?2", -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_int64(st, 1, a->id);
 	sqlite3_bind_int64(st, 2, now - CRM_RESERVATION_TTL);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto fail;
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	st = NULL;
 	if (live_count(db, a->id, now, &live) != 0)
 		goto fail;
@@ -160,20 +160,20 @@ int crm_lockout_reserve(sqlite3 *db, const struct crm_policy *pol,
 		*granted = 0;
 		return CRM_OK;
 	}
-	if (sqlite3_prepare_v2(db, "INSERT INTO reservations(account_id, started)"
+	if (crm_sql_prepare(db, "INSERT INTO reservations(account_id, started)"
 			" VALUES(?1, ?2)", -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_int64(st, 1, a->id);
 	sqlite3_bind_int64(st, 2, now);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	st = NULL;
 	if (rc != SQLITE_DONE)
 		goto fail;
 	*id = sqlite3_last_insert_rowid(db);
 	return CRM_OK;
 fail:
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	return crm_store_error(db, "reserving an attempt", err);
 }
 
@@ -185,7 +185,7 @@ int crm_lockout_release(sqlite3 *db, int64_t account_id, int64_t id,
 
 	if (id == 0)
 		return CRM_OK;
-	if (sqlite3_prepare_v2(db, id > 0 ?
+	if (crm_sql_prepare(db, id > 0 ?
 			"DELETE FROM reservations WHERE id = ?2 AND account_id = ?1" :
 			"DELETE FROM reservations WHERE id = (SELECT min(id) FROM"
 			" reservations WHERE account_id = ?1)", -1, &st, NULL) != SQLITE_OK)
@@ -194,7 +194,7 @@ int crm_lockout_release(sqlite3 *db, int64_t account_id, int64_t id,
 	if (id > 0)
 		sqlite3_bind_int64(st, 2, id);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (rc != SQLITE_DONE)
 		return crm_store_error(db, "releasing an attempt", err);
 	return CRM_OK;

@@ -50,7 +50,7 @@ static int count_rows(sqlite3 *db, const char *sql, int64_t id,
 	*n = 0;
 	if (second)
 		*second = 0;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (crm_sql_prepare(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return crm_store_error(db, "reading second factors", err);
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
@@ -59,7 +59,7 @@ static int count_rows(sqlite3 *db, const char *sql, int64_t id,
 		if (second)
 			*second = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return crm_store_error(db, "reading second factors", err);
 	return CRM_OK;
@@ -146,7 +146,7 @@ static int totp_row(sqlite3 *db, int64_t id, char sealed[CRM_SEALED_MAX],
 
 	*found = 0;
 	sealed[0] = '\0';
-	if (sqlite3_prepare_v2(db, "SELECT secret, last_step FROM totp"
+	if (crm_sql_prepare(db, "SELECT secret, last_step FROM totp"
 			" WHERE account_id = ?1", -1, &st, NULL) != SQLITE_OK)
 		return crm_store_error(db, "reading the TOTP secret", err);
 	sqlite3_bind_int64(st, 1, id);
@@ -158,7 +158,7 @@ static int totp_row(sqlite3 *db, int64_t id, char sealed[CRM_SEALED_MAX],
 		*last_step = sqlite3_column_int64(st, 1);
 		*found = 1;
 	}
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return crm_store_error(db, "reading the TOTP secret", err);
 	return CRM_OK;
@@ -171,13 +171,13 @@ static int exec_id(sqlite3 *db, const char *sql, int64_t a, int64_t b,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (crm_sql_prepare(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return crm_store_error(db, what, err);
 	sqlite3_bind_int64(st, 1, a);
 	if (sqlite3_bind_parameter_count(st) > 1)
 		sqlite3_bind_int64(st, 2, b);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	return rc == SQLITE_DONE ? CRM_OK : crm_store_error(db, what, err);
 }
 
@@ -234,7 +234,7 @@ static int check_recovery(const struct crm_ctx *ctx,
 	int rc;
 
 	*out = CRM_CODE_WRONG;
-	if (sqlite3_prepare_v2(ctx->db, "SELECT id, hash FROM recovery_codes"
+	if (crm_sql_prepare(ctx->db, "SELECT id, hash FROM recovery_codes"
 			" WHERE account_id = ?1", -1, &st, NULL) != SQLITE_OK)
 		return crm_store_error(ctx->db, "reading recovery codes", err);
 	sqlite3_bind_int64(st, 1, a->id);
@@ -245,7 +245,7 @@ static int check_recovery(const struct crm_ctx *ctx,
 		    crm_code_verify(key, (const char *)h, code))
 			match = sqlite3_column_int64(st, 0);
 	}
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (rc != SQLITE_DONE)
 		return crm_store_error(ctx->db, "reading recovery codes", err);
 	if (match == 0)
@@ -303,7 +303,7 @@ int crm_mfa_code_new(const struct crm_ctx *ctx,
 		sodium_memzero(code, (size_t)digits + 1);
 		return crm_error_set(err, CRM_EIO, "cannot hash a code");
 	}
-	if (sqlite3_prepare_v2(ctx->db, "INSERT OR REPLACE INTO otp_codes("
+	if (crm_sql_prepare(ctx->db, "INSERT OR REPLACE INTO otp_codes("
 			"account_id, purpose, hash, address, created, expires, tries)"
 			" VALUES(?1, ?2, ?3, ?4, ?5, ?6, 0)", -1, &st, NULL)
 			!= SQLITE_OK) {
@@ -317,7 +317,7 @@ int crm_mfa_code_new(const struct crm_ctx *ctx,
 	sqlite3_bind_int64(st, 5, ctx->now);
 	sqlite3_bind_int64(st, 6, ctx->now + ttl);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (rc != SQLITE_DONE) {
 		sodium_memzero(code, (size_t)digits + 1);
 		return crm_store_error(ctx->db, "storing a code", err);
@@ -332,12 +332,12 @@ static int code_exec(sqlite3 *db, const char *sql, int64_t id,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (crm_sql_prepare(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return crm_store_error(db, what, err);
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, purpose, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	return rc == SQLITE_DONE ? CRM_OK : crm_store_error(db, what, err);
 }
 
@@ -368,7 +368,7 @@ int crm_mfa_code_check(const struct crm_ctx *ctx,
 
 	*out = CRM_CODE_EXPIRED;
 	*tries_left = 0;
-	if (sqlite3_prepare_v2(ctx->db, "SELECT hash, address, expires, tries"
+	if (crm_sql_prepare(ctx->db, "SELECT hash, address, expires, tries"
 			" FROM otp_codes WHERE account_id = ?1 AND purpose = ?2", -1,
 			&st, NULL) != SQLITE_OK)
 		return crm_store_error(ctx->db, "reading a code", err);
@@ -386,7 +386,7 @@ int crm_mfa_code_check(const struct crm_ctx *ctx,
 		tries = sqlite3_column_int64(st, 3);
 		found = 1;
 	}
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return crm_store_error(ctx->db, "reading a code", err);
 	if (!found)
@@ -476,12 +476,12 @@ static int store_recovery(const struct crm_ctx *ctx,
 			" account_id = ?1", id, 0,
 			"replacing recovery codes", err)) != CRM_OK)
 		return r;
-	if (sqlite3_prepare_v2(ctx->db, "INSERT INTO recovery_codes(account_id,"
+	if (crm_sql_prepare(ctx->db, "INSERT INTO recovery_codes(account_id,"
 			" hash) VALUES(?1, ?2)", -1, &st, NULL) != SQLITE_OK)
 		return crm_store_error(ctx->db, "storing recovery codes", err);
 	for (int i = 0; i < CRM_RECOVERY_COUNT; i++) {
 		if (crm_code_hash(key, codes[i], hash) != CRM_OK) {
-			sqlite3_finalize(st);
+			crm_sql_done(st);
 			return crm_error_set(err, CRM_EIO,
 				"cannot hash a recovery code");
 		}
@@ -489,12 +489,12 @@ static int store_recovery(const struct crm_ctx *ctx,
 		sqlite3_bind_int64(st, 1, id);
 		sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE) {
-			sqlite3_finalize(st);
+			crm_sql_done(st);
 			return crm_store_error(ctx->db, "storing recovery codes",
 				err);
 		}
 	}
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	return CRM_OK;
 }
 
@@ -504,7 +504,7 @@ static int store_totp(sqlite3 *db, int64_t id, const char *sealed,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, "INSERT INTO totp(account_id, secret,"
+	if (crm_sql_prepare(db, "INSERT INTO totp(account_id, secret,"
 			" last_step, enrolled) VALUES(?1, ?2, ?3, ?4)", -1, &st,
 			NULL) != SQLITE_OK)
 		return crm_store_error(db, "storing the TOTP secret", err);
@@ -513,7 +513,7 @@ static int store_totp(sqlite3 *db, int64_t id, const char *sealed,
 	sqlite3_bind_int64(st, 3, step);
 	sqlite3_bind_int64(st, 4, now);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	return rc == SQLITE_DONE ? CRM_OK :
 		crm_store_error(db, "storing the TOTP secret", err);
 }

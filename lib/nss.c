@@ -177,11 +177,21 @@ static int group_lookup(struct gr_query *q, int (*cb)(void *, const char *),
 int crm_nss_groups(const char *user, int (*cb)(void *arg, const char *name),
 	void *arg, struct crm_error *err)
 {
-	gid_t gid, *list = NULL;
-	int found, n = 32, rc;
+	uid_t uid;
+	int found;
 
-	rc = crm_nss_user(user, NULL, &gid, &found, err);
-	if (rc != CRM_OK || !found)
+	return crm_nss_user_groups(user, &uid, &found, cb, arg, err);
+}
+
+int crm_nss_user_groups(const char *user, uid_t *uid, int *found,
+	int (*cb)(void *arg, const char *name), void *arg,
+	struct crm_error *err)
+{
+	gid_t gid, *list = NULL;
+	int n = 32, rc;
+
+	rc = crm_nss_user(user, uid, &gid, found, err);
+	if (rc != CRM_OK || !*found)
 		return rc;
 	for (;;) {
 		int want = n;

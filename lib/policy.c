@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,59 @@ long long crm_policy_stricter(enum crm_key k, long long a, long long b)
 		break;
 	}
 	return a;
+}
+
+struct cache_slot {
+	char user[CRM_NAME_MAX + 1];
+	int64_t when;
+	struct crm_policy pol;
+};
+
+struct crm_policy_cache {
+	size_t n;
+	int ttl;
+	struct cache_slot *slot;
+};
+
+int crm_policy_cache_new(size_t slots, int ttl, struct crm_policy_cache **pc,
+	struct crm_error *err)
+{
+	struct crm_policy_cache *c = calloc(1, sizeof(*c));
+
+	*pc = NULL;
+	if (c == NULL || slots == 0 ||
+			(c->slot = calloc(slots, sizeof(*c->slot))) == NULL) {
+		free(c);
+		return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
+	}
+	c->n = slots;
+	c->ttl = ttl;
+	*pc = c;
+	return 0;
+}
+
+void crm_policy_cache_free(struct crm_policy_cache *pc)
+{
+	if (pc == NULL)
+		return;
+	free(pc->slot);
+	free(pc);
+}
+
+/* The slot of user (FNV-1a of the name). */
+static struct cache_slot *cache_slot(const struct crm_policy_cache *pc,
+	const char *user)
+{
+	uint32_t h = 2166136261u;
+
+	for (const unsigned char *p = (const unsigned char *)user; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return &pc->slot[h % pc->n];
+}
+
+int crm_policy_is_root(const struct crm_policy *pol, const char *name)
+{
+	return pol->root_known ? pol->root : crm_user_is_root(name);
 }
 
 /* The values one level of stored rows sets. */
@@ -250,18 +304,22 @@ static int cmp_names(const void *a, const void *b)
  * administrator.
  */
 static int collect_groups(const struct crm_ctx *ctx, const char *user,
-	struct names *out, int *admin, struct crm_error *err)
+	struct names *out, int *admin, int *root, struct crm_error *err)
 {
 	const char *group = ctx->cfg->str[CRM_K_ADMIN_GROUP];
 	struct names store = { 0 };
 	struct crm_error e;
-	int rc;
+	uid_t uid = 1;
+	int rc, nss = 0;
 
 	if (user == NULL || user[0] == '\0')
 		return crm_error_set(err, CRM_EINVAL, _("empty user name"));
-	rc = crm_nss_groups(user, names_add_cb, out, err);
+	rc = crm_nss_user_groups(user, &uid, &nss, names_add_cb, out, err);
 	if (rc != 0)
 		return rc;
+	/* As crm_user_is_root decides, from the same lookup. */
+	if (root != NULL)
+		*root = strcmp(user, "root") == 0 || (nss && uid == 0);
 	if (admin != NULL)
 		*admin = group != NULL && group[0] != '\0' &&
 			names_has(out, group);
@@ -291,7 +349,7 @@ int crm_policy_groups(const struct crm_ctx *ctx, const char *user,
 	struct names ns = { 0 };
 	int rc;
 
-	rc = collect_groups(ctx, user, &ns, NULL, err);
+	rc = collect_groups(ctx, user, &ns, NULL, NULL, err);
 	/* Callbacks run after the lookups so that they may use the store. */
 	for (size_t i = 0; i < ns.n && rc == 0; i++)
 		rc = cb(arg, ns.v[i]);
@@ -339,7 +397,34 @@ static void combine_group(struct level *all, char (*src)[CRM_SOURCE_MAX],
 	}
 }
 
+static int resolve(const struct crm_ctx *ctx, const char *user,
+	struct crm_policy *pol, struct crm_error *err);
+
 int crm_policy_resolve(const struct crm_ctx *ctx, const char *user,
+	struct crm_policy *pol, struct crm_error *err)
+{
+	struct cache_slot *slot;
+	int rc;
+
+	if (ctx->pcache == NULL || user == NULL ||
+			strlen(user) > CRM_NAME_MAX)
+		return resolve(ctx, user, pol, err);
+	slot = cache_slot(ctx->pcache, user);
+	if (slot->when != 0 && ctx->now >= slot->when &&
+			ctx->now - slot->when < ctx->pcache->ttl &&
+			strcmp(slot->user, user) == 0) {
+		*pol = slot->pol;
+		return 0;
+	}
+	if ((rc = resolve(ctx, user, pol, err)) != 0)
+		return rc;
+	snprintf(slot->user, sizeof(slot->user), "%s", user);
+	slot->when = ctx->now > 0 ? ctx->now : 1;
+	slot->pol = *pol;
+	return 0;
+}
+
+static int resolve(const struct crm_ctx *ctx, const char *user,
 	struct crm_policy *pol, struct crm_error *err)
 {
 	char (*src)[CRM_SOURCE_MAX] = NULL;
@@ -352,10 +437,11 @@ int crm_policy_resolve(const struct crm_ctx *ctx, const char *user,
 	rc = crm_policy_resolve_global(ctx, pol, err);
 	if (rc != 0)
 		return rc;
-	rc = collect_groups(ctx, user, &groups, &pol->admin, err);
+	rc = collect_groups(ctx, user, &groups, &pol->admin, &pol->root, err);
 	if (rc != 0)
 		goto out;
-	pol->admin = pol->admin || crm_user_is_root(user);
+	pol->root_known = 1;
+	pol->admin = pol->admin || pol->root;
 	/* On the heap: two levels and the sources are several kilobytes. */
 	all = calloc(1, sizeof(*all));
 	one = calloc(1, sizeof(*one));

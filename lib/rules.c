@@ -383,7 +383,7 @@ int crm_rules_decide(const struct crm_ctx *ctx, const char *user,
 	ev.is_addr = !ev.local && crm_addr_parse(rhost, &ev.addr);
 
 	/* One query in evaluation order; rows are matched as they arrive. */
-	if (sqlite3_prepare_v2(ctx->db, "SELECT name, priority, scope, services,"
+	if (crm_sql_prepare(ctx->db, "SELECT name, priority, scope, services,"
 			" network, action FROM rules ORDER BY priority, id", -1, &st,
 			NULL) != SQLITE_OK)
 		return crm_store_error(ctx->db, "reading the rules", err);
@@ -399,7 +399,7 @@ int crm_rules_decide(const struct crm_ctx *ctx, const char *user,
 	} else if (rc == 0 && step != SQLITE_DONE) {
 		rc = crm_store_error(ctx->db, "reading the rules", err);
 	}
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	names_free(&ev.groups);
 	if (rc != 0 || match)
 		return rc;
@@ -437,7 +437,7 @@ int crm_rules_foreach(const struct crm_ctx *ctx, crm_rule_cb cb, void *arg,
 	sqlite3_stmt *st;
 	int rc = 0, step;
 
-	if (sqlite3_prepare_v2(ctx->db, "SELECT " RULE_COLUMNS " FROM rules"
+	if (crm_sql_prepare(ctx->db, "SELECT " RULE_COLUMNS " FROM rules"
 			" ORDER BY priority, id", -1, &st, NULL) != SQLITE_OK)
 		return crm_store_error(ctx->db, "reading the rules", err);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -447,7 +447,7 @@ int crm_rules_foreach(const struct crm_ctx *ctx, crm_rule_cb cb, void *arg,
 	}
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = crm_store_error(ctx->db, "reading the rules", err);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	return rc;
 }
 
@@ -478,7 +478,7 @@ static int load_rule(const struct crm_ctx *ctx, const char *name,
 	sqlite3_stmt *st;
 	int rc, step;
 
-	if (sqlite3_prepare_v2(ctx->db, "SELECT " RULE_COLUMNS " FROM rules"
+	if (crm_sql_prepare(ctx->db, "SELECT " RULE_COLUMNS " FROM rules"
 			" WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
 		return crm_store_error(ctx->db, "reading a rule", err);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -489,7 +489,7 @@ static int load_rule(const struct crm_ctx *ctx, const char *name,
 		rc = crm_error_set(err, CRM_ENOENT, _("no such rule: %s"), name);
 	else
 		rc = crm_store_error(ctx->db, "reading a rule", err);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	return rc;
 }
 
@@ -500,14 +500,14 @@ static int next_priority(const struct crm_ctx *ctx, long long *priority,
 	sqlite3_stmt *st;
 	int rc = 0;
 
-	if (sqlite3_prepare_v2(ctx->db, "SELECT coalesce(max(priority), 0)"
+	if (crm_sql_prepare(ctx->db, "SELECT coalesce(max(priority), 0)"
 			" FROM rules", -1, &st, NULL) != SQLITE_OK)
 		return crm_store_error(ctx->db, "reading the rules", err);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		*priority = sqlite3_column_int64(st, 0) + PRIORITY_STEP;
 	else
 		rc = crm_store_error(ctx->db, "reading the rules", err);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (rc == 0 && *priority > PRIORITY_MAX)
 		rc = crm_error_set(err, CRM_EINVAL, _("no priority is left after "
 			"the last rule; give a priority"));
@@ -520,7 +520,7 @@ static int insert_rule(const struct crm_ctx *ctx, struct crm_rule *r,
 	sqlite3_stmt *st;
 	int step, ext;
 
-	if (sqlite3_prepare_v2(ctx->db, "INSERT INTO rules(name, priority, scope,"
+	if (crm_sql_prepare(ctx->db, "INSERT INTO rules(name, priority, scope,"
 			" services, network, action, created) VALUES(?1, ?2, ?3, ?4,"
 			" ?5, ?6, ?7)", -1, &st, NULL) != SQLITE_OK)
 		return crm_store_error(ctx->db, "adding a rule", err);
@@ -534,7 +534,7 @@ static int insert_rule(const struct crm_ctx *ctx, struct crm_rule *r,
 	sqlite3_bind_int64(st, 7, ctx->now);
 	step = sqlite3_step(st);
 	ext = sqlite3_extended_errcode(ctx->db);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (step == SQLITE_DONE) {
 		r->id = sqlite3_last_insert_rowid(ctx->db);
 		return 0;
@@ -552,13 +552,13 @@ static int change_rule(const struct crm_ctx *ctx, const char *sql,
 	sqlite3_stmt *st;
 	int step;
 
-	if (sqlite3_prepare_v2(ctx->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (crm_sql_prepare(ctx->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return crm_store_error(ctx->db, "changing a rule", err);
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_bind_parameter_count(st) >= 2)
 		sqlite3_bind_int64(st, 2, num);
 	step = sqlite3_step(st);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (step != SQLITE_DONE)
 		return crm_store_error(ctx->db, "changing a rule", err);
 	return 0;

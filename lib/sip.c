@@ -80,11 +80,11 @@ static int exec_id(sqlite3 *db, const char *sql, int64_t id,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (crm_sql_prepare(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return crm_store_error(db, WHAT, err);
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	return rc == SQLITE_DONE ? CRM_OK : crm_store_error(db, WHAT, err);
 }
 
@@ -111,7 +111,7 @@ int crm_sip_store(const struct crm_ctx *ctx, const struct crm_account *a,
 	sodium_memzero(ha1, sizeof(ha1));
 	if (rc != CRM_OK)
 		return rc;
-	if (sqlite3_prepare_v2(ctx->db, "INSERT OR REPLACE INTO sip_credentials"
+	if (crm_sql_prepare(ctx->db, "INSERT OR REPLACE INTO sip_credentials"
 			"(account_id, realm, sealed, changed) VALUES(?1, ?2, ?3, ?4)",
 			-1, &st, NULL) != SQLITE_OK)
 		return crm_store_error(ctx->db, WHAT, err);
@@ -120,7 +120,7 @@ int crm_sip_store(const struct crm_ctx *ctx, const struct crm_account *a,
 	sqlite3_bind_text(st, 3, sealed, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, ctx->now);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	sodium_memzero(sealed, sizeof(sealed));
 	return rc == SQLITE_DONE ? CRM_OK : crm_store_error(ctx->db, WHAT, err);
 }
@@ -135,7 +135,7 @@ int crm_sip_info(const struct crm_ctx *ctx, int64_t account_id,
 	*found = 0;
 	realm[0] = '\0';
 	*changed = 0;
-	if (sqlite3_prepare_v2(ctx->db, "SELECT realm, changed FROM"
+	if (crm_sql_prepare(ctx->db, "SELECT realm, changed FROM"
 			" sip_credentials WHERE account_id = ?1", -1, &st,
 			NULL) != SQLITE_OK)
 		return crm_store_error(ctx->db, "reading SIP credentials", err);
@@ -148,7 +148,7 @@ int crm_sip_info(const struct crm_ctx *ctx, int64_t account_id,
 		*changed = sqlite3_column_int64(st, 1);
 		*found = 1;
 	}
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return crm_store_error(ctx->db, "reading SIP credentials", err);
 	return CRM_OK;
@@ -177,7 +177,7 @@ int crm_sip_ha1(const struct crm_ctx *ctx, int64_t account_id,
 
 	*found = 0;
 	hex[0] = '\0';
-	if (sqlite3_prepare_v2(ctx->db, "SELECT realm, sealed FROM"
+	if (crm_sql_prepare(ctx->db, "SELECT realm, sealed FROM"
 			" sip_credentials WHERE account_id = ?1", -1, &st,
 			NULL) != SQLITE_OK)
 		return crm_store_error(ctx->db, "reading SIP credentials", err);
@@ -190,7 +190,7 @@ int crm_sip_ha1(const struct crm_ctx *ctx, int64_t account_id,
 		snprintf(stored, sizeof(stored), "%s", r ? (const char *)r : "");
 		snprintf(sealed, sizeof(sealed), "%s", s ? (const char *)s : "");
 	}
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return crm_store_error(ctx->db, "reading SIP credentials", err);
 	/* Credentials of another realm would never match: none. */

@@ -264,15 +264,15 @@ int crm_store_version(sqlite3 *db, int *version, struct crm_error *err)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL))
+	if (crm_sql_prepare(db, "PRAGMA user_version", -1, &st, NULL))
 		return crm_store_error(db, "reading the schema version", err);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		crm_sql_done(st);
 		return crm_store_error(db, "reading the schema version", err);
 	}
 	*version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	return CRM_OK;
 }
 
@@ -344,18 +344,68 @@ int crm_store_open(const char *path, int create, sqlite3 **dbp,
 	*dbp = db;
 	return CRM_OK;
 fail:
-	sqlite3_close(db);
+	crm_store_close(db);
 	return r;
 }
 
-void crm_store_close(sqlite3 *db)
+int crm_store_close(sqlite3 *db)
 {
-	sqlite3_close(db);
+	sqlite3_stmt *st;
+
+	if (db == NULL)
+		return SQLITE_OK;
+	/* The statements kept by crm_sql_prepare go with the connection. */
+	while ((st = sqlite3_next_stmt(db, NULL)) != NULL)
+		sqlite3_finalize(st);
+	return sqlite3_close(db);
+}
+
+int crm_sql_prepare(sqlite3 *db, const char *sql, int n, sqlite3_stmt **st,
+	const char **tail)
+{
+	sqlite3_stmt *s = NULL;
+
+	/*
+	 * The connection's own list of statements is the cache: no state
+	 * of ours outlives a call. A statement in use (stepped, not reset)
+	 * is passed over, so that a nested use of the same SQL gets its own.
+	 */
+	while ((s = sqlite3_next_stmt(db, s)) != NULL) {
+		const char *text = sqlite3_sql(s);
+
+		if (text != NULL && !sqlite3_stmt_busy(s) &&
+				strcmp(text, sql) == 0) {
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+			*st = s;
+			if (tail != NULL)
+				*tail = sql + strlen(sql);
+			return SQLITE_OK;
+		}
+	}
+	return sqlite3_prepare_v3(db, sql, n, SQLITE_PREPARE_PERSISTENT, st,
+		tail);
+}
+
+int crm_sql_done(sqlite3_stmt *st)
+{
+	int rc;
+
+	if (st == NULL)
+		return SQLITE_OK;
+	rc = sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
 }
 
 int crm_store_begin(sqlite3 *db, struct crm_error *err)
 {
 	return exec_sql(db, "BEGIN IMMEDIATE", "starting a transaction", err);
+}
+
+int crm_store_begin_read(sqlite3 *db, struct crm_error *err)
+{
+	return exec_sql(db, "BEGIN", "starting a transaction", err);
 }
 
 int crm_store_commit(sqlite3 *db, struct crm_error *err)
@@ -378,7 +428,7 @@ void crm_store_rollback(sqlite3 *db)
 static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
 	struct crm_error *err)
 {
-	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
+	if (crm_sql_prepare(db, sql, -1, st, NULL) != SQLITE_OK) {
 		*st = NULL;
 		return crm_store_error(db, "preparing a statement", err);
 	}
@@ -391,7 +441,7 @@ static int run(sqlite3 *db, sqlite3_stmt *st, const char *what,
 {
 	int rc = sqlite3_step(st);
 
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (rc != SQLITE_DONE) {
 		if ((rc & 0xff) == SQLITE_CONSTRAINT)
 			return crm_error_set(err, CRM_EEXIST, "%s: already exists",
@@ -499,7 +549,7 @@ int crm_account_get(sqlite3 *db, const char *name, struct crm_account *a,
 	} else {
 		r = crm_store_error(db, "reading an account", err);
 	}
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	return r;
 }
 
@@ -594,7 +644,7 @@ int crm_account_foreach(sqlite3 *db, crm_account_cb cb, void *arg,
 		return r;
 	a = malloc(sizeof(*a));
 	if (a == NULL) {
-		sqlite3_finalize(st);
+		crm_sql_done(st);
 		return crm_error_set(err, CRM_ENOMEM, "out of memory");
 	}
 	r = CRM_OK;
@@ -607,7 +657,7 @@ int crm_account_foreach(sqlite3 *db, crm_account_cb cb, void *arg,
 		r = crm_store_error(db, "listing accounts", err);
 	sodium_memzero(a, sizeof(*a));
 	free(a);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	return r;
 }
 
@@ -631,7 +681,7 @@ static int foreach_name(sqlite3 *db, const char *sql, const char *p1,
 	}
 	if (r == CRM_OK && rc != SQLITE_DONE)
 		r = crm_store_error(db, what, err);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	return r;
 }
 
@@ -791,7 +841,7 @@ int crm_policy_row_foreach(sqlite3 *db, const char *scope, const char *target,
 	}
 	if (r == CRM_OK && rc != SQLITE_DONE)
 		r = crm_store_error(db, "reading the policy", err);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	return r;
 }
 
@@ -830,7 +880,7 @@ int crm_pwhist_foreach(sqlite3 *db, int64_t account_id, int limit,
 	}
 	if (r == CRM_OK && rc != SQLITE_DONE)
 		r = crm_store_error(db, "reading password history", err);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	return r;
 }
 
@@ -868,7 +918,7 @@ int crm_setting_get(sqlite3 *db, const char *key, char *value, size_t len,
 	} else {
 		r = crm_store_error(db, "reading a setting", err);
 	}
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	return r;
 }
 

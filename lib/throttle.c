@@ -22,14 +22,14 @@ static int run(sqlite3 *db, sqlite3_stmt *st, const char *what,
 {
 	int rc = sqlite3_step(st);
 
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	return rc == SQLITE_DONE ? CRM_OK : crm_store_error(db, what, err);
 }
 
 static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
 	const char *what, struct crm_error *err)
 {
-	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
+	if (crm_sql_prepare(db, sql, -1, st, NULL) != SQLITE_OK) {
 		*st = NULL;
 		return crm_store_error(db, what, err);
 	}
@@ -57,7 +57,7 @@ static int block_get(const struct crm_ctx *ctx, const char *key, int *found,
 		*found = 1;
 		*until = sqlite3_column_int64(st, 0);
 	}
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return crm_store_error(ctx->db, "reading an address block", err);
 	if (*found && *until <= ctx->now) {
@@ -148,7 +148,7 @@ int crm_throttle_fail(const struct crm_ctx *ctx, int *blocked_now,
 		n = sqlite3_column_int64(st, 0);
 	else
 		rc = crm_store_error(ctx->db, what, err);
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (rc != 0 || n < deny)
 		return rc;
 
@@ -202,11 +202,11 @@ int crm_throttle_foreach(const struct crm_ctx *ctx, crm_block_cb cb,
 		b.until = sqlite3_column_int64(st, 2);
 		b.failures = sqlite3_column_int(st, 3);
 		if ((r = cb(arg, &b)) != 0) {
-			sqlite3_finalize(st);
+			crm_sql_done(st);
 			return r;
 		}
 	}
-	sqlite3_finalize(st);
+	crm_sql_done(st);
 	if (rc != SQLITE_DONE)
 		return crm_store_error(ctx->db, "listing address blocks", err);
 	return CRM_OK;

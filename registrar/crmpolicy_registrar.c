@@ -30,6 +30,7 @@
 
 #include "crmpolicy/config.h"
 #include "crmpolicy/context.h"
+#include "crmpolicy/geo.h"
 #include "crmpolicy/helper.h"
 #include "crmpolicy/nss.h"
 #include "crmpolicy/sip.h"
@@ -45,6 +46,8 @@
 #define BATCH_MAX 512		/* outcomes recorded in one transaction */
 #define BATCH_DELAY_MS 20	/* the longest a success waits to be recorded */
 #define BOUND_MAX 8		/* services remembered per connection */
+#define POLICY_SLOTS 1024	/* resolved policies kept */
+#define POLICY_TTL 2		/* seconds one is used */
 
 struct client {
 	int fd;
@@ -62,7 +65,7 @@ struct client {
 };
 
 struct attempt {
-	uint64_t token;		/* 0: a free slot */
+	uint64_t token;
 	int client;		/* index in clients */
 	int64_t started;
 	char user[CRM_NAME_MAX + 1];
@@ -81,7 +84,7 @@ struct daemon {
 	int stop;
 	struct client clients[MAX_CLIENTS];
 	struct pollfd pfd[MAX_CLIENTS + 2];
-	struct attempt *inflight;	/* INFLIGHT_MAX slots */
+	struct attempt *inflight;	/* INFLIGHT_MAX slots, [0, ninflight) used */
 	size_t ninflight;
 	uint64_t next_token;
 	struct crm_sip_outcome *batch;	/* BATCH_MAX */
@@ -143,6 +146,21 @@ static int open_store(struct daemon *d)
 	}
 	d->ctx.log = core_log;
 	d->ctx.login_type = CRM_LOGIN_SIP;
+	/*
+	 * A registration storm resolves the same extensions many times a
+	 * second: a policy change reaches the daemon within
+	 * POLICY_TTL seconds.
+	 */
+	if (crm_policy_cache_new(POLICY_SLOTS, POLICY_TTL, &d->ctx.pcache,
+			&err) != CRM_OK) {
+		logf_(LOG_ERR, "cannot start: %s", err.msg);
+		crm_ctx_close(&d->ctx);
+		crm_config_free(&d->cfg);
+		return -1;
+	}
+	/* The databases stay open; SIGHUP opens them again (an update). */
+	if (crm_geo_open(&d->cfg, &d->ctx.geo, &err) != CRM_OK)
+		logf_(LOG_WARNING, "geolocation: %s", err.msg);
 	return 0;
 }
 
@@ -271,31 +289,34 @@ static int bound(struct daemon *d, struct client *c, const char *service,
 	return allowed;
 }
 
+/*
+ * The attempts in flight are kept packed in d->inflight[0 .. ninflight):
+ * every scan is as long as the attempts there are, not the table.
+ */
 static int inflight_of(const struct daemon *d, const char *user)
 {
 	int n = 0;
 
-	for (size_t i = 0; i < INFLIGHT_MAX && (size_t)n < d->ninflight; i++)
-		if (d->inflight[i].token != 0 &&
-				strcmp(d->inflight[i].user, user) == 0)
+	for (size_t i = 0; i < d->ninflight; i++)
+		if (strcmp(d->inflight[i].user, user) == 0)
 			n++;
 	return n;
 }
 
 static struct attempt *new_attempt(struct daemon *d)
 {
-	for (size_t i = 0; i < INFLIGHT_MAX; i++)
-		if (d->inflight[i].token == 0) {
-			d->ninflight++;
-			return &d->inflight[i];
-		}
-	return NULL;
+	if (d->ninflight == INFLIGHT_MAX)
+		return NULL;
+	return &d->inflight[d->ninflight++];
 }
 
-static void drop_attempt(struct daemon *d, struct attempt *a)
+/* Drops attempt i; the last one takes its place. */
+static void drop_attempt(struct daemon *d, size_t i)
 {
-	memset(a, 0, sizeof(*a));
+	if (i != d->ninflight - 1)
+		d->inflight[i] = d->inflight[d->ninflight - 1];
 	d->ninflight--;
+	memset(&d->inflight[d->ninflight], 0, sizeof(d->inflight[0]));
 }
 
 /* The wire's word for a refusal. */
@@ -379,15 +400,16 @@ static void do_result(struct daemon *d, int ci, char **f)
 	struct crm_sip_outcome o;
 	unsigned long long token;
 	struct attempt *a = NULL;
+	size_t at = 0;
 	char *end;
 
 	errno = 0;
 	token = strtoull(f[1], &end, 10);
 	if (errno == 0 && *end == '\0' && token != 0)
-		for (size_t i = 0; i < INFLIGHT_MAX; i++)
-			if (d->inflight[i].token == token &&
-					d->inflight[i].client == ci) {
-				a = &d->inflight[i];
+		for (at = 0; at < d->ninflight; at++)
+			if (d->inflight[at].token == token &&
+					d->inflight[at].client == ci) {
+				a = &d->inflight[at];
 				break;
 			}
 	if (a == NULL) {
@@ -395,7 +417,7 @@ static void do_result(struct daemon *d, int ci, char **f)
 		return;
 	}
 	if (strcmp(f[2], "none") == 0) {
-		drop_attempt(d, a);
+		drop_attempt(d, at);
 		reply(c, "DONE\n");
 		return;
 	}
@@ -410,7 +432,7 @@ static void do_result(struct daemon *d, int ci, char **f)
 	snprintf(o.rhost, sizeof(o.rhost), "%s", a->rhost);
 	snprintf(o.actor, sizeof(o.actor), "%s", a->actor);
 	o.when = (int64_t)time(NULL);
-	drop_attempt(d, a);
+	drop_attempt(d, at);
 	/* A failure is durable before it is acknowledged; a success may
 	 * wait for the batch. */
 	if (enqueue(d, &o) != 0 || (o.kind == CRM_SIP_WRONG && flush(d) != 0)) {
@@ -454,9 +476,9 @@ static void close_client(struct daemon *d, int ci)
 	struct client *c = &d->clients[ci];
 
 	/* Its attempts end without a verdict: nothing counts. */
-	for (size_t i = 0; i < INFLIGHT_MAX; i++)
-		if (d->inflight[i].token != 0 && d->inflight[i].client == ci)
-			drop_attempt(d, &d->inflight[i]);
+	for (size_t i = d->ninflight; i-- > 0;)
+		if (d->inflight[i].client == ci)
+			drop_attempt(d, i);
 	close(c->fd);
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
@@ -615,6 +637,8 @@ static void on_signal(struct daemon *d)
 			continue;
 		}
 		(void)flush(d);
+		crm_policy_cache_free(d->ctx.pcache);
+		crm_geo_close(d->ctx.geo);
 		crm_ctx_close(&d->ctx);
 		crm_config_free(&d->cfg);
 		if (open_store(d) != 0) {
@@ -633,9 +657,9 @@ static void expire(struct daemon *d)
 {
 	int64_t limit = (int64_t)time(NULL) - INFLIGHT_TTL;
 
-	for (size_t i = 0; i < INFLIGHT_MAX && d->ninflight > 0; i++)
-		if (d->inflight[i].token != 0 && d->inflight[i].started < limit)
-			drop_attempt(d, &d->inflight[i]);
+	for (size_t i = d->ninflight; i-- > 0;)
+		if (d->inflight[i].started < limit)
+			drop_attempt(d, i);
 }
 
 static void loop(struct daemon *d)
@@ -758,6 +782,8 @@ int main(int argc, char **argv)
 	if (d.listen_fd != 3)
 		unlink(d.socket);
 closed:
+	crm_policy_cache_free(d.ctx.pcache);
+	crm_geo_close(d.ctx.geo);
 	crm_ctx_close(&d.ctx);
 	crm_config_free(&d.cfg);
 out:

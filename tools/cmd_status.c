@@ -80,6 +80,10 @@ static char *status_json(const struct crm_status *st)
 			st->mfa.totp_enrolled);
 		bad |= json_set_int(&j, "recovery_codes_left",
 			st->mfa.recovery_left);
+		bad |= json_set_str(&j, "sip_realm", st->sip ? st->sip_realm
+			: NULL);
+		bad |= json_set_time(&j, "sip_credentials_changed",
+			st->sip_changed);
 		if (st->inactive_in_days >= 0)
 			bad |= json_set_int(&j, "inactive_in_days",
 				st->inactive_in_days);
@@ -143,6 +147,12 @@ static void status_text(const struct crm_status *st)
 	else
 		snprintf(buf, sizeof(buf), "%s", _("(none)"));
 	out_field(stdout, w, _("E-mail:"), buf);
+	if (st->sip) {
+		out_time(st->sip_changed, "", t, sizeof(t));
+		snprintf(buf, sizeof(buf), _("credentials for realm %s, since %s"),
+			st->sip_realm, t);
+		out_field(stdout, w, _("SIP:"), buf);
+	}
 }
 
 int cmd_status(struct cli *c, int argc, char **argv)

@@ -71,6 +71,9 @@ struct crm_status {
 	int inactive_in_days;	/* days until the inactivity limit, -1 none */
 	char groups[1024];	/* comma list of effective groups */
 	struct crm_mfa_state mfa;	/* TOTP enrolment, recovery codes left */
+	int sip;			/* SIP credentials are kept */
+	char sip_realm[128];		/* for this realm */
+	int64_t sip_changed;		/* since */
 };
 int crm_admin_status(const struct crm_ctx *ctx, const char *user,
 	struct crm_status *st, struct crm_error *err)

@@ -11,6 +11,9 @@
 #include "crmpolicy/config.h"
 #include "crmpolicy/error.h"
 
+struct crm_geo;
+struct crm_policy_cache;
+
 /* Adapter-supplied logger; priority is a syslog priority (LOG_NOTICE...). */
 typedef void (*crm_log_fn)(void *arg, int priority, const char *msg);
 
@@ -26,6 +29,9 @@ struct crm_ctx {
 	const char *login_type;	/* the history type of this caller's logins
 				 * ("sip"); NULL: by the module's mode */
 	long admit_wait_ms;	/* how long an attempt waits for attempts in flight */
+	struct crm_policy_cache *pcache;	/* resolved policies, or NULL */
+	struct crm_geo *geo;	/* open geolocation databases, or NULL to
+				 * open them at each lookup; the caller's */
 	crm_log_fn log;		/* may be NULL */
 	void *log_arg;
 	/*

@@ -25,6 +25,20 @@ struct crm_place {
 int crm_geo_lookup(const struct crm_config *cfg, const char *addr,
 	struct crm_place *place, struct crm_error *err);
 
+/*
+ * Both databases held open, for a long-running caller (the registrar
+ * daemon) that looks many addresses up: crm_geo_open opens the files that
+ * exist (a missing one stays closed, as crm_geo_lookup treats it), and
+ * crm_geo_lookup_with looks up in them; with geo NULL it opens and closes
+ * the files each time, as crm_geo_lookup does.
+ */
+struct crm_geo;
+int crm_geo_open(const struct crm_config *cfg, struct crm_geo **geo,
+	struct crm_error *err);
+void crm_geo_close(struct crm_geo *geo);
+int crm_geo_lookup_with(struct crm_geo *geo, const struct crm_config *cfg,
+	const char *addr, struct crm_place *place, struct crm_error *err);
+
 /* "City, Country", "Country", or "" into buf. */
 void crm_geo_format(const struct crm_place *place, char *buf, size_t len);
 

@@ -31,6 +31,14 @@ int crm_nss_groups(const char *user, int (*cb)(void *arg, const char *name),
 	void *arg, struct crm_error *err) __attribute__((warn_unused_result));
 
 /*
+ * crm_nss_groups that also says whether user is an NSS account (*found)
+ * and its uid, from the one lookup.
+ */
+int crm_nss_user_groups(const char *user, uid_t *uid, int *found,
+	int (*cb)(void *arg, const char *name), void *arg,
+	struct crm_error *err) __attribute__((warn_unused_result));
+
+/*
  * *exists = 1 when NSS knows group; a failing backend is CRM_EIO, never
  * an answer.
  */

@@ -17,7 +17,26 @@ struct crm_policy {
 	/* crm_policy_resolve: the user is root or an NSS member of
 	 * admin_group, whose locks lift after admin_unlock_time */
 	int admin;
+	/* crm_policy_resolve: whether the user is root, known without
+	 * another NSS lookup (root_known = 0: look it up when needed) */
+	int root;
+	int root_known;
 };
+
+/*
+ * A cache of resolved policies for a long-running caller that resolves
+ * the same users many times a second (the registrar daemon): with
+ * ctx->pcache set, crm_policy_resolve answers a user resolved less than
+ * ttl seconds ago (by ctx->now) from it, so a policy change reaches such
+ * a caller within ttl seconds. slots policies are kept, by user name.
+ */
+struct crm_policy_cache;
+int crm_policy_cache_new(size_t slots, int ttl, struct crm_policy_cache **pc,
+	struct crm_error *err) __attribute__((warn_unused_result));
+void crm_policy_cache_free(struct crm_policy_cache *pc);
+
+/* Whether pol's user, named name, is root: pol's word, or NSS's. */
+int crm_policy_is_root(const struct crm_policy *pol, const char *name);
 
 /* The stricter of a and b for key k (per crm_keyinfo.strict). */
 long long crm_policy_stricter(enum crm_key k, long long a, long long b);

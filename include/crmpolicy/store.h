@@ -25,10 +25,26 @@
  */
 int crm_store_open(const char *path, int create, sqlite3 **db,
 	struct crm_error *err) __attribute__((warn_unused_result));
-void crm_store_close(sqlite3 *db);
+/* Finalizes db's statements and closes it; sqlite3_close's code. */
+int crm_store_close(sqlite3 *db);
+
+/*
+ * sqlite3_prepare_v2 that keeps the statement for the next call with the
+ * same SQL on the same connection (the connection's statement list is
+ * the cache), and its end: crm_sql_done resets and unbinds the statement
+ * instead of finalizing it, and returns what sqlite3_reset returns.
+ * crm_store_close finalizes them all. Every statement of the core is
+ * prepared and ended this way, so that a login compiles no SQL twice.
+ */
+int crm_sql_prepare(sqlite3 *db, const char *sql, int n, sqlite3_stmt **st,
+	const char **tail);
+int crm_sql_done(sqlite3_stmt *st);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Rollback never fails loudly. */
 int crm_store_begin(sqlite3 *db, struct crm_error *err)
+	__attribute__((warn_unused_result));
+/* BEGIN (deferred): a transaction that reads, and waits for no writer. */
+int crm_store_begin_read(sqlite3 *db, struct crm_error *err)
 	__attribute__((warn_unused_result));
 int crm_store_commit(sqlite3 *db, struct crm_error *err)
 	__attribute__((warn_unused_result));

@@ -451,11 +451,38 @@ static void resolution_names_root_and_admin_group_members(void **state)
 	assert_false(admin(t, "alice"));
 }
 
+static void cache_answers_within_its_time(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_policy pol;
+	struct crm_error e;
+
+	assert_int_equal(crm_policy_cache_new(16, 2, &t->ctx.pcache, &e), 0);
+	assert_int_equal(crm_policy_row_set(t->ctx.db, "user", "alice",
+		"minlen", "12", &e), 0);
+	tenv_resolve(t, "alice", &pol);
+	assert_int_equal(pol.num[CRM_K_MINLEN], 12);
+	assert_int_equal(crm_policy_row_set(t->ctx.db, "user", "alice",
+		"minlen", "14", &e), 0);
+	t->ctx.now += 1;
+	tenv_resolve(t, "alice", &pol);
+	assert_int_equal(pol.num[CRM_K_MINLEN], 12);
+	/* Another user is not answered from alice's slot. */
+	tenv_resolve(t, "bob", &pol);
+	assert_int_equal(pol.num[CRM_K_MINLEN], 8);
+	t->ctx.now += 1;
+	tenv_resolve(t, "alice", &pol);
+	assert_int_equal(pol.num[CRM_K_MINLEN], 14);
+	crm_policy_cache_free(t->ctx.pcache);
+	t->ctx.pcache = NULL;
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, tenv_setup, tenv_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		T(cache_answers_within_its_time),
 		cmocka_unit_test(stricter_follows_each_kind_both_ways),
 		T(defaults_apply_without_conf_or_rows),
 		cmocka_unit_test(user_over_group_over_global_over_conf_over_default),

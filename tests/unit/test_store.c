@@ -755,11 +755,40 @@ static void store_error_names_the_file_and_action(void **state)
 	assert_non_null(strstr(e.msg, "doing things"));
 }
 
+static void statements_are_compiled_once_per_connection(void **state)
+{
+	struct tenv *t = *state;
+	sqlite3_stmt *a, *b, *c;
+	const char *sql = "SELECT count(*) FROM accounts WHERE name = ?1";
+
+	assert_int_equal(crm_sql_prepare(t->ctx.db, sql, -1, &a, NULL),
+		SQLITE_OK);
+	sqlite3_bind_text(a, 1, "alice", -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(a), SQLITE_ROW);
+	/* In use: a nested user of the same SQL gets a statement of its own. */
+	assert_int_equal(crm_sql_prepare(t->ctx.db, sql, -1, &b, NULL),
+		SQLITE_OK);
+	assert_ptr_not_equal(a, b);
+	assert_int_equal(crm_sql_done(b), SQLITE_OK);
+	assert_int_equal(crm_sql_done(a), SQLITE_OK);
+	/* Done: the next use takes a kept one, reset and unbound. */
+	assert_int_equal(crm_sql_prepare(t->ctx.db, sql, -1, &c, NULL),
+		SQLITE_OK);
+	assert_true(c == a || c == b);
+	assert_int_equal(sqlite3_bind_parameter_count(c), 1);
+	assert_int_equal(sqlite3_step(c), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(c, 0), 0);
+	assert_int_equal(crm_sql_done(c), SQLITE_OK);
+	assert_int_equal(crm_sql_done(NULL), SQLITE_OK);
+	/* crm_store_close finalizes the kept statements (ASan, valgrind). */
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, tenv_setup, tenv_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		T(statements_are_compiled_once_per_connection),
 		T(fresh_store_has_current_schema_version),
 		T(wal_mode_is_on),
 		T(busy_timeout_is_set),
