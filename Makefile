@@ -2,10 +2,12 @@
 #   make            build the module, the command and the core library
 #   make check      install build dependencies, build, run every test (also under ASan/UBSan and valgrind)
 #   make demo       install dependencies, build, run the sandboxed walk-through
-#   make install    install into $(DESTDIR) (PREFIX, LIBDIR, SECUREDIR, SYSTEMDUNITDIR honoured)
+#   make install    install into $(DESTDIR) (PREFIX, LIBDIR, SECUREDIR, SYSTEMDUNITDIR,
+#                   DOCDIR honoured); the Kamailio registrar example goes to
+#                   $(DOCDIR)/examples/kamailio
 #   make e2e        as root: build the package, install it and test it with real
-#                   programs (sshd, Apache, mail, su, login, sudo, cron); make check
-#                   runs it too when it runs as root
+#                   programs (sshd, Apache, mail, Kamailio with SIPp, su, login,
+#                   sudo, cron); make check runs it too when it runs as root
 
 VERSION   := 0.2.0
 CC        ?= gcc
@@ -18,6 +20,7 @@ SECUREDIR ?= /lib/$(MULTIARCH)/security
 SYSTEMDUNITDIR ?= /lib/systemd/system
 BACKUPDIR ?= /var/backups/crmpolicy
 LOCALEDIR ?= $(PREFIX)/share/locale
+DOCDIR    ?= $(PREFIX)/share/doc/libpam-crmpolicy
 DESTDIR   ?=
 
 PKGS      := libsodium sqlite3 libmaxminddb liboath nettle
@@ -133,6 +136,7 @@ demo: deps all
 
 bench: all
 	scripts/bench.sh $(BUILD)
+	scripts/bench-sip.sh $(BUILD)
 
 # Runtime directories belong to the host, not to a staged tree: installing
 # without DESTDIR creates the backup directory (the only place the backup
@@ -165,6 +169,9 @@ install: all
 	  etc/systemd/crmpolicy-registrar.service \
 	  > $(DESTDIR)$(SYSTEMDUNITDIR)/crmpolicy-registrar.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/crmpolicy-registrar.service
+	install -d $(DESTDIR)$(DOCDIR)/examples/kamailio
+	install -m 0644 etc/kamailio/kamailio-crmpolicy.cfg etc/kamailio/crmpolicy.lua \
+	  $(DESTDIR)$(DOCDIR)/examples/kamailio/
 	if [ -z "$(DESTDIR)" ]; then install -d -m 0700 $(BACKUPDIR); fi
 
 clean:
@@ -225,3 +232,8 @@ bench: $(BUILD)/bench/mfa
 $(BUILD)/bench/mfa: bench/mfa.c bench/bench.h $(CORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE) $(LDFLAGS) $(LIBS)
+# SIPp's response times with a clock finer than CLOCK_MONOTONIC_COARSE.
+bench: $(BUILD)/bench/fineclock.so
+$(BUILD)/bench/fineclock.so: bench/fineclock.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -shared -o $@ $< $(LDFLAGS) -ldl

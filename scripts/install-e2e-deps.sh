@@ -5,4 +5,4 @@
 exec "$(dirname "$0")/install-deps.sh" openssh-server openssh-client apache2 \
 	libapache2-mod-authnz-pam curl msmtp python3 python3-aiosmtpd python3-pexpect cron \
 	sudo login passwd util-linux faketime oathtool procps iproute2 strace lintian git \
-	gcc libc6-dev libpam0g-dev dpkg-dev
+	gcc libc6-dev libpam0g-dev dpkg-dev kamailio kamailio-lua-modules lua-socket sip-tester

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The end-to-end suite: real programs (sshd, Apache with mod_authnz_pam,
-msmtp and an SMTP server, su, login, sudo, passwd, cron) driven over
-loopback against the installed package, each scenario a named check.
+msmtp and an SMTP server, Kamailio and SIPp, su, login, sudo, passwd, cron)
+driven over loopback against the installed package, each scenario a named check.
 
   run.py             make e2e: installs the package built by make deb
                      (after the package's own install, upgrade and purge
@@ -30,22 +30,24 @@ import area_crmpasswd  # noqa: E402
 import area_host  # noqa: E402
 import area_mail  # noqa: E402
 import area_package  # noqa: E402
+import area_sip  # noqa: E402
 import area_ssh  # noqa: E402
 import area_web  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PACKAGE = 'libpam-crmpolicy'
-AREAS = [area_mail, area_ssh, area_web, area_crmpasswd, area_host]
+AREAS = [area_mail, area_ssh, area_web, area_sip, area_crmpasswd, area_host]
 # Programs the suite drives; autopkgtest's Depends and
 # scripts/install-e2e-deps.sh provide them.
 PROGRAMS = ['/usr/sbin/sshd', 'ssh', 'ssh-keygen', '/usr/sbin/apache2', 'curl',
             '/usr/bin/msmtp', '/usr/sbin/cron', 'crontab', 'sudo', 'su', 'runuser',
             '/bin/login', 'passwd', 'chage', 'chpasswd', 'useradd', 'faketime',
-            'oathtool', 'pam-auth-update', 'cc', 'pkill']
+            'oathtool', 'pam-auth-update', 'cc', 'pkill', 'kamailio', 'sipp', 'ss']
 # The Debian packages of the real programs, whose versions open the log.
 DRIVEN = ['openssh-server', 'apache2', 'libapache2-mod-authnz-pam', 'msmtp',
           'python3-aiosmtpd', 'cron', 'sudo', 'login', 'util-linux', 'passwd',
-          'libpam-runtime', 'curl', 'faketime', 'oathtool', 'python3-pexpect', 'lintian']
+          'libpam-runtime', 'curl', 'faketime', 'oathtool', 'python3-pexpect', 'lintian',
+          'kamailio', 'kamailio-lua-modules', 'lua-socket', 'sip-tester']
 # What the suite must leave as it found it (with the package's state; the
 # store cannot be: its audit trail only grows).
 WATCHED = ['/etc/pam.d', '/etc/security', '/etc/msmtprc', '/var/spool/cron/crontabs',
@@ -62,7 +64,7 @@ geoip_city_db = {tmp}/geo/geo-city-test.mmdb
 geoip_asn_db = {tmp}/geo/geo-asn-test.mmdb
 sendmail = /usr/bin/msmtp
 mail_from = crmpolicy@e2e.test
-helper_services = crm-web:www-data
+helper_services = crm-web:www-data, sip:kamailio
 # For Apache's one prompt (the helper takes no module arguments).
 mfa_append = yes
 admin_group = sudo
@@ -145,17 +147,18 @@ class Context:
         r = L.run(argv, input=''.join(a + '\n' for a in answers))
         return r.returncode, r.stdout + r.stderr
 
-    def store_user(self, name, first, system=False, settle=None, email=None):
-        """A store account (crmpasswd user add), with a system account of
-        the same name if SYSTEM; SETTLE is its password after the first
-        change, or None to leave the change to the scenario."""
+    def store_user(self, name, first, system=False, settle=None, email=None, groups=()):
+        """A store account (crmpasswd user add) in the store GROUPS, with a
+        system account of the same name if SYSTEM; SETTLE is its password
+        after the first change, or None to leave the change to the
+        scenario."""
         if system:
             self.host.add_user(name)
         else:
             self.host.on_cleanup(f'crmpasswd user del {name}',
                                  lambda: L.crm('user', 'del', name, check=False))
         L.crm('user', 'add', name, '--password-stdin', *(['--email', email] if email else []),
-              input=first + '\n')
+              *[a for g in groups for a in ('--group', g)], input=first + '\n')
         if settle is not None:
             rc, out = self.drive('crm-e2e-first', name, ['chauthtok'], [settle, settle])
             need(rc == 0, f'the first password of {name} could not be set', out)
@@ -189,14 +192,15 @@ class Context:
         return L.run(['oathtool', '--totp', '-b', secret, '-N', 'now + 30 seconds'],
                      check=True).stdout.strip()
 
-    def shipped_example(self, name):
-        """An example file as installed, else as in the source tree (hosts
-        that drop /usr/share/doc)."""
+    def shipped_example(self, name, source=None):
+        """An example file as installed, else as in the source tree at
+        SOURCE (etc/pam.d/NAME unless given), for hosts that drop
+        /usr/share/doc."""
         for path in (f'/usr/share/doc/{PACKAGE}/examples/{name}',
                      f'/usr/share/doc/{PACKAGE}/examples/{name}.gz'):
             if os.path.exists(path):
                 return L.run(['zcat', '-f', path], check=True).stdout
-        with open(f'{TOP}/etc/pam.d/{name}') as f:
+        with open(f'{TOP}/{source or "etc/pam.d/" + name}') as f:
             return f.read()
 
 
@@ -259,7 +263,7 @@ def main():
     ap.add_argument('--installed', action='store_true',
                     help='test the installed package (autopkgtest); do not install or purge')
     ap.add_argument('--area', action='append', default=[],
-                    help='run only these areas (package, mail, ssh, web, crmpasswd, host)')
+                    help='run only these areas (package, mail, ssh, web, sip, crmpasswd, host)')
     args = ap.parse_args()
     if os.geteuid() != 0:
         print('e2e: must run as root (sudo make e2e)', file=sys.stderr)
