@@ -7,7 +7,8 @@
 # 1 and 8 concurrent SIPp clients (-users), three times; prints the median
 # registrations per second and p99 latency. One registration is REGISTER,
 # 401, REGISTER with the digest, 200: its latency is from the first
-# REGISTER sent to the 200 received.
+# REGISTER sent to the 200 received. Then the cost of a PAM login on the
+# same store, alone and during an 8-client registration storm.
 set -euo pipefail
 BUILD=$(cd "${1:?usage: bench-sip.sh BUILD}" && pwd)
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -172,6 +173,25 @@ for _ in $(seq 100); do [ -S "$dir/registrar.sock" ] && break; sleep 0.1; done
 kamailio_start kamailio-crmpolicy "$TOP/etc/kamailio/kamailio-crmpolicy.cfg" \
 	-A "CRM_SOCKET=\"$dir/registrar.sock\"" -A "CRM_LUA=\"$dir/crmpolicy.lua\""
 series "crmpolicy (crmpolicy_registrar)" "$dir/policy.csv"
+
+# Other services during a registration storm: a PAM login (standalone, the
+# cheapest argon2id cost) on the same store, alone and while 8 SIPp
+# clients register every extension.
+printf 'Bench#Login42\n' | crm user add benchlogin --password-stdin >/dev/null
+sqlite3 "$dir/store/crmpolicy.db" "UPDATE accounts SET must_change = 0 WHERE name = 'benchlogin'"
+mkdir "$dir/pam"
+for t in auth account password session; do
+	echo "$t required $BUILD/pam_crmpolicy.so conf=$conf"
+done > "$dir/pam/bench"
+login() { printf 'Bench#Login42\n' | "$BUILD/bench/pam_transaction" "$dir/pam" bench benchlogin 200; }
+alone=$(login)
+measure storm "$dir/policy.csv" 8 > "$dir/storm.out" &
+storm=$!
+sleep 0.5
+busy=$(login)
+wait "$storm" || { echo "bench-sip: the storm's SIPp run failed" >&2; exit 1; }
+echo "a PAM login on the same store, alone:              $alone"
+echo "the same during an 8-client registration storm:    $busy (storm: $(cut -d' ' -f1 "$dir/storm.out") registrations/s)"
 stop_last
 stop_last
 # The daemon has written its last batch of successes when it stopped.
