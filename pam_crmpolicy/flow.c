@@ -12,6 +12,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 #include <security/pam_modules.h>
@@ -98,7 +99,87 @@ struct call {
 	int silent;
 	int open;
 	int gate_rc;		/* admit_caller's error, when it refused */
+	int kept;		/* ctx's connection belongs to the handle */
 };
+
+/*
+ * The store connection of a PAM handle, kept across its phases while the
+ * process stays the same: opening the store (its schema, pragmas, key)
+ * costs more than most phases, and statements stay prepared on it. A
+ * forked child (sshd's keyboard-interactive one) finds another pid and
+ * opens its own: it never uses, nor closes, its parent's connection.
+ */
+struct flow_kept {
+	pid_t pid;
+	char *db;		/* the store and key it was opened for */
+	char *key_file;
+	struct crm_ctx ctx;	/* db and key; cfg and the rest are each call's */
+};
+
+static void kept_free(void *p)
+{
+	struct flow_kept *k = p;
+
+	if (k == NULL)
+		return;
+	if (k->pid == getpid())
+		crm_ctx_close(&k->ctx);
+	else
+		sodium_memzero(&k->ctx, sizeof(k->ctx));
+	free(k->db);
+	free(k->key_file);
+	free(k);
+}
+
+/*
+ * Opens the store for c, or takes the handle's kept connection when it is
+ * this process's, for the same store and key, and between transactions.
+ */
+static int ctx_open(struct call *c)
+{
+	const char *db = c->cfg.str[CRM_K_DB], *key = c->cfg.str[CRM_K_KEY_FILE];
+	struct flow_kept *k = c->io->kept_get != NULL ?
+		c->io->kept_get(c->io->arg) : NULL;
+	int r;
+
+	if (k != NULL && k->pid == getpid() && db != NULL && key != NULL &&
+			strcmp(k->db, db) == 0 && strcmp(k->key_file, key) == 0 &&
+			sqlite3_get_autocommit(k->ctx.db)) {
+		c->ctx = k->ctx;
+		c->ctx.cfg = &c->cfg;
+		c->ctx.now = (int64_t)time(NULL);
+		c->kept = 1;
+		return CRM_OK;
+	}
+	if ((r = crm_ctx_open(&c->ctx, &c->cfg, 0, &c->err)) != CRM_OK)
+		return r;
+	if (c->io->kept_set == NULL || db == NULL || key == NULL ||
+			(k = calloc(1, sizeof(*k))) == NULL)
+		return CRM_OK;
+	k->pid = getpid();
+	k->db = strdup(db);
+	k->key_file = strdup(key);
+	k->ctx = c->ctx;
+	/* Handed over, the connection is the handle's; otherwise c's. */
+	if (k->db != NULL && k->key_file != NULL &&
+			c->io->kept_set(c->io->arg, k, kept_free) == PAM_SUCCESS) {
+		c->kept = 1;
+		return CRM_OK;
+	}
+	sodium_memzero(&k->ctx, sizeof(k->ctx));
+	free(k->db);
+	free(k->key_file);
+	free(k);
+	return CRM_OK;
+}
+
+static void ctx_close(struct call *c)
+{
+	if (c->kept)
+		sodium_memzero(&c->ctx, sizeof(c->ctx));
+	else
+		crm_ctx_close(&c->ctx);
+}
 
 static void say(struct call *c, int priority, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -192,7 +273,7 @@ static int call_open(struct call *c, const struct pamio *io, int flags,
 	}
 	c->silent = ((unsigned)flags & PAM_SILENT) != 0 ||
 		(c->cfg.opts & CRM_OPT_SILENT) != 0;
-	if (crm_ctx_open(&c->ctx, &c->cfg, 0, &c->err) != CRM_OK) {
+	if (ctx_open(c) != CRM_OK) {
 		say(c, LOG_ERR, "refusing: %s", c->err.msg);
 		crm_config_free(&c->cfg);
 		return PAM_AUTHINFO_UNAVAIL;
@@ -220,7 +301,7 @@ static int call_open(struct call *c, const struct pamio *io, int flags,
 	}
 	r = io->get_user(io->arg, &c->req.user);
 	if (r != PAM_SUCCESS || c->req.user == NULL) {
-		crm_ctx_close(&c->ctx);
+		ctx_close(c);
 		crm_config_free(&c->cfg);
 		return r == PAM_SUCCESS ? PAM_USER_UNKNOWN : r;
 	}
@@ -240,7 +321,7 @@ static int call_close(struct call *c, enum phase ph, int rc)
 			c->res.reason : crm_verdict_name(c->res.verdict),
 			pam_strerror(NULL, code));
 	if (c->open)
-		crm_ctx_close(&c->ctx);
+		ctx_close(c);
 	crm_config_free(&c->cfg);
 	sodium_memzero(&c->res.pol, sizeof(c->res.pol));
 	return code;

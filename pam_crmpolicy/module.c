@@ -109,6 +109,63 @@ static void h_log(void *arg, int priority, const char *msg)
 	pam_syslog(arg, priority, "%s", msg);
 }
 
+#define KEPT_DATA "pam_crmpolicy_store"
+
+static void *h_kept_get(void *arg)
+{
+	const void *data = NULL;
+
+	if (pam_get_data(arg, KEPT_DATA, &data) != PAM_SUCCESS)
+		return NULL;
+	return (void *)data;
+}
+
+/*
+ * pam_set_data's cleanup receives the handle; the kept connection's own
+ * free function is kept beside it.
+ */
+struct kept_box {
+	void *kept;
+	void (*free_fn)(void *);
+};
+
+static void free_kept(pam_handle_t *pamh, void *data, int status)
+{
+	struct kept_box *box = data;
+
+	(void)pamh;
+	(void)status;
+	if (box != NULL) {
+		box->free_fn(box->kept);
+		free(box);
+	}
+}
+
+static void *h_kept_get_box(void *arg)
+{
+	struct kept_box *box = h_kept_get(arg);
+
+	return box != NULL ? box->kept : NULL;
+}
+
+/* On an error the caller keeps kept: nothing was handed over. */
+static int h_kept_set(void *arg, void *kept, void (*free_fn)(void *))
+{
+	struct kept_box *box = NULL;
+	int pr;
+
+	if (kept != NULL) {
+		if ((box = malloc(sizeof(*box))) == NULL)
+			return PAM_BUF_ERR;
+		box->kept = kept;
+		box->free_fn = free_fn;
+	}
+	pr = pam_set_data(arg, KEPT_DATA, box, box != NULL ? free_kept : NULL);
+	if (pr != PAM_SUCCESS)
+		free(box);
+	return pr;
+}
+
 /* The helper named by a helper=PATH argument, or the installed one. */
 static const char *helper_path(int argc, const char **argv)
 {
@@ -135,6 +192,8 @@ static int run(pam_handle_t *pamh, enum pamio_entry entry, int flags,
 		.data_set = h_data_set,
 		.getenv = h_getenv,
 		.log = h_log,
+		.kept_get = h_kept_get_box,
+		.kept_set = h_kept_set,
 	};
 	const struct flow_caller who = { (long)getuid(), 0 };
 

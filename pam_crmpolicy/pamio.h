@@ -40,6 +40,15 @@ struct pamio {
 	const char *(*getenv)(void *arg, const char *name);
 	/* pam_syslog. */
 	void (*log)(void *arg, int priority, const char *msg);
+	/*
+	 * The handle's kept store connection (struct flow_kept, flow.c):
+	 * get returns it or NULL; set hands it over (NULL drops it), and
+	 * free_fn is called at pam_end or when it is replaced; on an error
+	 * of set nothing was handed over. NULL operations: nothing is kept
+	 * (the helper, a process per phase).
+	 */
+	void *(*kept_get)(void *arg);
+	int (*kept_set)(void *arg, void *kept, void (*free_fn)(void *));
 };
 
 /* The PAM entry point being run, in the order of the wire protocol. */
