@@ -366,11 +366,25 @@ static int finish(const struct crm_ctx *ctx, int r, struct crm_error *err)
 }
 
 /*
+ * How a write transaction of a login commits: DURABLE for one that counts
+ * a failure, blocks an address or uses a code, whose commit must reach
+ * the disk before the answer; RELAXED for one that only reserves an
+ * attempt, refuses or records a success (crm_store_begin_relaxed).
+ */
+enum sync { DURABLE, RELAXED };
+
+static int begin_sync(sqlite3 *db, enum sync sync, struct crm_error *err)
+{
+	return sync == RELAXED ? crm_store_begin_relaxed(db, err) :
+		crm_store_begin(db, err);
+}
+
+/*
  * Validation, whether the user is governed (nss: a phase that sees system
  * accounts), policy and the opening of the transaction, shared by phases.
  */
 static int begin(const struct crm_ctx *ctx, const struct crm_request *req,
-	struct crm_result *res, int nss, struct crm_error *err)
+	struct crm_result *res, int nss, enum sync sync, struct crm_error *err)
 {
 	int r;
 
@@ -383,7 +397,7 @@ static int begin(const struct crm_ctx *ctx, const struct crm_request *req,
 		return r;
 	if ((r = crm_policy_resolve(ctx, req->user, &res->pol, err)) != CRM_OK)
 		return r;
-	return crm_store_begin(ctx->db, err);
+	return begin_sync(ctx->db, sync, err);
 }
 
 static void sleep_ms(long ms)
@@ -413,7 +427,7 @@ static int admit(const struct crm_ctx *ctx, const struct crm_request *req,
 	for (;;) {
 		int r, dirty = 0, granted = 1;
 
-		if ((r = begin(ctx, req, res, create, err)) != CRM_OK ||
+		if ((r = begin(ctx, req, res, create, RELAXED, err)) != CRM_OK ||
 				res->verdict != CRM_V_ALLOW)
 			return r;
 		if ((r = gate(ctx, req, res, err)) != CRM_OK ||
@@ -479,7 +493,7 @@ int crm_auth_fail(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_account a;
 	int r, found;
 
-	if ((r = begin(ctx, req, res, 1, err)) != CRM_OK ||
+	if ((r = begin(ctx, req, res, 1, DURABLE, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
 		return r;
 	if ((r = load(ctx, req->user, 0, &a, &found, err)) != CRM_OK)
@@ -522,7 +536,7 @@ int crm_pw_proven(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_account a;
 	int r, found;
 
-	if ((r = begin(ctx, req, res, 1, err)) != CRM_OK ||
+	if ((r = begin(ctx, req, res, 1, DURABLE, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
 		return r;
 	if ((r = load(ctx, req->user, 0, &a, &found, err)) != CRM_OK ||
@@ -627,7 +641,7 @@ static void give_back(const struct crm_ctx *ctx, const char *user,
 	int r, found = 0;
 
 	if (reservation == 0 || user == NULL ||
-			crm_store_begin(ctx->db, &e) != CRM_OK)
+			crm_store_begin_relaxed(ctx->db, &e) != CRM_OK)
 		return;
 	snprintf(why, sizeof(why), "%s", reason ? reason : crm_error_name(code));
 	r = load(ctx, user, 0, &a, &found, &e);
@@ -696,7 +710,7 @@ static int vouch(const struct crm_ctx *ctx, const struct crm_request *req,
 			set_verdict(res, CRM_V_WRONG, "wrong password");
 		return r;
 	}
-	if ((r = begin(ctx, req, res, 1, err)) != CRM_OK ||
+	if ((r = begin(ctx, req, res, 1, RELAXED, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
 		return r;
 	set_verdict(res, CRM_V_INVALID, req->password == NULL ?
@@ -719,7 +733,7 @@ int crm_auth_succ(const struct crm_ctx *ctx, const struct crm_request *req,
 	if (req->vouch && ((r = vouch(ctx, req, res, &go, err)) != CRM_OK ||
 			!go))
 		return r;
-	if ((r = begin(ctx, req, res, 1, err)) != CRM_OK ||
+	if ((r = begin(ctx, req, res, 1, RELAXED, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
 		return r;
 	if ((r = load(ctx, req->user, 1, &a, &found, err)) != CRM_OK)
@@ -777,7 +791,7 @@ static int verify_reserved(const struct crm_ctx *ctx,
 			crm_pwhash_make(ctx->cfg, req->password, newhash, NULL) != CRM_OK)
 		newhash[0] = '\0';
 
-	if ((r = crm_store_begin(ctx->db, err)) != CRM_OK)
+	if ((r = begin_sync(ctx->db, ok ? RELAXED : DURABLE, err)) != CRM_OK)
 		goto out;
 	{
 		char oldhash[CRM_HASH_MAX];
@@ -923,7 +937,7 @@ static int begin_code(const struct crm_ctx *ctx, const struct crm_request *req,
 	result_init(res);
 	if (crm_ctx_key(ctx, err) == NULL)
 		return CRM_EKEY;
-	if ((r = begin(ctx, req, res, 0, err)) != CRM_OK ||
+	if ((r = begin(ctx, req, res, 0, DURABLE, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
 		return r;
 	if ((r = load(ctx, req->user, 0, a, &found, err)) != CRM_OK || !found) {
@@ -1075,7 +1089,7 @@ int crm_acct_check(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_account a;
 	int r, found, dirty = 0;
 
-	if ((r = begin(ctx, req, res, 1, err)) != CRM_OK ||
+	if ((r = begin(ctx, req, res, 1, RELAXED, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
 		return r;
 	/* Account management sees the address too (a key-based login skips auth). */
@@ -1356,7 +1370,7 @@ int crm_session_open(const struct crm_ctx *ctx, const struct crm_request *req,
 	/* A key login recorded at account management: sshd names its
 	 * method only now. */
 	if (req->login_type != NULL) {
-		if ((r = crm_store_begin(ctx->db, err)) != CRM_OK)
+		if ((r = crm_store_begin_relaxed(ctx->db, err)) != CRM_OK)
 			return r;
 		r = crm_history_retype(ctx, req->user, CRM_LOGIN_EXTERNAL,
 			req->login_type, err);
@@ -1519,7 +1533,7 @@ int crm_sip_check(const struct crm_ctx *ctx, const char *user,
 		again = 0;
 		result_init(res);
 		res->pol = pol;
-		r = writable ? crm_store_begin(ctx->db, err) :
+		r = writable ? crm_store_begin_relaxed(ctx->db, err) :
 			crm_store_begin_read(ctx->db, err);
 		if (r != CRM_OK)
 			return r;
@@ -1616,6 +1630,7 @@ int crm_sip_settle(const struct crm_ctx *ctx,
 {
 	struct sip_alert *al = NULL;
 	struct crm_ctx c = *ctx;
+	enum sync sync = RELAXED;
 	size_t na = 0;
 	int r;
 
@@ -1624,7 +1639,11 @@ int crm_sip_settle(const struct crm_ctx *ctx,
 		return CRM_OK;
 	if ((al = calloc(n, sizeof(*al))) == NULL)
 		return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
-	if ((r = crm_store_begin(ctx->db, err)) != CRM_OK)
+	/* A batch with a wrong password in it is synced before DONE. */
+	for (size_t i = 0; i < n; i++)
+		if (v[i].kind == CRM_SIP_WRONG)
+			sync = DURABLE;
+	if ((r = begin_sync(ctx->db, sync, err)) != CRM_OK)
 		goto out;
 	for (size_t i = 0; i < n && r == CRM_OK; i++) {
 		int alerted = 0;

@@ -334,7 +334,8 @@ int crm_store_open(const char *path, int create, sqlite3 **dbp,
 	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(db, 1);
 	if ((r = exec_sql(db, "PRAGMA foreign_keys = ON;"
-			"PRAGMA secure_delete = ON;", "setting pragmas", err)))
+			"PRAGMA secure_delete = ON; PRAGMA synchronous = FULL;",
+			"setting pragmas", err)))
 		goto fail;
 	if ((r = exec_sql(db, "PRAGMA journal_mode = WAL",
 			"switching to WAL", err)))
@@ -398,9 +399,20 @@ int crm_sql_done(sqlite3_stmt *st)
 	return rc;
 }
 
+/*
+ * The synchronous level is the connection's and can change only between
+ * transactions, so each write transaction names its own as it starts.
+ */
 int crm_store_begin(sqlite3 *db, struct crm_error *err)
 {
-	return exec_sql(db, "BEGIN IMMEDIATE", "starting a transaction", err);
+	return exec_sql(db, "PRAGMA synchronous = FULL; BEGIN IMMEDIATE",
+		"starting a transaction", err);
+}
+
+int crm_store_begin_relaxed(sqlite3 *db, struct crm_error *err)
+{
+	return exec_sql(db, "PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE",
+		"starting a transaction", err);
 }
 
 int crm_store_begin_read(sqlite3 *db, struct crm_error *err)

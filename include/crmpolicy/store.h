@@ -40,8 +40,18 @@ int crm_sql_prepare(sqlite3 *db, const char *sql, int n, sqlite3_stmt **st,
 	const char **tail);
 int crm_sql_done(sqlite3_stmt *st);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Rollback never fails loudly. */
+/*
+ * BEGIN IMMEDIATE / COMMIT / ROLLBACK. Rollback never fails loudly.
+ * crm_store_begin's transaction is durable when its commit returns (WAL,
+ * synchronous = FULL: the log is synced at each commit). A relaxed one
+ * (synchronous = NORMAL) is atomic and consistent as any, but a power cut
+ * (not a crash of the process) may forget it until the log's next
+ * checkpoint: only for what a login may lose that way, never a failure
+ * count, a lock, an address block or a used code (see the README).
+ */
 int crm_store_begin(sqlite3 *db, struct crm_error *err)
+	__attribute__((warn_unused_result));
+int crm_store_begin_relaxed(sqlite3 *db, struct crm_error *err)
 	__attribute__((warn_unused_result));
 /* BEGIN (deferred): a transaction that reads, and waits for no writer. */
 int crm_store_begin_read(sqlite3 *db, struct crm_error *err)
