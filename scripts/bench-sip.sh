@@ -14,6 +14,8 @@ BUILD=$(cd "${1:?usage: bench-sip.sh BUILD}" && pwd)
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 USERS=${BENCH_SIP_USERS:-1000}
 RUNS=3
+# the tables for bench/RESULTS.md
+OUT=${BENCH_OUT:-$BUILD/bench/results}
 # calls per measurement, by concurrency (multiples of 100, SIPp's trace
 # batch): a few seconds each
 declare -A CALLS=([1]=${BENCH_SIP_CALLS1:-2000} [8]=${BENCH_SIP_CALLS8:-10000})
@@ -154,12 +156,17 @@ import statistics, sys
 label, users = sys.argv[1], sys.argv[2]
 runs = [tuple(map(float, ln.split())) for ln in sys.stdin]
 rates = ", ".join(f"{r:.0f}" for r, _ in runs)
-print(f"{label:<34} {users} client(s): {statistics.median(r for r, _ in runs):6.0f} registrations/s"
-      f" (runs {rates}), p99 {statistics.median(p for _, p in runs):5.2f} ms")
-' "$label" "$users"
+rate, p99 = statistics.median(r for r, _ in runs), statistics.median(p for _, p in runs)
+print(f"{label:<34} {users} client(s): {rate:6.0f} registrations/s"
+      f" (runs {rates}), p99 {p99:5.2f} ms")
+with open(sys.argv[3], "a") as f:
+    f.write(f"| {label} | {users} | {rate:,.0f} (runs {rates}) | {p99:.2f} ms |\n")
+' "$label" "$users" "$OUT/sip.md"
 	done
 }
 
+mkdir -p "$OUT"
+{ echo '| registrar | clients | registrations/s | p99 |'; echo '|---|---|---|---|'; } > "$OUT/sip.md"
 echo "REGISTER benchmark: Kamailio $(kamailio -v | sed -n 's/^version: kamailio \([^ ]*\).*/\1/p'), SIPp $(sipp -v 2>&1 | sed -n 's/.*SIPp v\([0-9.]*\).*/\1/p'), $USERS extensions, medians of $RUNS runs"
 kamailio_start kamailio-fixed "$TOP/bench/kamailio-fixed.cfg"
 series "fixed password (no policy)" "$dir/fixed.csv"
@@ -183,7 +190,11 @@ mkdir "$dir/pam"
 for t in auth account password session; do
 	echo "$t required $BUILD/pam_crmpolicy.so conf=$conf"
 done > "$dir/pam/bench"
-login() { printf 'Bench#Login42\n' | "$BUILD/bench/pam_transaction" "$dir/pam" bench benchlogin 200; }
+for t in auth account password session; do echo "$t required pam_deny.so"; done > "$dir/pam/other"
+login() {
+	printf 'Bench#Login42\n' | "$BUILD/bench/pamtx" --confdir "$dir/pam" --user benchlogin \
+		--procs 0 --tx 200 bench | awk '{ printf "%d transactions: median %s ms, p99 %s ms", $6, $4, $5 }'
+}
 alone=$(login)
 measure storm "$dir/policy.csv" 8 > "$dir/storm.out" &
 storm=$!
@@ -192,6 +203,12 @@ busy=$(login)
 wait "$storm" || { echo "bench-sip: the storm's SIPp run failed" >&2; exit 1; }
 echo "a PAM login on the same store, alone:              $alone"
 echo "the same during an 8-client registration storm:    $busy (storm: $(cut -d' ' -f1 "$dir/storm.out") registrations/s)"
+{
+	echo '| a PAM login on the same store (standalone, cheapest argon2id) | |'
+	echo '|---|---|'
+	echo "| alone | $alone |"
+	echo "| during an 8-client registration storm ($(cut -d' ' -f1 "$dir/storm.out") registrations/s) | $busy |"
+} > "$OUT/sip-storm.md"
 stop_last
 stop_last
 # The daemon has written its last batch of successes when it stopped.

@@ -1,0 +1,319 @@
+/*
+ * Bulk fill of a new store (benchmarks, sizing): accounts, groups, known
+ * addresses, login history and audit events written in one transaction
+ * through prepared statements, indexes built once at the end, then the
+ * audit rows sealed into the keyed chain by the audit trail's own code.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "crmpolicy/audit.h"
+#include "crmpolicy/bulk.h"
+#include "crmpolicy/store.h"
+
+#define WHAT "filling the store"
+#define GROUPS 10
+
+/* The rows are pseudo-random but the same for the same seed. */
+static uint64_t next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+static const char *const services[] = { "sshd", "crm-web", "sip", "login" };
+
+static const struct place {
+	const char *code, *country, *city, *org;
+} places[] = {
+	{ "CZ", "Czechia", "Prague", "Test Hotel Network s.r.o." },
+	{ "JP", "Japan", "Tokyo", "Test Telecom KK" },
+	{ "IT", "Italy", "Milan", "Test Cloud S.p.A." },
+	{ "PL", "Poland", "Warsaw", "Test ISP Sp. z o.o." },
+};
+
+/* Runs sql (no parameters, no rows) on db. */
+static int exec(sqlite3 *db, const char *sql, struct crm_error *err)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return crm_store_error(db, WHAT, err);
+	return CRM_OK;
+}
+
+/* Steps a bound insert and resets it for the next row. */
+static int step(sqlite3 *db, sqlite3_stmt *st, struct crm_error *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return crm_store_error(db, WHAT, err);
+	return CRM_OK;
+}
+
+static int trail_empty(sqlite3 *db, int *empty, struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (crm_sql_prepare(db, "SELECT NOT EXISTS(SELECT 1 FROM audit)", -1,
+			&st, NULL) != SQLITE_OK)
+		return crm_store_error(db, WHAT, err);
+	rc = sqlite3_step(st);
+	*empty = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	crm_sql_done(st);
+	return rc == SQLITE_ROW ? CRM_OK : crm_store_error(db, WHAT, err);
+}
+
+/*
+ * The indexes of the history and the trail are dropped before the rows
+ * go in and made again after them: one sort each instead of a B-tree
+ * insert per row. Their SQL is taken from the schema, so they come back
+ * exactly as the migrations made them.
+ */
+struct indexes {
+	char sql[8][512];
+	int n;
+};
+
+static int drop_indexes(sqlite3 *db, struct indexes *ix, struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	char drop[160];
+	char names[8][128];
+	int rc, r = CRM_OK;
+
+	ix->n = 0;
+	if (crm_sql_prepare(db, "SELECT name, sql FROM sqlite_master WHERE"
+			" type = 'index' AND sql IS NOT NULL AND tbl_name IN"
+			" ('logins', 'audit', 'members', 'known_ips')", -1, &st,
+			NULL) != SQLITE_OK)
+		return crm_store_error(db, WHAT, err);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && ix->n < 8) {
+		snprintf(names[ix->n], sizeof(names[0]), "%.100s",
+			(const char *)sqlite3_column_text(st, 0));
+		snprintf(ix->sql[ix->n], sizeof(ix->sql[0]), "%s",
+			(const char *)sqlite3_column_text(st, 1));
+		ix->n++;
+	}
+	crm_sql_done(st);
+	if (rc != SQLITE_DONE)
+		return crm_error_set(err, CRM_ESTORE, "store: %s: more indexes"
+			" than expected", WHAT);
+	for (int i = 0; i < ix->n && r == CRM_OK; i++) {
+		snprintf(drop, sizeof(drop), "DROP INDEX \"%.100s\"", names[i]);
+		r = exec(db, drop, err);
+	}
+	return r;
+}
+
+static int make_indexes(sqlite3 *db, const struct indexes *ix,
+	struct crm_error *err)
+{
+	int r = CRM_OK;
+
+	for (int i = 0; i < ix->n && r == CRM_OK; i++)
+		r = exec(db, ix->sql[i], err);
+	return r;
+}
+
+static void address(uint64_t x, char *out, size_t len)
+{
+	snprintf(out, len, "10.%u.%u.%u", (unsigned)(x & 0xff),
+		(unsigned)((x >> 8) & 0xff), 1 + (unsigned)((x >> 16) % 254));
+}
+
+static void account_name(const struct crm_bulk_spec *spec, long long i,
+	char *out, size_t len)
+{
+	snprintf(out, len, "%s%06lld", spec->prefix, i);
+}
+
+static int fill_accounts(sqlite3 *db, const struct crm_bulk_spec *spec,
+	uint64_t *seed, struct crm_error *err)
+{
+	sqlite3_stmt *acc = NULL, *mem = NULL, *kip = NULL, *grp = NULL;
+	char name[CRM_NAME_MAX + 1], ip[32], gname[32];
+	int64_t span = spec->last - spec->first;
+	int r = CRM_OK;
+
+	if (sqlite3_prepare_v2(db, "INSERT INTO groups(id, name) VALUES(?1, ?2)",
+			-1, &grp, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO accounts(id, name, origin,"
+			" created, pw_changed, last_login, last_service, last_rhost,"
+			" last_place) VALUES(?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8)", -1,
+			&acc, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO members(group_id, account_id)"
+			" VALUES(?1, ?2)", -1, &mem, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO known_ips(account_id, ip,"
+			" first_seen, last_seen, count) VALUES(?1, ?2, ?3, ?4, ?5)",
+			-1, &kip, NULL) != SQLITE_OK)
+		r = crm_store_error(db, WHAT, err);
+	for (int g = 0; r == CRM_OK && g < GROUPS; g++) {
+		snprintf(gname, sizeof(gname), "%sgroup%d", spec->prefix, g);
+		sqlite3_bind_int(grp, 1, g + 1);
+		sqlite3_bind_text(grp, 2, gname, -1, SQLITE_TRANSIENT);
+		r = step(db, grp, err);
+	}
+	for (long long i = 1; r == CRM_OK && i <= spec->accounts; i++) {
+		uint64_t x = next(seed);
+		const struct place *pl = &places[x % 4];
+		char place[128];
+		/* Changed within 60 days, seen within 20: none expired or idle. */
+		int64_t changed = spec->last - (int64_t)(x >> 8) % (60 * 86400);
+		int64_t seen = spec->last - (int64_t)(x >> 24) % (20 * 86400);
+
+		account_name(spec, i, name, sizeof(name));
+		address(next(seed), ip, sizeof(ip));
+		snprintf(place, sizeof(place), "%s, %s", pl->city, pl->country);
+		sqlite3_bind_int64(acc, 1, i);
+		sqlite3_bind_text(acc, 2, name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(acc, 3, spec->first);
+		sqlite3_bind_int64(acc, 4, changed);
+		sqlite3_bind_int64(acc, 5, seen);
+		sqlite3_bind_text(acc, 6, services[x % 4], -1, SQLITE_STATIC);
+		sqlite3_bind_text(acc, 7, ip, -1, SQLITE_STATIC);
+		sqlite3_bind_text(acc, 8, place, -1, SQLITE_STATIC);
+		if ((r = step(db, acc, err)) != CRM_OK)
+			break;
+		sqlite3_bind_int64(mem, 1, 1 + i % GROUPS);
+		sqlite3_bind_int64(mem, 2, i);
+		if ((r = step(db, mem, err)) != CRM_OK)
+			break;
+		sqlite3_bind_int64(kip, 1, i);
+		sqlite3_bind_text(kip, 2, ip, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(kip, 3, spec->first + (span > 0 ?
+			(int64_t)(x >> 16) % span : 0));
+		sqlite3_bind_int64(kip, 4, seen);
+		sqlite3_bind_int64(kip, 5, 1 + (int64_t)(x % 50));
+		r = step(db, kip, err);
+	}
+	sqlite3_finalize(grp);
+	sqlite3_finalize(acc);
+	sqlite3_finalize(mem);
+	sqlite3_finalize(kip);
+	return r;
+}
+
+/*
+ * Row j of the history and of the trail tell of the same attempt: the
+ * same time, user, service and address.
+ */
+static int fill_events(sqlite3 *db, const struct crm_bulk_spec *spec,
+	uint64_t *seed, struct crm_error *err)
+{
+	sqlite3_stmt *lg = NULL, *au = NULL;
+	long long n = spec->logins > spec->audit ? spec->logins : spec->audit;
+	int64_t span = spec->last - spec->first;
+	char user[CRM_NAME_MAX + 1], ip[32], actor[32];
+	int r = CRM_OK;
+
+	if (sqlite3_prepare_v2(db, "INSERT INTO logins(time, last_time, count,"
+			" user, service, rhost, tty, type, success, reason,"
+			" country_code, country, city, org, new_ip) VALUES(?1, ?1,"
+			" 1, ?2, ?3, ?4, ?5, 'password', ?6, ?7, ?8, ?9, ?10, ?11,"
+			" ?12)", -1, &lg, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO audit(time, event, actor,"
+			" subject, service, rhost, details) VALUES(?1, ?2, ?3, ?4,"
+			" ?5, ?6, ?7)", -1, &au, NULL) != SQLITE_OK)
+		r = crm_store_error(db, WHAT, err);
+	for (long long j = 0; r == CRM_OK && j < n; j++) {
+		uint64_t x = next(seed);
+		const struct place *pl = &places[(x >> 40) % 4];
+		const char *svc = services[(x >> 48) % 4];
+		int64_t t = spec->first + (int64_t)((double)span * (double)j /
+			(double)n);
+		int ok = (x >> 56) % 20 != 0;
+
+		account_name(spec, 1 + (long long)(x % (uint64_t)spec->accounts),
+			user, sizeof(user));
+		address(x >> 8, ip, sizeof(ip));
+		if (j < spec->logins) {
+			sqlite3_bind_int64(lg, 1, t);
+			sqlite3_bind_text(lg, 2, user, -1, SQLITE_STATIC);
+			sqlite3_bind_text(lg, 3, svc, -1, SQLITE_STATIC);
+			sqlite3_bind_text(lg, 4, ip, -1, SQLITE_STATIC);
+			sqlite3_bind_text(lg, 5, svc[0] == 's' ? "ssh" : "", -1,
+				SQLITE_STATIC);
+			sqlite3_bind_int(lg, 6, ok);
+			sqlite3_bind_text(lg, 7, ok ? "" : "password", -1,
+				SQLITE_STATIC);
+			sqlite3_bind_text(lg, 8, pl->code, -1, SQLITE_STATIC);
+			sqlite3_bind_text(lg, 9, pl->country, -1, SQLITE_STATIC);
+			sqlite3_bind_text(lg, 10, pl->city, -1, SQLITE_STATIC);
+			sqlite3_bind_text(lg, 11, pl->org, -1, SQLITE_STATIC);
+			sqlite3_bind_int(lg, 12, (x >> 32) % 100 == 0);
+			if ((r = step(db, lg, err)) != CRM_OK)
+				break;
+		}
+		if (j < spec->audit) {
+			snprintf(actor, sizeof(actor), "pam:%s", svc);
+			sqlite3_bind_int64(au, 1, t);
+			sqlite3_bind_text(au, 2, ok ? "login.success" :
+				"login.failure", -1, SQLITE_STATIC);
+			sqlite3_bind_text(au, 3, actor, -1, SQLITE_STATIC);
+			sqlite3_bind_text(au, 4, user, -1, SQLITE_STATIC);
+			sqlite3_bind_text(au, 5, svc, -1, SQLITE_STATIC);
+			sqlite3_bind_text(au, 6, ip, -1, SQLITE_STATIC);
+			sqlite3_bind_text(au, 7, ok ? "" : "reason=password", -1,
+				SQLITE_STATIC);
+			r = step(db, au, err);
+		}
+	}
+	sqlite3_finalize(lg);
+	sqlite3_finalize(au);
+	return r;
+}
+
+static int fill(sqlite3 *db, const struct crm_bulk_spec *spec,
+	struct crm_error *err)
+{
+	struct indexes ix;
+	uint64_t seed = spec->seed;
+	int r;
+
+	if ((r = crm_store_begin(db, err)) != CRM_OK)
+		return r;
+	if ((r = drop_indexes(db, &ix, err)) == CRM_OK &&
+			(r = fill_accounts(db, spec, &seed, err)) == CRM_OK &&
+			(r = fill_events(db, spec, &seed, err)) == CRM_OK &&
+			(r = make_indexes(db, &ix, err)) == CRM_OK)
+		return crm_store_commit(db, err);
+	crm_store_rollback(db);
+	return r;
+}
+
+int crm_bulk_fill(const struct crm_ctx *ctx, const struct crm_bulk_spec *spec,
+	struct crm_error *err)
+{
+	sqlite3 *db = ctx->db;
+	int r, empty = 0;
+
+	if (!ctx->keyed)
+		return crm_error_set(err, CRM_EKEY, "no audit key");
+	if (spec->accounts < 1 || spec->logins < 0 || spec->audit < 0 ||
+			spec->last < spec->first)
+		return crm_error_set(err, CRM_EINVAL, "bulk fill: bad counts");
+	if ((r = trail_empty(db, &empty, err)) != CRM_OK)
+		return r;
+	if (!empty)
+		return crm_error_set(err, CRM_EEXIST, "bulk fill: the store's"
+			" audit trail is not empty");
+	/*
+	 * A new store is filled without a journal: a failure leaves a store
+	 * to throw away, not one to recover. WAL comes back at the end.
+	 */
+	if ((r = exec(db, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+			" PRAGMA cache_size = -1048576; PRAGMA temp_store = MEMORY",
+			err)) != CRM_OK)
+		return r;
+	r = fill(db, spec, err);
+	if (r == CRM_OK)
+		r = crm_audit_adopt(db, ctx->audit_key, err);
+	if (r == CRM_OK)
+		r = exec(db, "PRAGMA journal_mode = WAL", err);
+	return r;
+}
