@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "crmpolicy/store.h"
@@ -76,12 +78,82 @@ static void wal_mode_is_on(void **state)
 	sqlite3_finalize(st);
 }
 
-static void busy_timeout_is_set(void **state)
+/*
+ * Concurrent PAM stacks queue on the lock instead of failing: a second
+ * connection's write transaction waits while another process holds the
+ * lock for 300 ms, then gets it.
+ */
+static void writer_waits_for_the_lock(void **state)
 {
 	struct tenv *t = *state;
+	struct crm_error e;
+	int go[2], status;
+	char c;
+	pid_t pid;
 
-	/* Concurrent PAM stacks queue on the lock instead of failing. */
-	assert_true(query_int(t->ctx.db, "PRAGMA busy_timeout") >= 1000);
+	assert_int_equal(pipe(go), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		sqlite3 *db = NULL;
+		struct timespec ts = { 0, 300000000L };
+
+		close(go[0]);
+		if (crm_store_open(db_path(t), 0, &db, &e) != CRM_OK ||
+				crm_store_begin(db, &e) != CRM_OK)
+			_exit(1);
+		if (write(go[1], "x", 1) != 1)
+			_exit(1);
+		nanosleep(&ts, NULL);
+		_exit(crm_store_commit(db, &e) == CRM_OK ? 0 : 1);
+	}
+	close(go[1]);
+	assert_int_equal(read(go[0], &c, 1), 1);
+	close(go[0]);
+	assert_int_equal(crm_store_begin(t->ctx.db, &e), CRM_OK);
+	assert_int_equal(crm_store_commit(t->ctx.db, &e), CRM_OK);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* A durable transaction syncs at commit (FULL); a relaxed one (NORMAL). */
+static void write_transactions_name_their_sync_level(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_error e;
+
+	assert_int_equal(query_int(t->ctx.db, "PRAGMA synchronous"), 2);
+	assert_int_equal(crm_store_begin_relaxed(t->ctx.db, &e), CRM_OK);
+	assert_int_equal(query_int(t->ctx.db, "PRAGMA synchronous"), 1);
+	assert_int_equal(crm_store_commit(t->ctx.db, &e), CRM_OK);
+	assert_int_equal(crm_store_begin(t->ctx.db, &e), CRM_OK);
+	assert_int_equal(query_int(t->ctx.db, "PRAGMA synchronous"), 2);
+	assert_int_equal(crm_store_commit(t->ctx.db, &e), CRM_OK);
+}
+
+/*
+ * The last connection to close leaves the log to the next commit that
+ * takes it past 64 pages, instead of checkpointing at every login.
+ */
+static void log_is_checkpointed_by_size_not_at_close(void **state)
+{
+	struct tenv *t = *state;
+	char wal[512];
+	struct stat st;
+
+	assert_int_equal(query_int(t->ctx.db, "PRAGMA wal_autocheckpoint"), 64);
+	add_account(t, "walker");
+	close_ctx(t);
+	snprintf(wal, sizeof(wal), "%s-wal", db_path(t));
+	assert_int_equal(stat(wal, &st), 0);
+	assert_true(st.st_size > 0);
+	{
+		struct crm_error e;
+
+		assert_int_equal(tenv_reopen(t, &e), CRM_OK);
+	}
+	assert_int_equal(query_int(t->ctx.db,
+		"SELECT count(*) FROM accounts WHERE name = 'walker'"), 1);
 }
 
 static void foreign_keys_are_on(void **state)
@@ -791,7 +863,9 @@ int main(void)
 		T(statements_are_compiled_once_per_connection),
 		T(fresh_store_has_current_schema_version),
 		T(wal_mode_is_on),
-		T(busy_timeout_is_set),
+		T(writer_waits_for_the_lock),
+		T(write_transactions_name_their_sync_level),
+		T(log_is_checkpointed_by_size_not_at_close),
 		T(foreign_keys_are_on),
 		T(created_store_is_private),
 		T(store_at_current_version_reopens),
