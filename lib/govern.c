@@ -12,6 +12,7 @@
 
 #include "crmpolicy/config.h"
 #include "crmpolicy/govern.h"
+#include "crmpolicy/policy.h"
 #include "crmpolicy/i18n.h"
 #include "crmpolicy/nss.h"
 #include "crmpolicy/store.h"
@@ -170,16 +171,19 @@ int crm_govern_user(const struct crm_ctx *ctx, const char *user,
 	int r, nss = 0, found;
 
 	*governed = 1;
+	if (crm_policy_cache_governed(ctx, user, governed))
+		return CRM_OK;
 	if ((r = crm_nss_user(user, &uid, NULL, &nss, err)) != CRM_OK)
 		return r;
-	if (!nss || crm_govern_has(ctx->cfg->str[CRM_K_GOVERN_UIDS],
-			CRM_LOGIN_DEFS, uid))
-		return CRM_OK;
-	/* Outside the set: only an administrator's account is ours. */
-	if ((r = crm_account_find(ctx->db, user, &a, &found, err)) != CRM_OK)
-		return r;
-	*governed = found && (a.origin == CRM_ORIGIN_ADMIN ||
-		a.pw_hash[0] != '\0');
-	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	if (nss && !crm_govern_has(ctx->cfg->str[CRM_K_GOVERN_UIDS],
+			CRM_LOGIN_DEFS, uid)) {
+		/* Outside the set: only an administrator's account is ours. */
+		if ((r = crm_account_find(ctx->db, user, &a, &found, err)))
+			return r;
+		*governed = found && (a.origin == CRM_ORIGIN_ADMIN ||
+			a.pw_hash[0] != '\0');
+		sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	}
+	crm_policy_cache_set_governed(ctx, user, *governed);
 	return CRM_OK;
 }

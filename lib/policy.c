@@ -59,8 +59,10 @@ long long crm_policy_stricter(enum crm_key k, long long a, long long b)
 
 struct cache_slot {
 	char user[CRM_NAME_MAX + 1];
-	int64_t when;
+	int64_t when;		/* pol resolved at; 0: none */
 	struct crm_policy pol;
+	int64_t gov_when;	/* governed decided at; 0: not yet */
+	int governed;
 };
 
 struct crm_policy_cache {
@@ -103,6 +105,53 @@ static struct cache_slot *cache_slot(const struct crm_policy_cache *pc,
 	for (const unsigned char *p = (const unsigned char *)user; *p; p++)
 		h = (h ^ *p) * 16777619u;
 	return &pc->slot[h % pc->n];
+}
+
+/* The slot of user when it holds user, else the slot claimed for user. */
+static struct cache_slot *cache_claim(const struct crm_policy_cache *pc,
+	const char *user)
+{
+	struct cache_slot *slot = cache_slot(pc, user);
+
+	if (strcmp(slot->user, user) != 0) {
+		snprintf(slot->user, sizeof(slot->user), "%s", user);
+		slot->when = slot->gov_when = 0;
+	}
+	return slot;
+}
+
+static int cache_fresh(const struct crm_ctx *ctx, int64_t when)
+{
+	return when != 0 && ctx->now >= when &&
+		ctx->now - when < ctx->pcache->ttl;
+}
+
+int crm_policy_cache_governed(const struct crm_ctx *ctx, const char *user,
+	int *governed)
+{
+	const struct cache_slot *slot;
+
+	if (ctx->pcache == NULL || user == NULL ||
+			strlen(user) > CRM_NAME_MAX)
+		return 0;
+	slot = cache_slot(ctx->pcache, user);
+	if (strcmp(slot->user, user) != 0 || !cache_fresh(ctx, slot->gov_when))
+		return 0;
+	*governed = slot->governed;
+	return 1;
+}
+
+void crm_policy_cache_set_governed(const struct crm_ctx *ctx,
+	const char *user, int governed)
+{
+	struct cache_slot *slot;
+
+	if (ctx->pcache == NULL || user == NULL ||
+			strlen(user) > CRM_NAME_MAX)
+		return;
+	slot = cache_claim(ctx->pcache, user);
+	slot->gov_when = ctx->now > 0 ? ctx->now : 1;
+	slot->governed = governed;
 }
 
 int crm_policy_is_root(const struct crm_policy *pol, const char *name)
@@ -410,15 +459,13 @@ int crm_policy_resolve(const struct crm_ctx *ctx, const char *user,
 			strlen(user) > CRM_NAME_MAX)
 		return resolve(ctx, user, pol, err);
 	slot = cache_slot(ctx->pcache, user);
-	if (slot->when != 0 && ctx->now >= slot->when &&
-			ctx->now - slot->when < ctx->pcache->ttl &&
-			strcmp(slot->user, user) == 0) {
+	if (strcmp(slot->user, user) == 0 && cache_fresh(ctx, slot->when)) {
 		*pol = slot->pol;
 		return 0;
 	}
 	if ((rc = resolve(ctx, user, pol, err)) != 0)
 		return rc;
-	snprintf(slot->user, sizeof(slot->user), "%s", user);
+	slot = cache_claim(ctx->pcache, user);
 	slot->when = ctx->now > 0 ? ctx->now : 1;
 	slot->pol = *pol;
 	return 0;

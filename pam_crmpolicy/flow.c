@@ -21,6 +21,7 @@
 #include "crmpolicy/helper.h"
 #include "crmpolicy/history.h"
 #include "crmpolicy/i18n.h"
+#include "crmpolicy/policy.h"
 #include "crmpolicy/quality.h"
 #include "crmpolicy/utf8.h"
 #include "flow.h"
@@ -113,8 +114,16 @@ struct flow_kept {
 	pid_t pid;
 	char *db;		/* the store and key it was opened for */
 	char *key_file;
-	struct crm_ctx ctx;	/* db and key; cfg and the rest are each call's */
+	struct crm_ctx ctx;	/* db, key and pcache; the rest is each call's */
 };
+
+/*
+ * The handle's policies and govern answers: resolved once for the phases
+ * of one login (NSS groups, the store's policy rows), yet seen afresh by
+ * a phase that comes much later (close_session at logout).
+ */
+#define HANDLE_POLICY_SLOTS 2
+#define HANDLE_POLICY_TTL 30
 
 static void kept_free(void *p)
 {
@@ -122,6 +131,8 @@ static void kept_free(void *p)
 
 	if (k == NULL)
 		return;
+	crm_policy_cache_free(k->ctx.pcache);
+	k->ctx.pcache = NULL;
 	if (k->pid == getpid())
 		crm_ctx_close(&k->ctx);
 	else
@@ -159,6 +170,10 @@ static int ctx_open(struct call *c)
 	k->pid = getpid();
 	k->db = strdup(db);
 	k->key_file = strdup(key);
+	/* Without a cache the phases resolve the policy each; no error. */
+	if (crm_policy_cache_new(HANDLE_POLICY_SLOTS, HANDLE_POLICY_TTL,
+			&c->ctx.pcache, NULL) != CRM_OK)
+		c->ctx.pcache = NULL;
 	k->ctx = c->ctx;
 	/* Handed over, the connection is the handle's; otherwise c's. */
 	if (k->db != NULL && k->key_file != NULL &&
@@ -166,6 +181,8 @@ static int ctx_open(struct call *c)
 		c->kept = 1;
 		return CRM_OK;
 	}
+	crm_policy_cache_free(c->ctx.pcache);
+	c->ctx.pcache = NULL;
 	sodium_memzero(&k->ctx, sizeof(k->ctx));
 	free(k->db);
 	free(k->key_file);

@@ -24,8 +24,9 @@ struct crm_policy {
 };
 
 /*
- * A cache of resolved policies for a long-running caller that resolves
- * the same users many times a second (the registrar daemon): with
+ * A cache of resolved policies for a caller that resolves the same users
+ * many times a second (the registrar daemon), or one user in each phase
+ * of a PAM transaction (the module, per handle): with
  * ctx->pcache set, crm_policy_resolve answers a user resolved less than
  * ttl seconds ago (by ctx->now) from it, so a policy change reaches such
  * a caller within ttl seconds. slots policies are kept, by user name.
@@ -34,6 +35,14 @@ struct crm_policy_cache;
 int crm_policy_cache_new(size_t slots, int ttl, struct crm_policy_cache **pc,
 	struct crm_error *err) __attribute__((warn_unused_result));
 void crm_policy_cache_free(struct crm_policy_cache *pc);
+/*
+ * The same cache keeps crm_govern_user's answer for a user, as long:
+ * returns 1 and sets *governed when it has a fresh one.
+ */
+int crm_policy_cache_governed(const struct crm_ctx *ctx, const char *user,
+	int *governed);
+void crm_policy_cache_set_governed(const struct crm_ctx *ctx,
+	const char *user, int governed);
 
 /* Whether pol's user, named name, is root: pol's word, or NSS's. */
 int crm_policy_is_root(const struct crm_policy *pol, const char *name);

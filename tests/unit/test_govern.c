@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "crmpolicy/govern.h"
+#include "crmpolicy/policy.h"
 #include "crmpolicy/store.h"
 
 #define NSS_USER "daemon"	/* uid 1 on every Debian system */
@@ -229,6 +230,34 @@ static void administrators_accounts_are_always_governed(void **state)
 	tenv_free(t);
 }
 
+/*
+ * With a cache (a PAM handle's), the answer is kept for its time: a
+ * change in the store reaches the next handle, or this one after ttl.
+ */
+static void cached_answer_holds_for_the_cache_time(void **state)
+{
+	struct tenv *t = tenv_new(NULL);
+	struct crm_account a;
+	struct crm_error e;
+
+	(void)state;
+	assert_int_equal(crm_policy_cache_new(2, 30, &t->ctx.pcache, &e), 0);
+	tenv_blank(&a, NSS_USER);
+	a.origin = CRM_ORIGIN_SEEN;
+	assert_int_equal(crm_account_insert(t->ctx.db, &a, &e), CRM_OK);
+	assert_false(governed(t, NSS_USER));
+	snprintf(a.pw_hash, sizeof(a.pw_hash), "%s", "$argon2id$v=19$x");
+	assert_int_equal(crm_account_update(t->ctx.db, &a, &e), CRM_OK);
+	assert_false(governed(t, NSS_USER));
+	/* Another name is not answered from this one's slot. */
+	assert_false(governed(t, "root"));
+	t->ctx.now += 30;
+	assert_true(governed(t, NSS_USER));
+	crm_policy_cache_free(t->ctx.pcache);
+	t->ctx.pcache = NULL;
+	tenv_free(t);
+}
+
 #define T(f) cmocka_unit_test(f)
 
 int main(void)
@@ -244,6 +273,7 @@ int main(void)
 		T(system_account_inside_the_set_is_governed),
 		T(name_unknown_to_nss_is_left_to_the_phases),
 		T(administrators_accounts_are_always_governed),
+		T(cached_answer_holds_for_the_cache_time),
 	};
 
 	return cmocka_run_group_tests_name("govern", tests, NULL, NULL);
