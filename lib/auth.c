@@ -371,10 +371,12 @@ static int finish(const struct crm_ctx *ctx, int r, struct crm_error *err)
  * the disk before the answer; RELAXED for one that only reserves an
  * attempt, refuses or records a success (crm_store_begin_relaxed).
  */
-enum sync { DURABLE, RELAXED };
+enum sync { DURABLE, RELAXED, READ };
 
 static int begin_sync(sqlite3 *db, enum sync sync, struct crm_error *err)
 {
+	if (sync == READ)
+		return crm_store_begin_read(db, err);
 	return sync == RELAXED ? crm_store_begin_relaxed(db, err) :
 		crm_store_begin(db, err);
 }
@@ -400,6 +402,9 @@ static int begin(const struct crm_ctx *ctx, const struct crm_request *req,
 	return begin_sync(ctx->db, sync, err);
 }
 
+/* The longest pause between two looks for a free place against deny. */
+#define ADMIT_STEP_MAX_MS 4
+
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -421,7 +426,7 @@ static int admit(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_result *res, int create, int reserve, struct crm_account *a,
 	int *found, struct crm_error *err)
 {
-	long waited = 0, step = 2;
+	long waited = 0, step = 1;
 
 	*found = 0;
 	for (;;) {
@@ -450,7 +455,8 @@ static int admit(const struct crm_ctx *ctx, const struct crm_request *req,
 				return r;
 			sleep_ms(step);
 			waited += step;
-			step = step < 64 ? step * 2 : 64;
+			step = step < ADMIT_STEP_MAX_MS ? step * 2 :
+				ADMIT_STEP_MAX_MS;
 			continue;
 		}
 		if (r == CRM_OK && !granted)
@@ -1083,12 +1089,65 @@ static int check_age(const struct crm_ctx *ctx, struct crm_result *res,
 	return CRM_OK;
 }
 
+/*
+ * Account management's read pass: *clean = 1 when the account is in the
+ * store and nothing about the address or the account would be refused or
+ * written (no lock expiring, no inactivity to record), so that the phase
+ * ends without the write lock. Writes nothing.
+ */
+static int acct_clean(const struct crm_ctx *ctx, const struct crm_request *req,
+	struct crm_result *res, struct crm_account *a, int *clean,
+	struct crm_error *err)
+{
+	struct crm_rule_decision d;
+	int64_t until = 0;
+	int r, blocked = 0, found = 0;
+
+	*clean = 0;
+	if ((r = crm_throttle_check(ctx, &blocked, &until, err)) != CRM_OK ||
+			blocked)
+		return r;
+	if ((r = crm_rules_decide(ctx, req->user, ctx->service, ctx->rhost, &d,
+			err)) != CRM_OK || d.action == CRM_RULE_DENY)
+		return r;
+	if ((r = crm_account_find(ctx->db, req->user, a, &found, err)) !=
+			CRM_OK || !found)
+		return r;
+	*clean = !a->disabled && !crm_aging_inactive(&res->pol, a, ctx->now) &&
+		!crm_lockout_refresh(&res->pol, a, ctx->now) &&
+		!crm_lockout_is_locked(&res->pol, a, ctx->now, &res->lock_left);
+	if (*clean)
+		snprintf(res->rule, sizeof(res->rule), "%s", d.rule);
+	return CRM_OK;
+}
+
 int crm_acct_check(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_result *res, struct crm_error *err)
 {
 	struct crm_account a;
-	int r, found, dirty = 0;
+	int r, found, dirty = 0, clean = 0;
 
+	memset(&a, 0, sizeof(a));
+
+	/*
+	 * Most logins change nothing here: a read transaction answers them
+	 * without the write lock. What would write (a refusal, a state to
+	 * record, a login the service made itself) starts over in a write
+	 * transaction, where everything is checked again.
+	 */
+	if (req->login_type == NULL) {
+		if ((r = begin(ctx, req, res, 1, READ, err)) != CRM_OK ||
+				res->verdict != CRM_V_ALLOW)
+			return r;
+		r = acct_clean(ctx, req, res, &a, &clean, err);
+		crm_store_rollback(ctx->db);
+		if (r == CRM_OK && clean)
+			r = check_age(ctx, res, &a, err);
+		if (r != CRM_OK || clean) {
+			sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+			return r;
+		}
+	}
 	if ((r = begin(ctx, req, res, 1, RELAXED, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
 		return r;

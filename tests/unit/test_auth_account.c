@@ -6,8 +6,11 @@
  */
 #include "testlib.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "crmpolicy/auth.h"
 #include "crmpolicy/lockout.h"
@@ -31,6 +34,83 @@ static long long logins(struct tenv *t, const char *type)
 {
 	return tenv_query_int(t, "SELECT coalesce(sum(count), 0) FROM logins"
 		" WHERE type = ?1 AND success = 1", type, NULL);
+}
+
+/* ---- an ordinary account check ---- */
+
+/*
+ * A check that finds nothing to refuse or record takes no write lock: it
+ * answers while another process holds it (were it to wait, it would give
+ * up after the busy timeout and the test fail).
+ */
+static void acct_answers_while_another_writer_holds_the_lock(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_result res;
+	int held[2], done[2], status;
+	char c;
+	pid_t pid;
+
+	tenv_add_user(t, "alice", PW1);
+	tenv_exec_ok(t, "UPDATE accounts SET must_change = 0");
+	assert_int_equal(pipe(held), 0);
+	assert_int_equal(pipe(done), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct crm_error e;
+		sqlite3 *db = NULL;
+
+		close(held[0]);
+		close(done[1]);
+		if (crm_store_open(t->cfg.str[CRM_K_DB], 0, &db, &e) != CRM_OK ||
+				crm_store_begin(db, &e) != CRM_OK ||
+				write(held[1], "x", 1) != 1 ||
+				read(done[0], &c, 1) != 1)
+			_exit(1);
+		_exit(crm_store_commit(db, &e) == CRM_OK ? 0 : 1);
+	}
+	close(held[1]);
+	close(done[0]);
+	assert_int_equal(read(held[0], &c, 1), 1);
+	assert_int_equal(acct_as(t, "alice", NULL, &res), CRM_V_ALLOW);
+	assert_int_equal(write(done[1], "x", 1), 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(held[0]);
+	close(done[1]);
+}
+
+/* A lock that has run out is lifted in the store by the check. */
+static void acct_writes_a_lock_that_ran_out(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_result res;
+	struct crm_account a;
+	struct crm_error e;
+
+	assert_int_equal(crm_config_set(&t->cfg, "unlock_time", "600", "test",
+		&e), 0);
+	tenv_add_user(t, "alice", PW1);
+	tenv_exec_ok(t, "UPDATE accounts SET must_change = 0, failures = 3");
+	tenv_exec_ok(t, "UPDATE accounts SET locked_at = 1");
+	assert_int_equal(acct_as(t, "alice", NULL, &res), CRM_V_ALLOW);
+	tenv_get(t, "alice", &a);
+	assert_int_equal(a.locked_at, 0);
+}
+
+/* A locked account is refused, and the refusal audited. */
+static void acct_refuses_and_audits_a_locked_account(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_result res;
+
+	tenv_add_user(t, "alice", PW1);
+	tenv_exec_ok(t, "UPDATE accounts SET must_change = 0, failures = 3");
+	tenv_exec_ok(t, "UPDATE accounts SET locked_at = 1767225590");
+	/* locked 10 s before the clock (T0) */
+	assert_int_equal(acct_as(t, "alice", NULL, &res), CRM_V_LOCKED);
+	assert_true(tenv_has_event(t, "login.failure", "alice", "locked"));
 }
 
 /* ---- a login that passed no auth phase ---- */
@@ -303,6 +383,9 @@ static void vouched_authsucc_without_a_password_is_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		T(acct_answers_while_another_writer_holds_the_lock),
+		T(acct_writes_a_lock_that_ran_out),
+		T(acct_refuses_and_audits_a_locked_account),
 		T(acct_records_a_login_of_the_given_type),
 		T(key_login_with_a_forced_change_is_a_login),
 		T(acct_without_a_type_records_nothing),
