@@ -78,9 +78,14 @@ $(CORE): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 # The module exports only pam_sm_*: hidden visibility plus a version script.
+# -z nodelete: once a process has loaded the module it stays mapped, with
+# SQLite and the other libraries, instead of being unmapped at each
+# pam_end and mapped and relocated again at the next pam_start (a web
+# server's or a mail server's authentication worker starts one handle per
+# request). It holds no state between handles (see README, Performance).
 $(MODULE): $(MOD_OBJ) $(CORE) pam_crmpolicy/exports.map
 	$(CC) -shared $(LDFLAGS) -Wl,--version-script=pam_crmpolicy/exports.map \
-	  -Wl,--no-undefined -o $@ $(MOD_OBJ) $(CORE) $(LIBS) -lpam
+	  -Wl,--no-undefined -Wl,-z,nodelete -o $@ $(MOD_OBJ) $(CORE) $(LIBS) -lpam
 
 # The setuid helper for callers without root: the module's flow, run
 # over the wire instead of a PAM handle.
