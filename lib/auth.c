@@ -565,7 +565,7 @@ int crm_pw_proven(const struct crm_ctx *ctx, const struct crm_request *req,
  */
 static int settle_success(const struct crm_ctx *ctx, struct crm_result *res,
 	struct crm_account *a, int login, const char *type,
-	struct crm_error *err)
+	const struct crm_place *place, struct crm_error *err)
 {
 	int r, dirty = 0, merged = 0;
 	char buf[32];
@@ -581,7 +581,7 @@ static int settle_success(const struct crm_ctx *ctx, struct crm_result *res,
 		crm_lockout_clear(a);
 		return crm_account_update(ctx->db, a, err);
 	}
-	locate(ctx, &res->place);
+	res->place = *place;
 	record_login(ctx, a, &res->place);
 	if ((r = crm_account_update(ctx->db, a, err)) != CRM_OK)
 		return r;
@@ -733,12 +733,15 @@ static int vouch(const struct crm_ctx *ctx, const struct crm_request *req,
 int crm_auth_succ(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_result *res, struct crm_error *err)
 {
+	struct crm_place place;
 	struct crm_account a;
 	int r, found, go;
 
 	if (req->vouch && ((r = vouch(ctx, req, res, &go, err)) != CRM_OK ||
 			!go))
 		return r;
+	/* Looked up before the write lock, as every slow part. */
+	locate(ctx, &place);
 	if ((r = begin(ctx, req, res, 1, RELAXED, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
 		return r;
@@ -752,7 +755,7 @@ int crm_auth_succ(const struct crm_ctx *ctx, const struct crm_request *req,
 	if (r == CRM_OK && res->verdict == CRM_V_ALLOW)
 		r = crm_lockout_release(ctx->db, a.id, req->reservation, err);
 	if (r == CRM_OK && res->verdict == CRM_V_ALLOW)
-		r = settle_success(ctx, res, &a, 1, NULL, err);
+		r = settle_success(ctx, res, &a, 1, NULL, &place, err);
 	if ((r = finish(ctx, r, err)) == CRM_OK)
 		notify_new_ip(ctx, res, &a);
 	else
@@ -770,6 +773,7 @@ static int verify_reserved(const struct crm_ctx *ctx,
 	struct crm_error *err)
 {
 	struct crm_account a;
+	struct crm_place place;
 	char newhash[CRM_HASH_MAX] = "";
 	int64_t reservation;
 	int r, found, ok;
@@ -796,6 +800,10 @@ static int verify_reserved(const struct crm_ctx *ctx,
 	if (ok && crm_pwhash_needs_rehash(ctx->cfg, a.pw_hash) &&
 			crm_pwhash_make(ctx->cfg, req->password, newhash, NULL) != CRM_OK)
 		newhash[0] = '\0';
+	if (ok && login)
+		locate(ctx, &place);
+	else
+		memset(&place, 0, sizeof(place));
 
 	if ((r = begin_sync(ctx->db, ok ? RELAXED : DURABLE, err)) != CRM_OK)
 		goto out;
@@ -827,7 +835,7 @@ static int verify_reserved(const struct crm_ctx *ctx,
 					reservation, err);
 			if (r == CRM_OK && res->verdict == CRM_V_ALLOW)
 				r = settle_success(ctx, res, &a, login, NULL,
-					err);
+					&place, err);
 			else if (r == CRM_OK)
 				r = crm_account_update(ctx->db, &a, err);
 		}
@@ -959,9 +967,11 @@ int crm_auth_mfa(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_result *res, struct crm_error *err)
 {
 	enum crm_code_result cr = CRM_CODE_WRONG;
+	struct crm_place place;
 	struct crm_account a;
 	int r, go;
 
+	locate(ctx, &place);
 	if ((r = begin_code(ctx, req, res, &a, &go, err)) != CRM_OK || !go)
 		goto out;
 	r = crm_lockout_release(ctx->db, a.id, req->reservation, err);
@@ -975,7 +985,8 @@ int crm_auth_mfa(const struct crm_ctx *ctx, const struct crm_request *req,
 		r = check_code(ctx, req, res, &a, CRM_FACTOR_NONE, &cr, err);
 		if (r == CRM_OK && res->verdict == CRM_V_ALLOW)
 			r = cr == CRM_CODE_OK ?
-				settle_success(ctx, res, &a, 1, NULL, err) :
+				settle_success(ctx, res, &a, 1, NULL, &place,
+					err) :
 				wrong_code(ctx, res, &a, cr, err);
 	}
 	if ((r = finish(ctx, r, err)) == CRM_OK)
@@ -1124,10 +1135,12 @@ static int acct_clean(const struct crm_ctx *ctx, const struct crm_request *req,
 int crm_acct_check(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_result *res, struct crm_error *err)
 {
+	struct crm_place place;
 	struct crm_account a;
 	int r, found, dirty = 0, clean = 0;
 
 	memset(&a, 0, sizeof(a));
+	memset(&place, 0, sizeof(place));
 
 	/*
 	 * Most logins change nothing here: a read transaction answers them
@@ -1148,6 +1161,8 @@ int crm_acct_check(const struct crm_ctx *ctx, const struct crm_request *req,
 			return r;
 		}
 	}
+	if (req->login_type != NULL)
+		locate(ctx, &place);
 	if ((r = begin(ctx, req, res, 1, RELAXED, err)) != CRM_OK ||
 			res->verdict != CRM_V_ALLOW)
 		return r;
@@ -1173,7 +1188,8 @@ int crm_acct_check(const struct crm_ctx *ctx, const struct crm_request *req,
 	/* A login the service authenticated itself is recorded here; it
 	 * stands whatever the password's age (a forced change follows). */
 	if (r == CRM_OK && res->verdict == CRM_V_ALLOW && req->login_type)
-		r = settle_success(ctx, res, &a, 1, req->login_type, err);
+		r = settle_success(ctx, res, &a, 1, req->login_type, &place,
+			err);
 	/* The age is read after the commit: shadow may be a slow backend. */
 	if ((r = finish(ctx, r, err)) == CRM_OK && res->verdict == CRM_V_ALLOW) {
 		if (req->login_type)
@@ -1637,7 +1653,8 @@ struct sip_alert {
 
 /* One outcome inside crm_sip_settle's transaction; c is its context. */
 static int sip_one(const struct crm_ctx *c, const struct crm_sip_outcome *o,
-	struct sip_alert *alert, int *alerted, struct crm_error *err)
+	const struct crm_place *place, struct sip_alert *alert, int *alerted,
+	struct crm_error *err)
 {
 	struct crm_result res;
 	struct crm_account a;
@@ -1664,7 +1681,7 @@ static int sip_one(const struct crm_ctx *c, const struct crm_sip_outcome *o,
 		r = count_failure(c, &res, &a, "wrong password", err);
 		goto out;
 	}
-	if ((r = settle_success(c, &res, &a, 1, NULL, err)) != CRM_OK)
+	if ((r = settle_success(c, &res, &a, 1, NULL, place, err)) != CRM_OK)
 		goto out;
 	if (res.verdict == CRM_V_ALLOW && res.new_ip &&
 			res.pol.num[CRM_K_NOTIFY_NEW_IP]) {
@@ -1687,6 +1704,7 @@ int crm_sip_settle(const struct crm_ctx *ctx,
 	const struct crm_sip_outcome *v, size_t n, size_t *alerts,
 	struct crm_error *err)
 {
+	struct crm_place *places = NULL;
 	struct sip_alert *al = NULL;
 	struct crm_ctx c = *ctx;
 	enum sync sync = RELAXED;
@@ -1696,12 +1714,23 @@ int crm_sip_settle(const struct crm_ctx *ctx,
 	*alerts = 0;
 	if (n == 0)
 		return CRM_OK;
-	if ((al = calloc(n, sizeof(*al))) == NULL)
+	if ((al = calloc(n, sizeof(*al))) == NULL ||
+			(places = calloc(n, sizeof(*places))) == NULL) {
+		free(al);
 		return crm_error_set(err, CRM_ENOMEM, _("out of memory"));
-	/* A batch with a wrong password in it is synced before DONE. */
-	for (size_t i = 0; i < n; i++)
+	}
+	/*
+	 * A batch with a wrong password in it is synced before DONE; the
+	 * places of the successes are looked up before the write lock.
+	 */
+	for (size_t i = 0; i < n; i++) {
 		if (v[i].kind == CRM_SIP_WRONG)
 			sync = DURABLE;
+		if (v[i].kind == CRM_SIP_OK) {
+			c.rhost = v[i].rhost[0] ? v[i].rhost : NULL;
+			locate(&c, &places[i]);
+		}
+	}
 	if ((r = begin_sync(ctx->db, sync, err)) != CRM_OK)
 		goto out;
 	for (size_t i = 0; i < n && r == CRM_OK; i++) {
@@ -1711,7 +1740,7 @@ int crm_sip_settle(const struct crm_ctx *ctx,
 		c.rhost = v[i].rhost[0] ? v[i].rhost : NULL;
 		c.actor = v[i].actor[0] ? v[i].actor : ctx->actor;
 		c.now = v[i].when;
-		r = sip_one(&c, &v[i], &al[na], &alerted, err);
+		r = sip_one(&c, &v[i], &places[i], &al[na], &alerted, err);
 		na += (size_t)alerted;
 	}
 	if ((r = finish(ctx, r, err)) != CRM_OK)
@@ -1734,6 +1763,7 @@ int crm_sip_settle(const struct crm_ctx *ctx,
 			(*alerts)++;
 	}
 out:
+	free(places);
 	free(al);
 	return r;
 }
