@@ -70,6 +70,21 @@ static void row_hash(const unsigned char key[H], const unsigned char prev[H],
 	crypto_generichash_final(&st, out, H);
 }
 
+void crm_audit_row_hash(const unsigned char key[H], const unsigned char prev[H],
+	int64_t id, int64_t time, const char *const text[6],
+	unsigned char out[H])
+{
+	struct fields f;
+
+	f.id = id;
+	f.time = time;
+	for (int i = 0; i < 6; i++) {
+		f.text[i] = (const unsigned char *)(text[i] ? text[i] : "");
+		f.len[i] = strlen((const char *)f.text[i]);
+	}
+	row_hash(key, prev, &f, out);
+}
+
 /* The signature of the head record: the newest row's id and hash. */
 static void head_mac(const unsigned char key[H], int64_t id,
 	const unsigned char hash[H], unsigned char out[H])
@@ -98,7 +113,7 @@ static void checkpoint_mac(const unsigned char key[H], int64_t time,
 
 /* ---- the head record ---- */
 
-static int head_write(sqlite3 *db, const unsigned char key[H], int64_t id,
+int crm_audit_head_set(sqlite3 *db, const unsigned char key[H], int64_t id,
 	const unsigned char hash[H], struct crm_error *err)
 {
 	unsigned char bin[8 + 2 * H];
@@ -203,7 +218,7 @@ static int append(const struct crm_ctx *ctx, struct fields *f,
 	crm_sql_done(st);
 	if (rc != SQLITE_DONE)
 		return crm_store_error(ctx->db, WHAT, err);
-	return head_write(ctx->db, ctx->audit_key, f->id, hash, err);
+	return crm_audit_head_set(ctx->db, ctx->audit_key, f->id, hash, err);
 }
 
 int crm_audit_add(const struct crm_ctx *ctx, const char *event,
@@ -321,7 +336,7 @@ static int seal_all(sqlite3 *db, const unsigned char key[H],
 		r = crm_store_error(db, "sealing the audit trail", err);
 	crm_sql_done(st);
 	crm_sql_done(up);
-	return r == CRM_OK ? head_write(db, key, last, prev, err) : r;
+	return r == CRM_OK ? crm_audit_head_set(db, key, last, prev, err) : r;
 }
 
 int crm_audit_adopt(sqlite3 *db, const unsigned char key[H],
@@ -683,6 +698,37 @@ static void copy_col(char *dst, size_t len, sqlite3_stmt *st, int col)
 	snprintf(dst, len, "%s", t ? (const char *)t : "");
 }
 
+void crm_audit_query(const struct crm_audit_filter *f, char *sql, size_t len)
+{
+	size_t n;
+
+	/*
+	 * The WHERE clause is put together from fixed fragments, one per
+	 * filter given, so that SQLite sees plain comparisons and uses the
+	 * index on (subject, time) or (event, time); every value is bound
+	 * (?1 user, ?2 event, ?3 since, ?4 until). An event ending in '.' is
+	 * a family ("mfa." for mfa.*): the range on the event index from the
+	 * prefix up to the prefix with its '.' made '/', the next character.
+	 */
+	n = (size_t)snprintf(sql, len, "SELECT id, time, event, actor, subject,"
+		" service, rhost, details FROM audit WHERE 1");
+#define ADD(frag) (n += n < len ? (size_t)snprintf(sql + n, len - n, "%s", \
+	frag) : 0)
+	if (f->user)
+		ADD(" AND subject = ?1");
+	if (f->event && f->event[0] && f->event[strlen(f->event) - 1] == '.')
+		ADD(" AND event >= ?2 AND event < substr(?2, 1, length(?2) - 1)"
+			" || '/'");
+	else if (f->event)
+		ADD(" AND event = ?2");
+	if (f->since)
+		ADD(" AND time >= ?3");
+	if (f->until)
+		ADD(" AND time <= ?4");
+	ADD(" ORDER BY id");
+#undef ADD
+}
+
 int crm_audit_foreach(const struct crm_ctx *ctx,
 	const struct crm_audit_filter *f, crm_audit_cb cb, void *arg,
 	struct crm_error *err)
@@ -690,21 +736,19 @@ int crm_audit_foreach(const struct crm_ctx *ctx,
 	struct crm_audit_row row;
 	sqlite3_stmt *st;
 	int rc, r = CRM_OK;
+	char sql[CRM_AUDIT_QUERY_MAX];
 
-	/* An event ending in '.' is a family ("mfa." for mfa.*). */
-	if (crm_sql_prepare(ctx->db, "SELECT id, time, event, actor, subject,"
-			" service, rhost, details FROM audit WHERE"
-			" (?1 IS NULL OR subject = ?1) AND (?2 IS NULL OR event = ?2"
-			" OR (substr(?2, -1) = '.' AND substr(event, 1, length(?2))"
-			" = ?2)) AND (?3 = 0 OR time >= ?3) AND (?4 = 0 OR time <= ?4)"
-			" ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+	crm_audit_query(f, sql, sizeof(sql));
+	if (crm_sql_prepare(ctx->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return crm_store_error(ctx->db, "reading the audit trail", err);
 	if (f->user)
 		sqlite3_bind_text(st, 1, f->user, -1, SQLITE_STATIC);
 	if (f->event)
 		sqlite3_bind_text(st, 2, f->event, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, f->since);
-	sqlite3_bind_int64(st, 4, f->until);
+	if (f->since)
+		sqlite3_bind_int64(st, 3, f->since);
+	if (f->until)
+		sqlite3_bind_int64(st, 4, f->until);
 	while (r == CRM_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&row, 0, sizeof(row));
 		row.id = sqlite3_column_int64(st, 0);

@@ -1,8 +1,9 @@
 /*
  * Bulk fill of a new store (benchmarks, sizing): accounts, groups, known
  * addresses, login history and audit events written in one transaction
- * through prepared statements, indexes built once at the end, then the
- * audit rows sealed into the keyed chain by the audit trail's own code.
+ * through prepared statements, indexes built once at the end; each audit
+ * row is sealed into the keyed chain as it is inserted, with the audit
+ * trail's own hash (crm_audit_row_hash), and the signed head set last.
  */
 #include <stdio.h>
 #include <string.h>
@@ -202,9 +203,12 @@ static int fill_accounts(sqlite3 *db, const struct crm_bulk_spec *spec,
  * Row j of the history and of the trail tell of the same attempt: the
  * same time, user, service and address.
  */
-static int fill_events(sqlite3 *db, const struct crm_bulk_spec *spec,
-	uint64_t *seed, struct crm_error *err)
+static int fill_events(sqlite3 *db, const unsigned char *key,
+	const struct crm_bulk_spec *spec, uint64_t *seed,
+	struct crm_error *err)
 {
+	unsigned char prev[CRM_AUDIT_HASH_BYTES] = {0};
+	unsigned char hash[CRM_AUDIT_HASH_BYTES];
 	sqlite3_stmt *lg = NULL, *au = NULL;
 	long long n = spec->logins > spec->audit ? spec->logins : spec->audit;
 	int64_t span = spec->last - spec->first;
@@ -217,8 +221,8 @@ static int fill_events(sqlite3 *db, const struct crm_bulk_spec *spec,
 			" 1, ?2, ?3, ?4, ?5, 'password', ?6, ?7, ?8, ?9, ?10, ?11,"
 			" ?12)", -1, &lg, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "INSERT INTO audit(time, event, actor,"
-			" subject, service, rhost, details) VALUES(?1, ?2, ?3, ?4,"
-			" ?5, ?6, ?7)", -1, &au, NULL) != SQLITE_OK)
+			" subject, service, rhost, details, id, prev_hash, hash)"
+			" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", -1, &au, NULL) != SQLITE_OK)
 		r = crm_store_error(db, WHAT, err);
 	for (long long j = 0; r == CRM_OK && j < n; j++) {
 		uint64_t x = next(seed);
@@ -250,26 +254,33 @@ static int fill_events(sqlite3 *db, const struct crm_bulk_spec *spec,
 				break;
 		}
 		if (j < spec->audit) {
+			const char *text[6] = { ok ? "login.success" :
+				"login.failure", actor, user, svc, ip, ok ? "" :
+				"reason=password" };
+
 			snprintf(actor, sizeof(actor), "pam:%s", svc);
+			/* Sealed as it goes in, with the chain's own hash. */
+			crm_audit_row_hash(key, prev, j + 1, t, text, hash);
 			sqlite3_bind_int64(au, 1, t);
-			sqlite3_bind_text(au, 2, ok ? "login.success" :
-				"login.failure", -1, SQLITE_STATIC);
-			sqlite3_bind_text(au, 3, actor, -1, SQLITE_STATIC);
-			sqlite3_bind_text(au, 4, user, -1, SQLITE_STATIC);
-			sqlite3_bind_text(au, 5, svc, -1, SQLITE_STATIC);
-			sqlite3_bind_text(au, 6, ip, -1, SQLITE_STATIC);
-			sqlite3_bind_text(au, 7, ok ? "" : "reason=password", -1,
-				SQLITE_STATIC);
+			for (int i = 0; i < 6; i++)
+				sqlite3_bind_text(au, 2 + i, text[i], -1,
+					SQLITE_STATIC);
+			sqlite3_bind_int64(au, 8, j + 1);
+			sqlite3_bind_blob(au, 9, prev, sizeof(prev), SQLITE_TRANSIENT);
+			sqlite3_bind_blob(au, 10, hash, sizeof(hash), SQLITE_STATIC);
+			memcpy(prev, hash, sizeof(prev));
 			r = step(db, au, err);
 		}
 	}
 	sqlite3_finalize(lg);
 	sqlite3_finalize(au);
+	if (r == CRM_OK && spec->audit > 0)
+		r = crm_audit_head_set(db, key, spec->audit, prev, err);
 	return r;
 }
 
-static int fill(sqlite3 *db, const struct crm_bulk_spec *spec,
-	struct crm_error *err)
+static int fill(sqlite3 *db, const unsigned char *key,
+	const struct crm_bulk_spec *spec, struct crm_error *err)
 {
 	struct indexes ix;
 	uint64_t seed = spec->seed;
@@ -279,7 +290,7 @@ static int fill(sqlite3 *db, const struct crm_bulk_spec *spec,
 		return r;
 	if ((r = drop_indexes(db, &ix, err)) == CRM_OK &&
 			(r = fill_accounts(db, spec, &seed, err)) == CRM_OK &&
-			(r = fill_events(db, spec, &seed, err)) == CRM_OK &&
+			(r = fill_events(db, key, spec, &seed, err)) == CRM_OK &&
 			(r = make_indexes(db, &ix, err)) == CRM_OK)
 		return crm_store_commit(db, err);
 	crm_store_rollback(db);
@@ -310,9 +321,7 @@ int crm_bulk_fill(const struct crm_ctx *ctx, const struct crm_bulk_spec *spec,
 			" PRAGMA cache_size = -1048576; PRAGMA temp_store = MEMORY",
 			err)) != CRM_OK)
 		return r;
-	r = fill(db, spec, err);
-	if (r == CRM_OK)
-		r = crm_audit_adopt(db, ctx->audit_key, err);
+	r = fill(db, ctx->audit_key, spec, err);
 	if (r == CRM_OK)
 		r = exec(db, "PRAGMA journal_mode = WAL", err);
 	return r;

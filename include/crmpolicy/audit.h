@@ -72,6 +72,22 @@ int crm_audit_prune(const struct crm_ctx *ctx, long long keep_days,
 	__attribute__((warn_unused_result));
 
 /* One row, for listings. */
+/*
+ * The seal of one row: the keyed hash over the previous row's hash, the
+ * row's id and time and its six texts (event, actor, subject, service,
+ * rhost, details; NULL reads as ""). crm_audit_add and the bulk filler
+ * of the benchmarks both seal with it, so there is one definition.
+ */
+void crm_audit_row_hash(const unsigned char key[CRM_AUDIT_HASH_BYTES],
+	const unsigned char prev[CRM_AUDIT_HASH_BYTES], int64_t id,
+	int64_t time, const char *const text[6],
+	unsigned char out[CRM_AUDIT_HASH_BYTES]);
+
+/* Records row id with its hash as the newest, signed with key. */
+int crm_audit_head_set(sqlite3 *db, const unsigned char key[CRM_AUDIT_HASH_BYTES],
+	int64_t id, const unsigned char hash[CRM_AUDIT_HASH_BYTES],
+	struct crm_error *err) __attribute__((warn_unused_result));
+
 struct crm_audit_row {
 	int64_t id;
 	int64_t time;
@@ -88,6 +104,11 @@ struct crm_audit_filter {
 	const char *event;	/* exact event, or a prefix ending in '.' */
 	int64_t since, until;	/* 0 = open */
 };
+
+#define CRM_AUDIT_QUERY_MAX 512
+
+/* The SELECT that crm_audit_foreach runs for f (for EXPLAIN in tests). */
+void crm_audit_query(const struct crm_audit_filter *f, char *sql, size_t len);
 
 typedef int (*crm_audit_cb)(void *arg, const struct crm_audit_row *row);
 

@@ -23,11 +23,11 @@ struct crm_bulk_spec {
  * Adds spec's accounts (passwords kept elsewhere, as first seen by a
  * stacked stack, with one known address each), their login history and
  * an audit trail of spec->audit events to the store of ctx, whose trail
- * must be empty. Accounts and history are written in one transaction
- * with the indexes built at its end; the audit rows are then sealed into
- * the keyed chain by the code that seals any trail from before the chain
- * (crm_audit_adopt), so that crm_audit_verify holds. The store keeps WAL;
- * the fill itself runs with a rollback journal. Returns 0, or CRM_EEXIST
+ * must be empty. Everything is written in one transaction with the
+ * indexes built at its end; each audit row is sealed as it goes in with
+ * the chain's own hash (crm_audit_row_hash) and the head record set at
+ * the end, so that crm_audit_verify holds. The store keeps WAL; the fill
+ * itself runs without a journal. Returns 0, or CRM_EEXIST
  * (the trail is not empty) or CRM_ESTORE with err saying what.
  */
 int crm_bulk_fill(const struct crm_ctx *ctx, const struct crm_bulk_spec *spec,

@@ -644,6 +644,75 @@ static void foreach_filters_by_user_event_family_and_time(void **state)
 	assert_string_equal(s.events[0], "mfa.reset");
 }
 
+/* The family is a range: its neighbours in byte order stay out. */
+static void event_family_is_exactly_the_prefix(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_audit_filter f = { NULL, "mfa.", 0, 0 };
+	struct crm_error e;
+	struct seen s;
+	const char *ev[] = { "mfa-x", "mfa.", "mfa.totp.enroll", "mfa/x",
+		"mfa", "mfa.z" };
+
+	for (size_t i = 0; i < sizeof(ev) / sizeof(ev[0]); i++)
+		assert_int_equal(crm_audit_add(&t->ctx, ev[i], "carol", "%s", ""),
+			CRM_OK);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(crm_audit_foreach(&t->ctx, &f, collect, &s, &e), 0);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.events[0], "mfa.");
+	assert_string_equal(s.events[1], "mfa.totp.enroll");
+	assert_string_equal(s.events[2], "mfa.z");
+}
+
+/* What SQLite plans for the listing's query with filter f. */
+static void plan_of(struct tenv *t, const struct crm_audit_filter *f,
+	char *plan, size_t len)
+{
+	char sql[CRM_AUDIT_QUERY_MAX + 32];
+	sqlite3_stmt *st;
+	size_t n = 0;
+
+	n = (size_t)snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN ");
+	crm_audit_query(f, sql + n, sizeof(sql) - n);
+	assert_int_equal(sqlite3_prepare_v2(t->ctx.db, sql, -1, &st, NULL),
+		SQLITE_OK);
+	plan[0] = '\0';
+	n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW && n < len)
+		n += (size_t)snprintf(plan + n, len - n, "%s\n",
+			(const char *)sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+}
+
+static void listing_by_user_or_event_uses_an_index(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_audit_filter f = { "alice", NULL, 0, 0 };
+	char plan[1024];
+
+	plan_of(t, &f, plan, sizeof(plan));
+	assert_non_null(strstr(plan, "USING INDEX audit_subject (subject=?)"));
+	f.since = T0;
+	f.until = T0 + 10;
+	plan_of(t, &f, plan, sizeof(plan));
+	assert_non_null(strstr(plan, "USING INDEX audit_subject (subject=? AND"
+		" time>? AND time<?)"));
+	f.user = NULL;
+	f.since = f.until = 0;
+	f.event = "login.success";
+	plan_of(t, &f, plan, sizeof(plan));
+	assert_non_null(strstr(plan, "USING INDEX audit_event (event=?)"));
+	f.event = "mfa.";
+	plan_of(t, &f, plan, sizeof(plan));
+	assert_non_null(strstr(plan, "USING INDEX audit_event (event>? AND"
+		" event<?)"));
+	/* No filter: the whole trail in id order, no index needed. */
+	f.event = NULL;
+	plan_of(t, &f, plan, sizeof(plan));
+	assert_null(strstr(plan, "USING INDEX"));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, tenv_setup, tenv_teardown)
 
 int main(void)
@@ -681,6 +750,8 @@ int main(void)
 		T(trail_from_before_the_chain_is_sealed_once_at_open),
 		T(sealed_trail_without_head_is_not_adopted),
 		T(foreach_filters_by_user_event_family_and_time),
+		T(event_family_is_exactly_the_prefix),
+		T(listing_by_user_or_event_uses_an_index),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
