@@ -653,14 +653,23 @@ int crm_admin_status(const struct crm_ctx *ctx, const char *user,
 		return rc;
 	if ((rc = get_account(ctx, user, &st->acct, err)) != 0)
 		return rc;
-	/* The password's age as a login sees it: /etc/shadow's if there. */
-	rc = crm_aging_shadow(&st->acct, &sp, err);
+	/*
+	 * The policy and the groups from one NSS lookup; then the password's
+	 * age as a login sees it: /etc/shadow's if there, which it cannot be
+	 * for a user NSS does not know (no second lookup for those).
+	 */
+	g.buf = st->groups;
+	g.len = sizeof(st->groups);
+	g.used = 0;
+	rc = crm_policy_resolve_groups(ctx, user, &st->pol, add_group, &g, err);
+	if (rc == 0 && st->pol.nss)
+		rc = crm_aging_shadow(&st->acct, &sp, err);
+	else
+		memset(&sp, 0, sizeof(sp));
 	crm_shadow_wipe(&sp);
 	/* No caller of a status needs the password's hash. */
 	sodium_memzero(st->acct.pw_hash, sizeof(st->acct.pw_hash));
 	if (rc != 0)
-		return rc;
-	if ((rc = crm_policy_resolve(ctx, user, &st->pol, err)) != 0)
 		return rc;
 	/* Show the lock as the next login would find it, without writing. */
 	copy = st->acct;
@@ -674,13 +683,8 @@ int crm_admin_status(const struct crm_ctx *ctx, const char *user,
 		ctx->now);
 	if ((rc = crm_mfa_state_get(ctx->db, &st->acct, &st->mfa, err)) != 0)
 		return rc;
-	if ((rc = crm_sip_info(ctx, st->acct.id, st->sip_realm,
-			&st->sip_changed, &st->sip, err)) != 0)
-		return rc;
-	g.buf = st->groups;
-	g.len = sizeof(st->groups);
-	g.used = 0;
-	return crm_policy_groups(ctx, user, add_group, &g, err);
+	return crm_sip_info(ctx, st->acct.id, st->sip_realm, &st->sip_changed,
+		&st->sip, err);
 }
 
 /* ---- privileges and set-up ---- */

@@ -353,7 +353,8 @@ static int cmp_names(const void *a, const void *b)
  * administrator.
  */
 static int collect_groups(const struct crm_ctx *ctx, const char *user,
-	struct names *out, int *admin, int *root, struct crm_error *err)
+	struct names *out, int *admin, int *root, int *in_nss,
+	struct crm_error *err)
 {
 	const char *group = ctx->cfg->str[CRM_K_ADMIN_GROUP];
 	struct names store = { 0 };
@@ -366,6 +367,8 @@ static int collect_groups(const struct crm_ctx *ctx, const char *user,
 	rc = crm_nss_user_groups(user, &uid, &nss, names_add_cb, out, err);
 	if (rc != 0)
 		return rc;
+	if (in_nss != NULL)
+		*in_nss = nss;
 	/* As crm_user_is_root decides, from the same lookup. */
 	if (root != NULL)
 		*root = strcmp(user, "root") == 0 || (nss && uid == 0);
@@ -398,7 +401,7 @@ int crm_policy_groups(const struct crm_ctx *ctx, const char *user,
 	struct names ns = { 0 };
 	int rc;
 
-	rc = collect_groups(ctx, user, &ns, NULL, NULL, err);
+	rc = collect_groups(ctx, user, &ns, NULL, NULL, NULL, err);
 	/* Callbacks run after the lookups so that they may use the store. */
 	for (size_t i = 0; i < ns.n && rc == 0; i++)
 		rc = cb(arg, ns.v[i]);
@@ -447,7 +450,7 @@ static void combine_group(struct level *all, char (*src)[CRM_SOURCE_MAX],
 }
 
 static int resolve(const struct crm_ctx *ctx, const char *user,
-	struct crm_policy *pol, struct crm_error *err);
+	struct crm_policy *pol, struct names *keep, struct crm_error *err);
 
 int crm_policy_resolve(const struct crm_ctx *ctx, const char *user,
 	struct crm_policy *pol, struct crm_error *err)
@@ -457,13 +460,13 @@ int crm_policy_resolve(const struct crm_ctx *ctx, const char *user,
 
 	if (ctx->pcache == NULL || user == NULL ||
 			strlen(user) > CRM_NAME_MAX)
-		return resolve(ctx, user, pol, err);
+		return resolve(ctx, user, pol, NULL, err);
 	slot = cache_slot(ctx->pcache, user);
 	if (strcmp(slot->user, user) == 0 && cache_fresh(ctx, slot->when)) {
 		*pol = slot->pol;
 		return 0;
 	}
-	if ((rc = resolve(ctx, user, pol, err)) != 0)
+	if ((rc = resolve(ctx, user, pol, NULL, err)) != 0)
 		return rc;
 	slot = cache_claim(ctx->pcache, user);
 	slot->when = ctx->now > 0 ? ctx->now : 1;
@@ -471,8 +474,23 @@ int crm_policy_resolve(const struct crm_ctx *ctx, const char *user,
 	return 0;
 }
 
+int crm_policy_resolve_groups(const struct crm_ctx *ctx, const char *user,
+	struct crm_policy *pol, crm_name_cb cb, void *arg,
+	struct crm_error *err)
+{
+	struct names ns = { 0 };
+	int rc;
+
+	rc = resolve(ctx, user, pol, &ns, err);
+	for (size_t i = 0; i < ns.n && rc == 0; i++)
+		rc = cb(arg, ns.v[i]);
+	names_free(&ns);
+	return rc;
+}
+
+/* With keep, the user's groups are moved there (the caller frees them). */
 static int resolve(const struct crm_ctx *ctx, const char *user,
-	struct crm_policy *pol, struct crm_error *err)
+	struct crm_policy *pol, struct names *keep, struct crm_error *err)
 {
 	char (*src)[CRM_SOURCE_MAX] = NULL;
 	struct names groups = { 0 };
@@ -484,7 +502,8 @@ static int resolve(const struct crm_ctx *ctx, const char *user,
 	rc = crm_policy_resolve_global(ctx, pol, err);
 	if (rc != 0)
 		return rc;
-	rc = collect_groups(ctx, user, &groups, &pol->admin, &pol->root, err);
+	rc = collect_groups(ctx, user, &groups, &pol->admin, &pol->root,
+		&pol->nss, err);
 	if (rc != 0)
 		goto out;
 	pol->root_known = 1;
@@ -517,6 +536,10 @@ out:
 	free(all);
 	free(one);
 	free(src);
+	if (keep != NULL && rc == 0) {
+		*keep = groups;
+		return 0;
+	}
 	names_free(&groups);
 	return rc;
 }

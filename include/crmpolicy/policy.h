@@ -21,6 +21,8 @@ struct crm_policy {
 	 * another NSS lookup (root_known = 0: look it up when needed) */
 	int root;
 	int root_known;
+	/* crm_policy_resolve: whether NSS knows the user at all */
+	int nss;
 };
 
 /*
@@ -60,6 +62,15 @@ long long crm_policy_stricter(enum crm_key k, long long a, long long b);
 int crm_policy_resolve(const struct crm_ctx *ctx, const char *user,
 	struct crm_policy *pol, struct crm_error *err)
 	__attribute__((warn_unused_result));
+
+/*
+ * crm_policy_resolve without the cache that also calls cb for each of
+ * the user's groups, in crm_policy_groups' order, from the same NSS
+ * lookup: for a report over every account, one lookup per account.
+ */
+int crm_policy_resolve_groups(const struct crm_ctx *ctx, const char *user,
+	struct crm_policy *pol, crm_name_cb cb, void *arg,
+	struct crm_error *err) __attribute__((warn_unused_result));
 
 /* The effective policy of a group (group override over the global level). */
 int crm_policy_resolve_group(const struct crm_ctx *ctx, const char *group,

@@ -402,6 +402,41 @@ static void virtual_account_gets_store_groups_only(void **state)
 	assert_int_equal(s.n, 0);
 }
 
+/* One lookup, the same answers as crm_policy_resolve and _groups. */
+static void resolve_with_groups_agrees_with_both(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_policy a, b;
+	struct crm_error e;
+	struct seen s1, s2;
+
+	add_member(t, "zeta", "root");
+	add_member(t, "alpha", "root");
+	row(t, "group", "root", "minlen", "14");
+	memset(&s1, 0, sizeof(s1));
+	memset(&s2, 0, sizeof(s2));
+	assert_int_equal(crm_policy_resolve_groups(&t->ctx, "root", &a, collect,
+		&s1, &e), 0);
+	assert_int_equal(crm_policy_resolve(&t->ctx, "root", &b, &e), 0);
+	assert_int_equal(crm_policy_groups(&t->ctx, "root", collect, &s2, &e),
+		0);
+	assert_memory_equal(&a, &b, sizeof(a));
+	assert_int_equal(a.num[CRM_K_MINLEN], 14);
+	assert_true(a.nss);
+	assert_int_equal(s1.n, s2.n);
+	for (int i = 0; i < s1.n; i++)
+		assert_string_equal(s1.names[i], s2.names[i]);
+	/* A store-only account: NSS does not know it. */
+	add_account(t, "sip1002");
+	add_member(t, "phones", "sip1002");
+	memset(&s1, 0, sizeof(s1));
+	assert_int_equal(crm_policy_resolve_groups(&t->ctx, "sip1002", &a,
+		collect, &s1, &e), 0);
+	assert_false(a.nss);
+	assert_int_equal(s1.n, 1);
+	assert_string_equal(s1.names[0], "phones");
+}
+
 static int stop_at_first(void *arg, const char *name)
 {
 	(void)name;
@@ -498,6 +533,7 @@ int main(void)
 		T(groups_join_nss_and_store_without_duplicates),
 		T(nss_group_policy_applies_to_system_account),
 		T(virtual_account_gets_store_groups_only),
+		T(resolve_with_groups_agrees_with_both),
 		T(groups_callback_can_stop_the_walk),
 		T(resolution_names_root_and_admin_group_members),
 	};
