@@ -210,7 +210,7 @@ int crm_export_users(const struct crm_ctx *ctx, const char *format,
 	 * A deferred transaction: one snapshot of every account without
 	 * taking the write lock that logins need.
 	 */
-	if (sqlite3_exec(ctx->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+	if (sqlite3_exec(crm_db_sqlite(ctx->db), "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
 		free(e.groups.p);
 		return crm_store_error(ctx->db, "starting a read", err);
 	}

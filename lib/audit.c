@@ -113,7 +113,7 @@ static void checkpoint_mac(const unsigned char key[H], int64_t time,
 
 /* ---- the head record ---- */
 
-int crm_audit_head_set(sqlite3 *db, const unsigned char key[H], int64_t id,
+int crm_audit_head_set(struct crm_db *db, const unsigned char key[H], int64_t id,
 	const unsigned char hash[H], struct crm_error *err)
 {
 	unsigned char bin[8 + 2 * H];
@@ -128,7 +128,7 @@ int crm_audit_head_set(sqlite3 *db, const unsigned char key[H], int64_t id,
 }
 
 /* *found = 0 without a head; *valid = 0 when it is malformed or forged. */
-static int head_read(sqlite3 *db, const unsigned char key[H], int64_t *id,
+static int head_read(struct crm_db *db, const unsigned char key[H], int64_t *id,
 	unsigned char hash[H], int *found, int *valid, struct crm_error *err)
 {
 	unsigned char bin[8 + 2 * H], mac[H];
@@ -160,7 +160,7 @@ static int head_read(sqlite3 *db, const unsigned char key[H], int64_t *id,
 /* ---- appending ---- */
 
 /* The newest row's id and hash (zeros when there is none or it is bare). */
-static int newest(sqlite3 *db, int64_t *id, unsigned char hash[H],
+static int newest(struct crm_db *db, int64_t *id, unsigned char hash[H],
 	struct crm_error *err)
 {
 	sqlite3_stmt *st;
@@ -246,7 +246,7 @@ int crm_audit_add(const struct crm_ctx *ctx, const char *event,
 	set_text(&f, 4, rhost);
 	set_text(&f, 5, details);
 	/* Reading the newest row and adding the next must not interleave. */
-	own = sqlite3_get_autocommit(ctx->db);
+	own = !crm_db_in_transaction(ctx->db);
 	if (own && crm_store_begin(ctx->db, &err) != CRM_OK)
 		return CRM_ESTORE;
 	r = append(ctx, &f, &err);
@@ -285,7 +285,7 @@ static void read_fields(sqlite3_stmt *st, struct fields *f)
 
 /* ---- adopting a trail from before the chain ---- */
 
-static int count_of(sqlite3 *db, const char *sql, int64_t *n,
+static int count_of(struct crm_db *db, const char *sql, int64_t *n,
 	struct crm_error *err)
 {
 	sqlite3_stmt *st;
@@ -303,7 +303,7 @@ static int count_of(sqlite3 *db, const char *sql, int64_t *n,
 }
 
 /* Seals every row in order; only rows without a hash may be updated. */
-static int seal_all(sqlite3 *db, const unsigned char key[H],
+static int seal_all(struct crm_db *db, const unsigned char key[H],
 	struct crm_error *err)
 {
 	unsigned char prev[H], hash[H];
@@ -339,7 +339,7 @@ static int seal_all(sqlite3 *db, const unsigned char key[H],
 	return r == CRM_OK ? crm_audit_head_set(db, key, last, prev, err) : r;
 }
 
-int crm_audit_adopt(sqlite3 *db, const unsigned char key[H],
+int crm_audit_adopt(struct crm_db *db, const unsigned char key[H],
 	struct crm_error *err)
 {
 	unsigned char hash[H];
@@ -393,7 +393,7 @@ static int broken(struct crm_audit_report *rep, int64_t id, const char *fmt,
  * where the kept rows begin (*first, 0 if never pruned) and what they
  * follow (prev).
  */
-static int check_checkpoints(sqlite3 *db, const unsigned char key[H],
+static int check_checkpoints(struct crm_db *db, const unsigned char key[H],
 	struct crm_audit_report *rep, int64_t *first, unsigned char prev[H],
 	struct crm_error *err)
 {
@@ -486,7 +486,7 @@ static void check_row(const unsigned char key[H], sqlite3_stmt *st,
 }
 
 /* The newest row must be the one the signed head record names. */
-static int check_head(sqlite3 *db, const unsigned char key[H],
+static int check_head(struct crm_db *db, const unsigned char key[H],
 	const unsigned char last_hash[H], struct crm_audit_report *rep,
 	struct crm_error *err)
 {
@@ -514,7 +514,7 @@ static int check_head(sqlite3 *db, const unsigned char key[H],
 	return CRM_OK;
 }
 
-int crm_audit_verify(sqlite3 *db, const unsigned char key[H],
+int crm_audit_verify(struct crm_db *db, const unsigned char key[H],
 	struct crm_audit_report *rep, struct crm_error *err)
 {
 	unsigned char prev[H];
@@ -542,7 +542,7 @@ int crm_audit_verify(sqlite3 *db, const unsigned char key[H],
 
 /* ---- pruning ---- */
 
-static int exec1(sqlite3 *db, const char *sql, int64_t a, struct crm_error *err)
+static int exec1(struct crm_db *db, const char *sql, int64_t a, struct crm_error *err)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -562,7 +562,7 @@ static int exec1(sqlite3 *db, const char *sql, int64_t a, struct crm_error *err)
  * when every row is older), how many rows lie before it and the hash of
  * the last of them.
  */
-static int cut_point(sqlite3 *db, int64_t cutoff, int64_t *first,
+static int cut_point(struct crm_db *db, int64_t cutoff, int64_t *first,
 	int64_t *removed, unsigned char prev[H], struct crm_error *err)
 {
 	sqlite3_stmt *st;
@@ -598,7 +598,7 @@ static int cut_point(sqlite3 *db, int64_t cutoff, int64_t *first,
 }
 
 /* The delete trigger's own text, to put back exactly as it was. */
-static int trigger_sql(sqlite3 *db, char *out, size_t len,
+static int trigger_sql(struct crm_db *db, char *out, size_t len,
 	struct crm_error *err)
 {
 	sqlite3_stmt *st;

@@ -373,7 +373,7 @@ static int finish(const struct crm_ctx *ctx, int r, struct crm_error *err)
  */
 enum sync { DURABLE, RELAXED, READ };
 
-static int begin_sync(sqlite3 *db, enum sync sync, struct crm_error *err)
+static int begin_sync(struct crm_db *db, enum sync sync, struct crm_error *err)
 {
 	if (sync == READ)
 		return crm_store_begin_read(db, err);

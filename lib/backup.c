@@ -173,15 +173,16 @@ static int join(char *out, size_t len, const char *dir, const char *name,
 /* ---- copying ---- */
 
 /* Copies every page of src's main database into dst's. */
-static int copy_pages(sqlite3 *dst, sqlite3 *src, const char *what,
+static int copy_pages(struct crm_db *dst, struct crm_db *src, const char *what,
 	struct crm_error *err)
 {
-	sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+	sqlite3_backup *b = sqlite3_backup_init(crm_db_sqlite(dst), "main",
+		crm_db_sqlite(src), "main");
 	int rc, fin;
 
 	if (b == NULL)
 		return crm_error_set(err, CRM_ESTORE, "%s: %s", what,
-			sqlite3_errmsg(dst));
+			sqlite3_errmsg(crm_db_sqlite(dst)));
 	rc = sqlite3_backup_step(b, -1);
 	fin = sqlite3_backup_finish(b);
 	if (rc != SQLITE_DONE)
@@ -189,12 +190,12 @@ static int copy_pages(sqlite3 *dst, sqlite3 *src, const char *what,
 			sqlite3_errstr(rc));
 	if (fin != SQLITE_OK)
 		return crm_error_set(err, CRM_ESTORE, "%s: %s", what,
-			sqlite3_errmsg(dst));
+			sqlite3_errmsg(crm_db_sqlite(dst)));
 	return CRM_OK;
 }
 
 /* A copy stands alone: one file, no -wal or -shm beside it. */
-static int self_contained(sqlite3 *db, const char *path, struct crm_error *err)
+static int self_contained(struct crm_db *db, const char *path, struct crm_error *err)
 {
 	sqlite3_stmt *st;
 	int rc, ok = 0;
@@ -202,7 +203,7 @@ static int self_contained(sqlite3 *db, const char *path, struct crm_error *err)
 	if (crm_sql_prepare(db, "PRAGMA journal_mode = DELETE", -1, &st,
 			NULL) != SQLITE_OK)
 		return crm_error_set(err, CRM_ESTORE, "backup %s: %s", path,
-			sqlite3_errmsg(db));
+			sqlite3_errmsg(crm_db_sqlite(db)));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
 		ok = strcmp((const char *)sqlite3_column_text(st, 0),
@@ -210,7 +211,7 @@ static int self_contained(sqlite3 *db, const char *path, struct crm_error *err)
 	crm_sql_done(st);
 	if (!ok)
 		return crm_error_set(err, CRM_ESTORE, "backup %s: cannot leave "
-			"WAL mode: %s", path, sqlite3_errmsg(db));
+			"WAL mode: %s", path, sqlite3_errmsg(crm_db_sqlite(db)));
 	return CRM_OK;
 }
 
@@ -244,14 +245,14 @@ static int new_temp(int dfd, char *name, size_t len, int *fd,
  * The descriptor stays open until SQLite has closed the file: closing
  * another descriptor of it would drop SQLite's POSIX locks.
  */
-static int copy_to(sqlite3 *src, int dfd, const char *dir, const char *name,
+static int copy_to(struct crm_db *src, int dfd, const char *dir, const char *name,
 	int64_t now, char *path, size_t pathlen, long long *bytes,
 	struct crm_error *err)
 {
 	static const char *const sidecars[] = { "-journal", "-wal", "-shm" };
 	char tmp[64], tpath[CRM_BACKUP_PATH_MAX], side[80];
 	struct timespec times[2];
-	sqlite3 *dst = NULL;
+	struct crm_db *dst = NULL;
 	struct stat st;
 	int fd, r;
 
@@ -266,10 +267,10 @@ static int copy_to(sqlite3 *src, int dfd, const char *dir, const char *name,
 			strerror(errno));
 		goto fail;
 	}
-	if (sqlite3_open_v2(tpath, &dst, SQLITE_OPEN_READWRITE |
-			SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+	if (crm_db_open_file(tpath, SQLITE_OPEN_READWRITE |
+			SQLITE_OPEN_NOFOLLOW, &dst) != SQLITE_OK) {
 		r = crm_error_set(err, CRM_ESTORE, "backup %s: %s", tpath,
-			dst ? sqlite3_errmsg(dst) : "out of memory");
+			dst ? sqlite3_errmsg(crm_db_sqlite(dst)) : "out of memory");
 		goto fail;
 	}
 	if ((r = copy_pages(dst, src, "copying the store", err)) != CRM_OK ||
@@ -277,7 +278,7 @@ static int copy_to(sqlite3 *src, int dfd, const char *dir, const char *name,
 		goto fail;
 	if (crm_store_close(dst) != SQLITE_OK) {
 		r = crm_error_set(err, CRM_ESTORE, "backup %s: %s", tpath,
-			sqlite3_errmsg(dst));
+			sqlite3_errmsg(crm_db_sqlite(dst)));
 		goto fail;
 	}
 	dst = NULL;
@@ -368,7 +369,7 @@ static void failed(struct crm_backup_report *rep, int check,
  * also be root's and writable by nobody else, so that nobody can change
  * or swap what was verified before it is copied in.
  */
-static int open_copy(const char *path, int strict, sqlite3 **db,
+static int open_copy(const char *path, int strict, struct crm_db **db,
 	struct crm_error *err)
 {
 	struct stat st;
@@ -401,20 +402,20 @@ static int open_copy(const char *path, int strict, sqlite3 **db,
 				"is not owned by root or is writable by group or "
 				"others", path);
 	}
-	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY |
-			SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+	if (crm_db_open_file(path, SQLITE_OPEN_READONLY |
+			SQLITE_OPEN_NOFOLLOW, db) != SQLITE_OK) {
 		int r = crm_error_set(err, CRM_EIO, "%s: %s", path,
-			*db ? sqlite3_errmsg(*db) : "out of memory");
+			*db ? sqlite3_errmsg(crm_db_sqlite(*db)) : "out of memory");
 
 		crm_store_close(*db);
 		*db = NULL;
 		return r;
 	}
-	sqlite3_busy_timeout(*db, BUSY_TIMEOUT_MS);
+	sqlite3_busy_timeout(crm_db_sqlite(*db), BUSY_TIMEOUT_MS);
 	return CRM_OK;
 }
 
-static void integrity(sqlite3 *db, struct crm_backup_report *rep)
+static void integrity(struct crm_db *db, struct crm_backup_report *rep)
 {
 	sqlite3_stmt *st;
 	long long n = 0;
@@ -423,7 +424,7 @@ static void integrity(sqlite3 *db, struct crm_backup_report *rep)
 	if (crm_sql_prepare(db, "PRAGMA integrity_check", -1, &st, NULL) !=
 			SQLITE_OK) {
 		snprintf(rep->integrity, sizeof(rep->integrity), "%s",
-			sqlite3_errmsg(db));
+			sqlite3_errmsg(crm_db_sqlite(db)));
 		failed(rep, CRM_BACKUP_INTEGRITY, "%s", rep->integrity);
 		return;
 	}
@@ -434,7 +435,7 @@ static void integrity(sqlite3 *db, struct crm_backup_report *rep)
 				(const char *)sqlite3_column_text(st, 0) : "");
 	if (rc != SQLITE_DONE)
 		snprintf(rep->integrity, sizeof(rep->integrity), "%s",
-			sqlite3_errmsg(db));
+			sqlite3_errmsg(crm_db_sqlite(db)));
 	crm_sql_done(st);
 	if (rc != SQLITE_DONE || n != 1 || strcmp(rep->integrity, "ok") != 0)
 		failed(rep, CRM_BACKUP_INTEGRITY, "%s%s", rep->integrity,
@@ -442,7 +443,7 @@ static void integrity(sqlite3 *db, struct crm_backup_report *rep)
 }
 
 /* The three checks, in the caller's read transaction of db; rep says. */
-static void check_copy(sqlite3 *db, const unsigned char key[CRM_KEY_BYTES],
+static void check_copy(struct crm_db *db, const unsigned char key[CRM_KEY_BYTES],
 	struct crm_backup_report *rep)
 {
 	struct crm_error e;
@@ -497,7 +498,7 @@ int crm_backup_verify(const struct crm_config *cfg, const char *path,
 	struct crm_backup_report *rep, struct crm_error *err)
 {
 	unsigned char key[CRM_KEY_BYTES], sub[CRM_KEY_BYTES];
-	sqlite3 *db;
+	struct crm_db *db;
 	int r;
 
 	report_init(rep);
@@ -510,15 +511,15 @@ int crm_backup_verify(const struct crm_config *cfg, const char *path,
 	crm_key_derive(key, CRM_AUDIT_SUBKEY, sub);
 	sodium_memzero(key, sizeof(key));
 	/* One snapshot for every check, even if someone writes the file. */
-	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+	if (sqlite3_exec(crm_db_sqlite(db), "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
 		r = crm_error_set(err, CRM_EIO, "%s: %s", path,
-			sqlite3_errmsg(db));
+			sqlite3_errmsg(crm_db_sqlite(db)));
 		sodium_memzero(sub, sizeof(sub));
 		crm_store_close(db);
 		return r;
 	}
 	check_copy(db, sub, rep);
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(crm_db_sqlite(db), "ROLLBACK", NULL, NULL, NULL);
 	sodium_memzero(sub, sizeof(sub));
 	crm_store_close(db);
 	return CRM_OK;
@@ -535,7 +536,7 @@ static int pre_restore_copy(const struct crm_ctx *ctx, const char *dir,
 	char *pre, size_t prelen, struct crm_error *err)
 {
 	char stamp[64], name[96];
-	sqlite3 *live = NULL;
+	struct crm_db *live = NULL;
 	long long bytes;
 	int dfd, r;
 
@@ -546,12 +547,12 @@ static int pre_restore_copy(const struct crm_ctx *ctx, const char *dir,
 	snprintf(name, sizeof(name), PRE_RESTORE "%s", stamp + strlen(PREFIX));
 	if ((r = open_dir(dir, 1, &dfd, err)) != CRM_OK)
 		return r;
-	if (sqlite3_open_v2(sqlite3_db_filename(ctx->db, "main"), &live,
-			SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) !=
+	if (crm_db_open_file(sqlite3_db_filename(crm_db_sqlite(ctx->db), "main"),
+			SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, &live) !=
 			SQLITE_OK) {
 		r = crm_store_error(live, "reading the store", err);
 	} else {
-		sqlite3_busy_timeout(live, BUSY_TIMEOUT_MS);
+		sqlite3_busy_timeout(crm_db_sqlite(live), BUSY_TIMEOUT_MS);
 		r = copy_to(live, dfd, dir, name, ctx->now, pre, prelen, &bytes,
 			err);
 	}
@@ -567,10 +568,11 @@ static int pre_restore_copy(const struct crm_ctx *ctx, const char *dir,
  * holds everything the restore discards. If anything fails before the
  * last step, finishing rolls the live store back untouched.
  */
-static int replace(const struct crm_ctx *ctx, sqlite3 *src, const char *dir,
+static int replace(const struct crm_ctx *ctx, struct crm_db *src, const char *dir,
 	char *pre, size_t prelen, struct crm_error *err)
 {
-	sqlite3_backup *b = sqlite3_backup_init(ctx->db, "main", src, "main");
+	sqlite3_backup *b = sqlite3_backup_init(crm_db_sqlite(ctx->db), "main",
+		crm_db_sqlite(src), "main");
 	int rc, fin, r = CRM_OK;
 
 	if (b == NULL)
@@ -604,7 +606,7 @@ int crm_backup_restore(struct crm_ctx *ctx, const char *path,
 	struct crm_backup_report *rep, struct crm_error *err)
 {
 	char abs[PATH_MAX];
-	sqlite3 *src;
+	struct crm_db *src;
 	int r;
 
 	report_init(rep);
@@ -618,15 +620,15 @@ int crm_backup_restore(struct crm_ctx *ctx, const char *path,
 		snprintf(abs, sizeof(abs), "%s", path);
 	if ((r = open_copy(path, 1, &src, err)) != CRM_OK)
 		return r;
-	if (same_file(path, sqlite3_db_filename(ctx->db, "main"))) {
+	if (same_file(path, sqlite3_db_filename(crm_db_sqlite(ctx->db), "main"))) {
 		crm_store_close(src);
 		return crm_error_set(err, CRM_EINVAL, "%s is the store itself",
 			path);
 	}
 	/* What is verified is what is copied: one read transaction. */
-	if (sqlite3_exec(src, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(crm_db_sqlite(src), "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		r = crm_error_set(err, CRM_EIO, "%s: %s", path,
-			sqlite3_errmsg(src));
+			sqlite3_errmsg(crm_db_sqlite(src)));
 	if (r == CRM_OK)
 		check_copy(src, ctx->audit_key, rep);
 	if (r == CRM_OK && !rep->ok)
@@ -634,7 +636,7 @@ int crm_backup_restore(struct crm_ctx *ctx, const char *path,
 			path, rep->problem);
 	if (r == CRM_OK)
 		r = replace(ctx, src, dir, pre, prelen, err);
-	sqlite3_exec(src, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(crm_db_sqlite(src), "ROLLBACK", NULL, NULL, NULL);
 	crm_store_close(src);
 	if (r != CRM_OK)
 		return r;

@@ -37,15 +37,15 @@ static const struct place {
 };
 
 /* Runs sql (no parameters, no rows) on db. */
-static int exec(sqlite3 *db, const char *sql, struct crm_error *err)
+static int exec(struct crm_db *db, const char *sql, struct crm_error *err)
 {
-	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(crm_db_sqlite(db), sql, NULL, NULL, NULL) != SQLITE_OK)
 		return crm_store_error(db, WHAT, err);
 	return CRM_OK;
 }
 
 /* Steps a bound insert and resets it for the next row. */
-static int step(sqlite3 *db, sqlite3_stmt *st, struct crm_error *err)
+static int step(struct crm_db *db, sqlite3_stmt *st, struct crm_error *err)
 {
 	int rc = sqlite3_step(st);
 
@@ -55,7 +55,7 @@ static int step(sqlite3 *db, sqlite3_stmt *st, struct crm_error *err)
 	return CRM_OK;
 }
 
-static int trail_empty(sqlite3 *db, int *empty, struct crm_error *err)
+static int trail_empty(struct crm_db *db, int *empty, struct crm_error *err)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -80,7 +80,7 @@ struct indexes {
 	int n;
 };
 
-static int drop_indexes(sqlite3 *db, struct indexes *ix, struct crm_error *err)
+static int drop_indexes(struct crm_db *db, struct indexes *ix, struct crm_error *err)
 {
 	sqlite3_stmt *st;
 	char drop[160];
@@ -111,7 +111,7 @@ static int drop_indexes(sqlite3 *db, struct indexes *ix, struct crm_error *err)
 	return r;
 }
 
-static int make_indexes(sqlite3 *db, const struct indexes *ix,
+static int make_indexes(struct crm_db *db, const struct indexes *ix,
 	struct crm_error *err)
 {
 	int r = CRM_OK;
@@ -133,7 +133,7 @@ static void account_name(const struct crm_bulk_spec *spec, long long i,
 	snprintf(out, len, "%s%06lld", spec->prefix, i);
 }
 
-static int fill_accounts(sqlite3 *db, const struct crm_bulk_spec *spec,
+static int fill_accounts(struct crm_db *db, const struct crm_bulk_spec *spec,
 	uint64_t *seed, struct crm_error *err)
 {
 	sqlite3_stmt *acc = NULL, *mem = NULL, *kip = NULL, *grp = NULL;
@@ -141,15 +141,15 @@ static int fill_accounts(sqlite3 *db, const struct crm_bulk_spec *spec,
 	int64_t span = spec->last - spec->first;
 	int r = CRM_OK;
 
-	if (sqlite3_prepare_v2(db, "INSERT INTO groups(id, name) VALUES(?1, ?2)",
+	if (sqlite3_prepare_v2(crm_db_sqlite(db), "INSERT INTO groups(id, name) VALUES(?1, ?2)",
 			-1, &grp, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT INTO accounts(id, name, origin,"
+	    sqlite3_prepare_v2(crm_db_sqlite(db), "INSERT INTO accounts(id, name, origin,"
 			" created, pw_changed, last_login, last_service, last_rhost,"
 			" last_place) VALUES(?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8)", -1,
 			&acc, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT INTO members(group_id, account_id)"
+	    sqlite3_prepare_v2(crm_db_sqlite(db), "INSERT INTO members(group_id, account_id)"
 			" VALUES(?1, ?2)", -1, &mem, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT INTO known_ips(account_id, ip,"
+	    sqlite3_prepare_v2(crm_db_sqlite(db), "INSERT INTO known_ips(account_id, ip,"
 			" first_seen, last_seen, count) VALUES(?1, ?2, ?3, ?4, ?5)",
 			-1, &kip, NULL) != SQLITE_OK)
 		r = crm_store_error(db, WHAT, err);
@@ -203,7 +203,7 @@ static int fill_accounts(sqlite3 *db, const struct crm_bulk_spec *spec,
  * Row j of the history and of the trail tell of the same attempt: the
  * same time, user, service and address.
  */
-static int fill_events(sqlite3 *db, const unsigned char *key,
+static int fill_events(struct crm_db *db, const unsigned char *key,
 	const struct crm_bulk_spec *spec, uint64_t *seed,
 	struct crm_error *err)
 {
@@ -215,12 +215,12 @@ static int fill_events(sqlite3 *db, const unsigned char *key,
 	char user[CRM_NAME_MAX + 1], ip[32], actor[32];
 	int r = CRM_OK;
 
-	if (sqlite3_prepare_v2(db, "INSERT INTO logins(time, last_time, count,"
+	if (sqlite3_prepare_v2(crm_db_sqlite(db), "INSERT INTO logins(time, last_time, count,"
 			" user, service, rhost, tty, type, success, reason,"
 			" country_code, country, city, org, new_ip) VALUES(?1, ?1,"
 			" 1, ?2, ?3, ?4, ?5, 'password', ?6, ?7, ?8, ?9, ?10, ?11,"
 			" ?12)", -1, &lg, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT INTO audit(time, event, actor,"
+	    sqlite3_prepare_v2(crm_db_sqlite(db), "INSERT INTO audit(time, event, actor,"
 			" subject, service, rhost, details, id, prev_hash, hash)"
 			" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", -1, &au, NULL) != SQLITE_OK)
 		r = crm_store_error(db, WHAT, err);
@@ -279,7 +279,7 @@ static int fill_events(sqlite3 *db, const unsigned char *key,
 	return r;
 }
 
-static int fill(sqlite3 *db, const unsigned char *key,
+static int fill(struct crm_db *db, const unsigned char *key,
 	const struct crm_bulk_spec *spec, struct crm_error *err)
 {
 	struct indexes ix;
@@ -300,7 +300,7 @@ static int fill(sqlite3 *db, const unsigned char *key,
 int crm_bulk_fill(const struct crm_ctx *ctx, const struct crm_bulk_spec *spec,
 	struct crm_error *err)
 {
-	sqlite3 *db = ctx->db;
+	struct crm_db *db = ctx->db;
 	int r, empty = 0;
 
 	if (!ctx->keyed)

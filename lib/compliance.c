@@ -460,7 +460,7 @@ int crm_compliance_accounts(const struct crm_ctx *ctx,
 	 * a reader holds up no login; it only keeps the log from being
 	 * reset until it ends.
 	 */
-	own = sqlite3_get_autocommit(ctx->db);
+	own = !crm_db_in_transaction(ctx->db);
 	if (own && (r = crm_store_begin_read(ctx->db, err)) != CRM_OK)
 		return r;
 	/* Names first: each account is then read whole, with its policy. */

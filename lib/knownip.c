@@ -67,7 +67,7 @@ int crm_knownip_seen(const struct crm_ctx *ctx, int64_t account_id,
 	crm_sql_done(st);
 	if (rc != SQLITE_DONE)
 		return crm_store_error(ctx->db, what, err);
-	if (sqlite3_changes(ctx->db) > 0)
+	if (sqlite3_changes(crm_db_sqlite(ctx->db)) > 0)
 		return CRM_OK;
 
 	if (crm_sql_prepare(ctx->db, "INSERT INTO known_ips(account_id, ip,"
@@ -199,7 +199,7 @@ int crm_knownip_delete(const struct crm_ctx *ctx, const char *user,
 			rc = crm_store_error(ctx->db, what, err);
 		crm_sql_done(st);
 	}
-	if (rc == 0 && sqlite3_changes(ctx->db) == 0)
+	if (rc == 0 && sqlite3_changes(crm_db_sqlite(ctx->db)) == 0)
 		rc = crm_error_set(err, CRM_ENOENT,
 			_("%s is not a known address of %s"), key, user);
 	if (rc == 0)

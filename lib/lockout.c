@@ -99,7 +99,7 @@ void crm_lockout_clear(struct crm_account *a)
 }
 
 /* Reservations of a that have not lapsed at now. */
-static int live_count(sqlite3 *db, int64_t id, int64_t now, int64_t *live)
+static int live_count(struct crm_db *db, int64_t id, int64_t now, int64_t *live)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -117,7 +117,7 @@ static int live_count(sqlite3 *db, int64_t id, int64_t now, int64_t *live)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
-int crm_lockout_room(sqlite3 *db, const struct crm_policy *pol,
+int crm_lockout_room(struct crm_db *db, const struct crm_policy *pol,
 	const struct crm_config *cfg, const struct crm_account *a, int64_t now,
 	int inflight, int *room, struct crm_error *err)
 {
@@ -132,7 +132,7 @@ int crm_lockout_room(sqlite3 *db, const struct crm_policy *pol,
 	return CRM_OK;
 }
 
-int crm_lockout_reserve(sqlite3 *db, const struct crm_policy *pol,
+int crm_lockout_reserve(struct crm_db *db, const struct crm_policy *pol,
 	const struct crm_config *cfg, const struct crm_account *a, int64_t now,
 	int64_t *id, int *granted, struct crm_error *err)
 {
@@ -170,14 +170,14 @@ int crm_lockout_reserve(sqlite3 *db, const struct crm_policy *pol,
 	st = NULL;
 	if (rc != SQLITE_DONE)
 		goto fail;
-	*id = sqlite3_last_insert_rowid(db);
+	*id = sqlite3_last_insert_rowid(crm_db_sqlite(db));
 	return CRM_OK;
 fail:
 	crm_sql_done(st);
 	return crm_store_error(db, "reserving an attempt", err);
 }
 
-int crm_lockout_release(sqlite3 *db, int64_t account_id, int64_t id,
+int crm_lockout_release(struct crm_db *db, int64_t account_id, int64_t id,
 	struct crm_error *err)
 {
 	sqlite3_stmt *st;

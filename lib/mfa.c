@@ -41,7 +41,7 @@ const char *crm_code_result_name(enum crm_code_result r)
 
 /* ---- state and decision ---- */
 
-static int count_rows(sqlite3 *db, const char *sql, int64_t id,
+static int count_rows(struct crm_db *db, const char *sql, int64_t id,
 	int64_t *n, int64_t *second, struct crm_error *err)
 {
 	sqlite3_stmt *st;
@@ -65,7 +65,7 @@ static int count_rows(sqlite3 *db, const char *sql, int64_t id,
 	return CRM_OK;
 }
 
-int crm_mfa_state_get(sqlite3 *db, const struct crm_account *a,
+int crm_mfa_state_get(struct crm_db *db, const struct crm_account *a,
 	struct crm_mfa_state *st, struct crm_error *err)
 {
 	int64_t n, when, left;
@@ -138,7 +138,7 @@ static int six_digits(const char *code)
 }
 
 /* The sealed secret and last step of a; *found = 0 when not enrolled. */
-static int totp_row(sqlite3 *db, int64_t id, char sealed[CRM_SEALED_MAX],
+static int totp_row(struct crm_db *db, int64_t id, char sealed[CRM_SEALED_MAX],
 	int64_t *last_step, int *found, struct crm_error *err)
 {
 	sqlite3_stmt *st;
@@ -165,7 +165,7 @@ static int totp_row(sqlite3 *db, int64_t id, char sealed[CRM_SEALED_MAX],
 }
 
 /* Runs sql with ?1 = a and, if it has a second parameter, ?2 = b. */
-static int exec_id(sqlite3 *db, const char *sql, int64_t a, int64_t b,
+static int exec_id(struct crm_db *db, const char *sql, int64_t a, int64_t b,
 	const char *what, struct crm_error *err)
 {
 	sqlite3_stmt *st;
@@ -326,7 +326,7 @@ int crm_mfa_code_new(const struct crm_ctx *ctx,
 }
 
 /* Runs sql on a's code of purpose (?1 account, ?2 purpose). */
-static int code_exec(sqlite3 *db, const char *sql, int64_t id,
+static int code_exec(struct crm_db *db, const char *sql, int64_t id,
 	const char *purpose, const char *what, struct crm_error *err)
 {
 	sqlite3_stmt *st;
@@ -341,14 +341,14 @@ static int code_exec(sqlite3 *db, const char *sql, int64_t id,
 	return rc == SQLITE_DONE ? CRM_OK : crm_store_error(db, what, err);
 }
 
-static int code_drop(sqlite3 *db, int64_t id, const char *purpose,
+static int code_drop(struct crm_db *db, int64_t id, const char *purpose,
 	struct crm_error *err)
 {
 	return code_exec(db, "DELETE FROM otp_codes WHERE account_id = ?1"
 		" AND purpose = ?2", id, purpose, "removing a code", err);
 }
 
-static int code_try(sqlite3 *db, int64_t id, const char *purpose,
+static int code_try(struct crm_db *db, int64_t id, const char *purpose,
 	struct crm_error *err)
 {
 	return code_exec(db, "UPDATE otp_codes SET tries = tries + 1"
@@ -498,7 +498,7 @@ static int store_recovery(const struct crm_ctx *ctx,
 	return CRM_OK;
 }
 
-static int store_totp(sqlite3 *db, int64_t id, const char *sealed,
+static int store_totp(struct crm_db *db, int64_t id, const char *sealed,
 	int64_t step, int64_t now, struct crm_error *err)
 {
 	sqlite3_stmt *st;
@@ -583,7 +583,7 @@ int crm_totp_enroll(const struct crm_ctx *ctx, const char *user,
 	return r;
 }
 
-int crm_totp_remove(sqlite3 *db, const struct crm_account *a, int *had,
+int crm_totp_remove(struct crm_db *db, const struct crm_account *a, int *had,
 	struct crm_error *err)
 {
 	int64_t n;

@@ -533,10 +533,10 @@ static int insert_rule(const struct crm_ctx *ctx, struct crm_rule *r,
 		SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, ctx->now);
 	step = sqlite3_step(st);
-	ext = sqlite3_extended_errcode(ctx->db);
+	ext = sqlite3_extended_errcode(crm_db_sqlite(ctx->db));
 	crm_sql_done(st);
 	if (step == SQLITE_DONE) {
-		r->id = sqlite3_last_insert_rowid(ctx->db);
+		r->id = sqlite3_last_insert_rowid(crm_db_sqlite(ctx->db));
 		return 0;
 	}
 	if (ext == SQLITE_CONSTRAINT_UNIQUE)

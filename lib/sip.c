@@ -74,7 +74,7 @@ static void derive(const char *user, const char *realm, const char *password,
 	sodium_memzero(&sha, sizeof(sha));
 }
 
-static int exec_id(sqlite3 *db, const char *sql, int64_t id,
+static int exec_id(struct crm_db *db, const char *sql, int64_t id,
 	struct crm_error *err)
 {
 	sqlite3_stmt *st;

@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "crmpolicy/store.h"
+#include "db_impl.h"
 
 /* Long enough for 32 processes queueing on one account's row. */
 #define BUSY_TIMEOUT_MS 15000
@@ -173,13 +174,9 @@ static const char *const migrations[] = {
 	" changed INTEGER NOT NULL);",
 };
 
-int crm_store_error(sqlite3 *db, const char *what, struct crm_error *err)
+int crm_store_error(struct crm_db *db, const char *what, struct crm_error *err)
 {
-	const char *file = db ? sqlite3_db_filename(db, "main") : NULL;
-
-	return crm_error_set(err, CRM_ESTORE, "store %s: %s: %s",
-		file && *file ? file : "(unopened)", what,
-		db ? sqlite3_errmsg(db) : "out of memory");
+	return crm_db_error(db, what, err);
 }
 
 int crm_store_safe_stat(const struct stat *st)
@@ -254,15 +251,15 @@ static int check_file(const char *path, int create, struct crm_error *err)
 	return CRM_OK;
 }
 
-static int exec_sql(sqlite3 *db, const char *sql, const char *what,
+static int exec_sql(struct crm_db *db, const char *sql, const char *what,
 	struct crm_error *err)
 {
-	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(db->sq, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return crm_store_error(db, what, err);
 	return CRM_OK;
 }
 
-int crm_store_version(sqlite3 *db, int *version, struct crm_error *err)
+int crm_store_version(struct crm_db *db, int *version, struct crm_error *err)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -280,7 +277,7 @@ int crm_store_version(sqlite3 *db, int *version, struct crm_error *err)
 }
 
 /* Brings the schema to CRM_SCHEMA_VERSION inside one write transaction. */
-static int migrate(sqlite3 *db, struct crm_error *err)
+static int migrate(struct crm_db *db, struct crm_error *err)
 {
 	const int target = (int)(sizeof(migrations) / sizeof(migrations[0]));
 	char pragma[64];
@@ -298,7 +295,7 @@ static int migrate(sqlite3 *db, struct crm_error *err)
 	if (version > target) {
 		r = crm_error_set(err, CRM_ESTORE,
 			"store %s has schema version %d, newer than this crmpolicy (%d)",
-			sqlite3_db_filename(db, "main"), version, target);
+			sqlite3_db_filename(db->sq, "main"), version, target);
 		goto fail;
 	}
 	for (int v = version; v < target; v++)
@@ -338,10 +335,11 @@ static int busy_wait(void *arg, int count)
 	return 1;
 }
 
-int crm_store_open(const char *path, int create, sqlite3 **dbp,
+int crm_store_open(const char *path, int create, struct crm_db **dbp,
 	struct crm_error *err)
 {
-	sqlite3 *db = NULL;
+	struct crm_db *db = NULL;
+	sqlite3 *sq = NULL;
 	int r, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW;
 
 	*dbp = NULL;
@@ -352,14 +350,18 @@ int crm_store_open(const char *path, int create, sqlite3 **dbp,
 		return r;
 	if ((r = check_file(path, create, err)) != CRM_OK)
 		return r;
-	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &sq, flags, NULL) != SQLITE_OK) {
 		r = crm_error_set(err, CRM_ESTORE, "store %s: %s", path,
-			db ? sqlite3_errmsg(db) : "out of memory");
-		sqlite3_close(db);
+			sq ? sqlite3_errmsg(sq) : "out of memory");
+		sqlite3_close(sq);
 		return r;
 	}
-	sqlite3_busy_handler(db, busy_wait, NULL);
-	sqlite3_extended_result_codes(db, 1);
+	if (crm_db_wrap_sqlite(sq, &db) != CRM_OK) {
+		sqlite3_close(sq);
+		return crm_error_set(err, CRM_ENOMEM, "out of memory");
+	}
+	sqlite3_busy_handler(sq, busy_wait, NULL);
+	sqlite3_extended_result_codes(sq, 1);
 	/*
 	 * A PAM handle's connection lives for one login: checkpointing the
 	 * log whenever the last one closes would sync the log and the store
@@ -367,9 +369,9 @@ int crm_store_open(const char *path, int create, sqlite3 **dbp,
 	 * the commit that takes it past WAL_CHECKPOINT_PAGES; the next first
 	 * opener reads at most that much of it back.
 	 */
-	if (sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
+	if (sqlite3_db_config(sq, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
 			(int *)NULL) != SQLITE_OK ||
-			sqlite3_wal_autocheckpoint(db, WAL_CHECKPOINT_PAGES) !=
+			sqlite3_wal_autocheckpoint(sq, WAL_CHECKPOINT_PAGES) !=
 			SQLITE_OK) {
 		r = crm_store_error(db, "configuring the connection", err);
 		goto fail;
@@ -390,19 +392,25 @@ fail:
 	return r;
 }
 
-int crm_store_close(sqlite3 *db)
+int crm_store_close(struct crm_db *db)
 {
 	sqlite3_stmt *st;
+	int rc;
 
 	if (db == NULL)
 		return SQLITE_OK;
+	crm_db_free_statements(db);
 	/* The statements kept by crm_sql_prepare go with the connection. */
-	while ((st = sqlite3_next_stmt(db, NULL)) != NULL)
+	while ((st = sqlite3_next_stmt(db->sq, NULL)) != NULL)
 		sqlite3_finalize(st);
-	return sqlite3_close(db);
+	/* As sqlite3_close: a connection still busy stays open. */
+	rc = sqlite3_close(db->sq);
+	if (rc == SQLITE_OK)
+		free(db);
+	return rc;
 }
 
-int crm_sql_prepare(sqlite3 *db, const char *sql, int n, sqlite3_stmt **st,
+int crm_sql_prepare(struct crm_db *db, const char *sql, int n, sqlite3_stmt **st,
 	const char **tail)
 {
 	sqlite3_stmt *s = NULL;
@@ -412,7 +420,7 @@ int crm_sql_prepare(sqlite3 *db, const char *sql, int n, sqlite3_stmt **st,
 	 * of ours outlives a call. A statement in use (stepped, not reset)
 	 * is passed over, so that a nested use of the same SQL gets its own.
 	 */
-	while ((s = sqlite3_next_stmt(db, s)) != NULL) {
+	while ((s = sqlite3_next_stmt(db->sq, s)) != NULL) {
 		const char *text = sqlite3_sql(s);
 
 		if (text != NULL && !sqlite3_stmt_busy(s) &&
@@ -425,8 +433,8 @@ int crm_sql_prepare(sqlite3 *db, const char *sql, int n, sqlite3_stmt **st,
 			return SQLITE_OK;
 		}
 	}
-	return sqlite3_prepare_v3(db, sql, n, SQLITE_PREPARE_PERSISTENT, st,
-		tail);
+	return sqlite3_prepare_v3(db->sq, sql, n, SQLITE_PREPARE_PERSISTENT,
+		st, tail);
 }
 
 int crm_sql_done(sqlite3_stmt *st)
@@ -444,24 +452,24 @@ int crm_sql_done(sqlite3_stmt *st)
  * The synchronous level is the connection's and can change only between
  * transactions, so each write transaction names its own as it starts.
  */
-int crm_store_begin(sqlite3 *db, struct crm_error *err)
+int crm_store_begin(struct crm_db *db, struct crm_error *err)
 {
 	return exec_sql(db, "PRAGMA synchronous = FULL; BEGIN IMMEDIATE",
 		"starting a transaction", err);
 }
 
-int crm_store_begin_relaxed(sqlite3 *db, struct crm_error *err)
+int crm_store_begin_relaxed(struct crm_db *db, struct crm_error *err)
 {
 	return exec_sql(db, "PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE",
 		"starting a transaction", err);
 }
 
-int crm_store_begin_read(sqlite3 *db, struct crm_error *err)
+int crm_store_begin_read(struct crm_db *db, struct crm_error *err)
 {
 	return exec_sql(db, "BEGIN", "starting a transaction", err);
 }
 
-int crm_store_commit(sqlite3 *db, struct crm_error *err)
+int crm_store_commit(struct crm_db *db, struct crm_error *err)
 {
 	int r = exec_sql(db, "COMMIT", "committing", err);
 
@@ -470,15 +478,15 @@ int crm_store_commit(sqlite3 *db, struct crm_error *err)
 	return r;
 }
 
-void crm_store_rollback(sqlite3 *db)
+void crm_store_rollback(struct crm_db *db)
 {
-	if (!sqlite3_get_autocommit(db))
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	if (db != NULL && !sqlite3_get_autocommit(db->sq))
+		sqlite3_exec(db->sq, "ROLLBACK", NULL, NULL, NULL);
 }
 
 /* ---- statements ---- */
 
-static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
+static int prepare(struct crm_db *db, const char *sql, sqlite3_stmt **st,
 	struct crm_error *err)
 {
 	if (crm_sql_prepare(db, sql, -1, st, NULL) != SQLITE_OK) {
@@ -489,7 +497,7 @@ static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
 }
 
 /* Steps a statement that returns no rows, then finalizes it. */
-static int run(sqlite3 *db, sqlite3_stmt *st, const char *what,
+static int run(struct crm_db *db, sqlite3_stmt *st, const char *what,
 	struct crm_error *err)
 {
 	int rc = sqlite3_step(st);
@@ -583,7 +591,7 @@ static void bind_account(sqlite3_stmt *st, const struct crm_account *a)
 	sqlite3_bind_text(st, 27, a->prev_place, -1, SQLITE_STATIC);
 }
 
-int crm_account_get(sqlite3 *db, const char *name, struct crm_account *a,
+int crm_account_get(struct crm_db *db, const char *name, struct crm_account *a,
 	struct crm_error *err)
 {
 	sqlite3_stmt *st;
@@ -606,7 +614,7 @@ int crm_account_get(sqlite3 *db, const char *name, struct crm_account *a,
 	return r;
 }
 
-int crm_account_find(sqlite3 *db, const char *name, struct crm_account *a,
+int crm_account_find(struct crm_db *db, const char *name, struct crm_account *a,
 	int *found, struct crm_error *err)
 {
 	int r = crm_account_get(db, name, a, err);
@@ -618,7 +626,7 @@ int crm_account_find(sqlite3 *db, const char *name, struct crm_account *a,
 	return CRM_OK;
 }
 
-int crm_account_insert(sqlite3 *db, struct crm_account *a,
+int crm_account_insert(struct crm_db *db, struct crm_account *a,
 	struct crm_error *err)
 {
 	sqlite3_stmt *st;
@@ -634,11 +642,11 @@ int crm_account_insert(sqlite3 *db, struct crm_account *a,
 	bind_account(st, a);
 	if ((r = run(db, st, "adding the account", err)) != CRM_OK)
 		return r;
-	a->id = sqlite3_last_insert_rowid(db);
+	a->id = sqlite3_last_insert_rowid(db->sq);
 	return CRM_OK;
 }
 
-int crm_account_update(sqlite3 *db, const struct crm_account *a,
+int crm_account_update(struct crm_db *db, const struct crm_account *a,
 	struct crm_error *err)
 {
 	sqlite3_stmt *st;
@@ -660,13 +668,13 @@ int crm_account_update(sqlite3 *db, const struct crm_account *a,
 	bind_account(st, a);
 	if ((r = run(db, st, "updating the account", err)) != CRM_OK)
 		return r;
-	if (sqlite3_changes(db) != 1)
+	if (sqlite3_changes(db->sq) != 1)
 		return crm_error_set(err, CRM_ESTORE,
 			"store: the account to update has vanished");
 	return CRM_OK;
 }
 
-int crm_account_delete(sqlite3 *db, const char *name, struct crm_error *err)
+int crm_account_delete(struct crm_db *db, const char *name, struct crm_error *err)
 {
 	sqlite3_stmt *st;
 	int r;
@@ -676,7 +684,7 @@ int crm_account_delete(sqlite3 *db, const char *name, struct crm_error *err)
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	if ((r = run(db, st, "deleting the account", err)) != CRM_OK)
 		return r;
-	if (sqlite3_changes(db) == 0)
+	if (sqlite3_changes(db->sq) == 0)
 		return crm_error_set(err, CRM_ENOENT, "no such user");
 	if ((r = prepare(db, "DELETE FROM policy WHERE scope = 'user'"
 			" AND target = ?1", &st, err)))
@@ -685,7 +693,7 @@ int crm_account_delete(sqlite3 *db, const char *name, struct crm_error *err)
 	return run(db, st, "deleting the account's policy", err);
 }
 
-int crm_account_foreach(sqlite3 *db, crm_account_cb cb, void *arg,
+int crm_account_foreach(struct crm_db *db, crm_account_cb cb, void *arg,
 	struct crm_error *err)
 {
 	struct crm_account *a;
@@ -715,7 +723,7 @@ int crm_account_foreach(sqlite3 *db, crm_account_cb cb, void *arg,
 }
 
 /* Runs a one-row-per-name query with up to two text parameters. */
-static int foreach_name(sqlite3 *db, const char *sql, const char *p1,
+static int foreach_name(struct crm_db *db, const char *sql, const char *p1,
 	crm_name_cb cb, void *arg, const char *what, struct crm_error *err)
 {
 	sqlite3_stmt *st;
@@ -738,7 +746,7 @@ static int foreach_name(sqlite3 *db, const char *sql, const char *p1,
 	return r;
 }
 
-static int exec_names(sqlite3 *db, const char *sql, const char *p1,
+static int exec_names(struct crm_db *db, const char *sql, const char *p1,
 	const char *p2, const char *what, struct crm_error *err)
 {
 	sqlite3_stmt *st;
@@ -752,18 +760,18 @@ static int exec_names(sqlite3 *db, const char *sql, const char *p1,
 	return run(db, st, what, err);
 }
 
-int crm_group_add(sqlite3 *db, const char *group, struct crm_error *err)
+int crm_group_add(struct crm_db *db, const char *group, struct crm_error *err)
 {
 	return exec_names(db, "INSERT INTO groups(name) VALUES(?1)", group,
 		NULL, "adding the group", err);
 }
 
-int crm_group_del(sqlite3 *db, const char *group, struct crm_error *err)
+int crm_group_del(struct crm_db *db, const char *group, struct crm_error *err)
 {
 	int r = exec_names(db, "DELETE FROM groups WHERE name = ?1", group,
 		NULL, "deleting the group", err);
 
-	if (r == CRM_OK && sqlite3_changes(db) == 0)
+	if (r == CRM_OK && sqlite3_changes(db->sq) == 0)
 		return crm_error_set(err, CRM_ENOENT, "no such group");
 	return r;
 }
@@ -775,7 +783,7 @@ static int set_found(void *arg, const char *name)
 	return 0;
 }
 
-int crm_group_exists(sqlite3 *db, const char *group, int *exists,
+int crm_group_exists(struct crm_db *db, const char *group, int *exists,
 	struct crm_error *err)
 {
 	*exists = 0;
@@ -783,14 +791,14 @@ int crm_group_exists(sqlite3 *db, const char *group, int *exists,
 		group, set_found, exists, "reading groups", err);
 }
 
-int crm_group_foreach(sqlite3 *db, crm_name_cb cb, void *arg,
+int crm_group_foreach(struct crm_db *db, crm_name_cb cb, void *arg,
 	struct crm_error *err)
 {
 	return foreach_name(db, "SELECT name FROM groups ORDER BY name", NULL,
 		cb, arg, "listing groups", err);
 }
 
-int crm_member_add(sqlite3 *db, const char *group, const char *user,
+int crm_member_add(struct crm_db *db, const char *group, const char *user,
 	struct crm_error *err)
 {
 	int r = exec_names(db, "INSERT OR IGNORE INTO members(group_id, account_id)"
@@ -808,7 +816,7 @@ int crm_member_add(sqlite3 *db, const char *group, const char *user,
 	return CRM_OK;
 }
 
-int crm_member_del(sqlite3 *db, const char *group, const char *user,
+int crm_member_del(struct crm_db *db, const char *group, const char *user,
 	struct crm_error *err)
 {
 	int r = exec_names(db, "DELETE FROM members WHERE"
@@ -816,12 +824,12 @@ int crm_member_del(sqlite3 *db, const char *group, const char *user,
 		" account_id = (SELECT id FROM accounts WHERE name = ?2)",
 		group, user, "removing the member", err);
 
-	if (r == CRM_OK && sqlite3_changes(db) == 0)
+	if (r == CRM_OK && sqlite3_changes(db->sq) == 0)
 		return crm_error_set(err, CRM_ENOENT, "not a member");
 	return r;
 }
 
-int crm_member_foreach(sqlite3 *db, const char *group, crm_name_cb cb,
+int crm_member_foreach(struct crm_db *db, const char *group, crm_name_cb cb,
 	void *arg, struct crm_error *err)
 {
 	return foreach_name(db, "SELECT a.name FROM members m"
@@ -831,7 +839,7 @@ int crm_member_foreach(sqlite3 *db, const char *group, crm_name_cb cb,
 		"listing members", err);
 }
 
-int crm_member_groups(sqlite3 *db, const char *user, crm_name_cb cb,
+int crm_member_groups(struct crm_db *db, const char *user, crm_name_cb cb,
 	void *arg, struct crm_error *err)
 {
 	return foreach_name(db, "SELECT g.name FROM members m"
@@ -841,7 +849,7 @@ int crm_member_groups(sqlite3 *db, const char *user, crm_name_cb cb,
 		"reading the user's groups", err);
 }
 
-int crm_policy_row_set(sqlite3 *db, const char *scope, const char *target,
+int crm_policy_row_set(struct crm_db *db, const char *scope, const char *target,
 	const char *key, const char *value, struct crm_error *err)
 {
 	sqlite3_stmt *st;
@@ -858,7 +866,7 @@ int crm_policy_row_set(sqlite3 *db, const char *scope, const char *target,
 	return run(db, st, "writing the policy", err);
 }
 
-int crm_policy_row_del(sqlite3 *db, const char *scope, const char *target,
+int crm_policy_row_del(struct crm_db *db, const char *scope, const char *target,
 	const char *key, struct crm_error *err)
 {
 	sqlite3_stmt *st;
@@ -873,7 +881,7 @@ int crm_policy_row_del(sqlite3 *db, const char *scope, const char *target,
 	return run(db, st, "removing a policy value", err);
 }
 
-int crm_policy_row_foreach(sqlite3 *db, const char *scope, const char *target,
+int crm_policy_row_foreach(struct crm_db *db, const char *scope, const char *target,
 	crm_policy_row_cb cb, void *arg, struct crm_error *err)
 {
 	sqlite3_stmt *st;
@@ -898,7 +906,7 @@ int crm_policy_row_foreach(sqlite3 *db, const char *scope, const char *target,
 	return r;
 }
 
-int crm_pwhist_add(sqlite3 *db, int64_t account_id, const char *hash,
+int crm_pwhist_add(struct crm_db *db, int64_t account_id, const char *hash,
 	int64_t when, struct crm_error *err)
 {
 	sqlite3_stmt *st;
@@ -913,7 +921,7 @@ int crm_pwhist_add(sqlite3 *db, int64_t account_id, const char *hash,
 	return run(db, st, "recording password history", err);
 }
 
-int crm_pwhist_foreach(sqlite3 *db, int64_t account_id, int limit,
+int crm_pwhist_foreach(struct crm_db *db, int64_t account_id, int limit,
 	crm_hash_cb cb, void *arg, struct crm_error *err)
 {
 	sqlite3_stmt *st;
@@ -937,7 +945,7 @@ int crm_pwhist_foreach(sqlite3 *db, int64_t account_id, int limit,
 	return r;
 }
 
-int crm_pwhist_prune(sqlite3 *db, int64_t account_id, int keep,
+int crm_pwhist_prune(struct crm_db *db, int64_t account_id, int keep,
 	struct crm_error *err)
 {
 	sqlite3_stmt *st;
@@ -952,33 +960,40 @@ int crm_pwhist_prune(sqlite3 *db, int64_t account_id, int keep,
 	return run(db, st, "pruning password history", err);
 }
 
-int crm_setting_get(sqlite3 *db, const char *key, char *value, size_t len,
-	struct crm_error *err)
+int crm_setting_get(struct crm_db *db, const char *key, char *value,
+	size_t len, struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc, r;
 
-	if ((r = prepare(db, "SELECT value FROM settings WHERE key = ?1", &st,
-			err)))
+	if ((r = crm_db_prepare(db, CRM_Q_SETTING_GET, &st, err)) != CRM_OK)
 		return r;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		copy_text(value, len, st, 0);
+	crm_bind_text(st, 1, key);
+	rc = crm_stmt_step(st);
+	if (rc == CRM_STEP_ROW) {
+		snprintf(value, len, "%s", crm_col_text(st, 0));
 		r = CRM_OK;
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == CRM_STEP_DONE) {
 		r = crm_error_set(err, CRM_ENOENT, "no setting %s", key);
 	} else {
-		r = crm_store_error(db, "reading a setting", err);
+		r = crm_db_error(db, "reading a setting", err);
 	}
-	crm_sql_done(st);
+	crm_stmt_done(st);
 	return r;
 }
 
-int crm_setting_set(sqlite3 *db, const char *key, const char *value,
+int crm_setting_set(struct crm_db *db, const char *key, const char *value,
 	struct crm_error *err)
 {
-	return exec_names(db, "INSERT INTO settings(key, value) VALUES(?1, ?2)"
-		" ON CONFLICT(key) DO UPDATE SET value = excluded.value", key,
-		value, "writing a setting", err);
+	struct crm_stmt *st;
+	int r;
+
+	if ((r = crm_db_prepare(db, CRM_Q_SETTING_SET, &st, err)) != CRM_OK)
+		return r;
+	crm_bind_text(st, 1, key);
+	crm_bind_text(st, 2, value);
+	r = crm_stmt_step(st);
+	crm_stmt_done(st);
+	return r == CRM_STEP_DONE ? CRM_OK :
+		crm_db_error(db, "writing a setting", err);
 }

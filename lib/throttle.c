@@ -17,7 +17,7 @@
 #define KEY_MAX (CRM_RHOST_MAX + 1)
 
 /* Runs a statement without rows; finalizes it. */
-static int run(sqlite3 *db, sqlite3_stmt *st, const char *what,
+static int run(struct crm_db *db, sqlite3_stmt *st, const char *what,
 	struct crm_error *err)
 {
 	int rc = sqlite3_step(st);
@@ -26,7 +26,7 @@ static int run(sqlite3 *db, sqlite3_stmt *st, const char *what,
 	return rc == SQLITE_DONE ? CRM_OK : crm_store_error(db, what, err);
 }
 
-static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
+static int prepare(struct crm_db *db, const char *sql, sqlite3_stmt **st,
 	const char *what, struct crm_error *err)
 {
 	if (crm_sql_prepare(db, sql, -1, st, NULL) != SQLITE_OK) {

@@ -155,7 +155,7 @@ static int ctx_open(struct call *c)
 
 	if (k != NULL && k->pid == getpid() && db != NULL && key != NULL &&
 			strcmp(k->db, db) == 0 && strcmp(k->key_file, key) == 0 &&
-			sqlite3_get_autocommit(k->ctx.db)) {
+			!crm_db_in_transaction(k->ctx.db)) {
 		c->ctx = k->ctx;
 		c->ctx.cfg = &c->cfg;
 		c->ctx.now = (int64_t)time(NULL);

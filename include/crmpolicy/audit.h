@@ -35,7 +35,7 @@ int crm_audit_add(const struct crm_ctx *ctx, const char *event,
  * For crm_ctx_open: a store whose trail predates the chain (rows, none
  * of them sealed, and no head record) has its rows sealed in order, once.
  */
-int crm_audit_adopt(sqlite3 *db, const unsigned char key[CRM_AUDIT_HASH_BYTES],
+int crm_audit_adopt(struct crm_db *db, const unsigned char key[CRM_AUDIT_HASH_BYTES],
 	struct crm_error *err) __attribute__((warn_unused_result));
 
 /* What crm_audit_verify found. */
@@ -56,7 +56,7 @@ struct crm_audit_report {
  * head record. Reads only. Returns 0 with rep filled (rep->ok says
  * whether it holds), or CRM_ESTORE.
  */
-int crm_audit_verify(sqlite3 *db, const unsigned char key[CRM_AUDIT_HASH_BYTES],
+int crm_audit_verify(struct crm_db *db, const unsigned char key[CRM_AUDIT_HASH_BYTES],
 	struct crm_audit_report *rep, struct crm_error *err)
 	__attribute__((warn_unused_result));
 
@@ -84,7 +84,7 @@ void crm_audit_row_hash(const unsigned char key[CRM_AUDIT_HASH_BYTES],
 	unsigned char out[CRM_AUDIT_HASH_BYTES]);
 
 /* Records row id with its hash as the newest, signed with key. */
-int crm_audit_head_set(sqlite3 *db, const unsigned char key[CRM_AUDIT_HASH_BYTES],
+int crm_audit_head_set(struct crm_db *db, const unsigned char key[CRM_AUDIT_HASH_BYTES],
 	int64_t id, const unsigned char hash[CRM_AUDIT_HASH_BYTES],
 	struct crm_error *err) __attribute__((warn_unused_result));
 

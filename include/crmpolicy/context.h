@@ -7,7 +7,7 @@
 #define CRMPOLICY_CONTEXT_H
 
 #include <stdint.h>
-#include <sqlite3.h>
+#include "crmpolicy/db.h"
 #include "crmpolicy/config.h"
 #include "crmpolicy/error.h"
 
@@ -19,7 +19,7 @@ typedef void (*crm_log_fn)(void *arg, int priority, const char *msg);
 
 struct crm_ctx {
 	const struct crm_config *cfg;
-	sqlite3 *db;
+	struct crm_db *db;
 	int64_t now;		/* seconds since the epoch */
 	const char *actor;	/* who acts: a user name, "root", or the PAM service */
 	long caller_uid;	/* real uid of the caller, -1 if unknown */

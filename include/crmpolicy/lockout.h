@@ -47,7 +47,7 @@ void crm_lockout_clear(struct crm_account *a);
  * stay below deny (inside the caller's transaction). *id = the reservation
  * (0 when none was needed), *granted = 0 when the attempts are exhausted.
  */
-int crm_lockout_reserve(sqlite3 *db, const struct crm_policy *pol,
+int crm_lockout_reserve(struct crm_db *db, const struct crm_policy *pol,
 	const struct crm_config *cfg, const struct crm_account *a, int64_t now,
 	int64_t *id, int *granted, struct crm_error *err)
 	__attribute__((warn_unused_result));
@@ -56,7 +56,7 @@ int crm_lockout_reserve(sqlite3 *db, const struct crm_policy *pol,
  * Releases reservation id (> 0); with id < 0 the oldest reservation of
  * account_id (a phase that did not see the reservation's id); 0 = none.
  */
-int crm_lockout_release(sqlite3 *db, int64_t account_id, int64_t id,
+int crm_lockout_release(struct crm_db *db, int64_t account_id, int64_t id,
 	struct crm_error *err) __attribute__((warn_unused_result));
 
 /*
@@ -65,7 +65,7 @@ int crm_lockout_release(sqlite3 *db, int64_t account_id, int64_t id,
  * and inflight more (the caller's own, kept elsewhere) reach deny. For a
  * caller that keeps its attempts in flight itself (the registrar daemon).
  */
-int crm_lockout_room(sqlite3 *db, const struct crm_policy *pol,
+int crm_lockout_room(struct crm_db *db, const struct crm_policy *pol,
 	const struct crm_config *cfg, const struct crm_account *a, int64_t now,
 	int inflight, int *room, struct crm_error *err)
 	__attribute__((warn_unused_result));

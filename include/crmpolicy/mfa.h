@@ -43,7 +43,7 @@ struct crm_mfa_state {
 };
 
 /* Reads the state of account a. Returns 0 or CRM_ESTORE. */
-int crm_mfa_state_get(sqlite3 *db, const struct crm_account *a,
+int crm_mfa_state_get(struct crm_db *db, const struct crm_account *a,
 	struct crm_mfa_state *st, struct crm_error *err)
 	__attribute__((warn_unused_result));
 
@@ -139,7 +139,7 @@ int crm_totp_enroll(const struct crm_ctx *ctx, const char *user,
  * Inside the caller's transaction: removes a's TOTP secret, recovery
  * codes and pending login code. *had says whether a secret was enrolled.
  */
-int crm_totp_remove(sqlite3 *db, const struct crm_account *a, int *had,
+int crm_totp_remove(struct crm_db *db, const struct crm_account *a, int *had,
 	struct crm_error *err) __attribute__((warn_unused_result));
 
 /*

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include <sqlite3.h>
+#include "crmpolicy/db.h"
 #include "crmpolicy/error.h"
 
 #define CRM_SCHEMA_VERSION 5
@@ -23,10 +24,19 @@
  * directory writable by others than root. Sets WAL, busy timeout, foreign
  * keys and runs migrations up to CRM_SCHEMA_VERSION.
  */
-int crm_store_open(const char *path, int create, sqlite3 **db,
+int crm_store_open(const char *path, int create, struct crm_db **db,
 	struct crm_error *err) __attribute__((warn_unused_result));
+/*
+ * The SQLite handle under db (NULL for another backend): only for code
+ * that is SQLite's by nature (the backup's page copy) and for the parts
+ * of the core not yet moved onto the storage interface of db.h.
+ */
+sqlite3 *crm_db_sqlite(struct crm_db *db);
+/* sqlite3_open_v2 of a store file, as a connection (the backup's copies). */
+int crm_db_open_file(const char *path, int flags, struct crm_db **db);
+
 /* Finalizes db's statements and closes it; sqlite3_close's code. */
-int crm_store_close(sqlite3 *db);
+int crm_store_close(struct crm_db *db);
 
 /*
  * sqlite3_prepare_v2 that keeps the statement for the next call with the
@@ -36,7 +46,7 @@ int crm_store_close(sqlite3 *db);
  * crm_store_close finalizes them all. Every statement of the core is
  * prepared and ended this way, so that a login compiles no SQL twice.
  */
-int crm_sql_prepare(sqlite3 *db, const char *sql, int n, sqlite3_stmt **st,
+int crm_sql_prepare(struct crm_db *db, const char *sql, int n, sqlite3_stmt **st,
 	const char **tail);
 int crm_sql_done(sqlite3_stmt *st);
 
@@ -49,19 +59,19 @@ int crm_sql_done(sqlite3_stmt *st);
  * checkpoint: only for what a login may lose that way, never a failure
  * count, a lock, an address block or a used code (see the README).
  */
-int crm_store_begin(sqlite3 *db, struct crm_error *err)
+int crm_store_begin(struct crm_db *db, struct crm_error *err)
 	__attribute__((warn_unused_result));
-int crm_store_begin_relaxed(sqlite3 *db, struct crm_error *err)
+int crm_store_begin_relaxed(struct crm_db *db, struct crm_error *err)
 	__attribute__((warn_unused_result));
 /* BEGIN (deferred): a transaction that reads, and waits for no writer. */
-int crm_store_begin_read(sqlite3 *db, struct crm_error *err)
+int crm_store_begin_read(struct crm_db *db, struct crm_error *err)
 	__attribute__((warn_unused_result));
-int crm_store_commit(sqlite3 *db, struct crm_error *err)
+int crm_store_commit(struct crm_db *db, struct crm_error *err)
 	__attribute__((warn_unused_result));
-void crm_store_rollback(sqlite3 *db);
+void crm_store_rollback(struct crm_db *db);
 
 /* The schema version the open store is at. */
-int crm_store_version(sqlite3 *db, int *version, struct crm_error *err);
+int crm_store_version(struct crm_db *db, int *version, struct crm_error *err);
 
 enum crm_origin {
 	CRM_ORIGIN_ADMIN = 0,	/* added with crmpasswd (or import) */
@@ -98,78 +108,78 @@ struct crm_account {
 };
 
 /* A store-wide setting (e.g. the rules' default action): 0, CRM_ENOENT. */
-int crm_setting_get(sqlite3 *db, const char *key, char *value, size_t len,
+int crm_setting_get(struct crm_db *db, const char *key, char *value, size_t len,
 	struct crm_error *err) __attribute__((warn_unused_result));
-int crm_setting_set(sqlite3 *db, const char *key, const char *value,
+int crm_setting_set(struct crm_db *db, const char *key, const char *value,
 	struct crm_error *err) __attribute__((warn_unused_result));
 
 /* Loads the account named name: 0, CRM_ENOENT or CRM_ESTORE. */
-int crm_account_get(sqlite3 *db, const char *name, struct crm_account *a,
+int crm_account_get(struct crm_db *db, const char *name, struct crm_account *a,
 	struct crm_error *err) __attribute__((warn_unused_result));
 /*
  * crm_account_get where "no such account" is an answer: *found = 0 and 0
  * returned (a is then undefined); a store error is returned as such.
  */
-int crm_account_find(sqlite3 *db, const char *name, struct crm_account *a,
+int crm_account_find(struct crm_db *db, const char *name, struct crm_account *a,
 	int *found, struct crm_error *err) __attribute__((warn_unused_result));
 /* Inserts a (a->id is set). CRM_EEXIST if the name is taken. */
-int crm_account_insert(sqlite3 *db, struct crm_account *a,
+int crm_account_insert(struct crm_db *db, struct crm_account *a,
 	struct crm_error *err) __attribute__((warn_unused_result));
 /* Writes every mutable field of a (by a->id). */
-int crm_account_update(sqlite3 *db, const struct crm_account *a,
+int crm_account_update(struct crm_db *db, const struct crm_account *a,
 	struct crm_error *err) __attribute__((warn_unused_result));
 /* Deletes the account and everything hanging off it. CRM_ENOENT if none. */
-int crm_account_delete(sqlite3 *db, const char *name, struct crm_error *err)
+int crm_account_delete(struct crm_db *db, const char *name, struct crm_error *err)
 	__attribute__((warn_unused_result));
 
 typedef int (*crm_account_cb)(void *arg, const struct crm_account *a);
 /* Calls cb for each account by name; a non-zero cb return stops and is returned. */
-int crm_account_foreach(sqlite3 *db, crm_account_cb cb, void *arg,
+int crm_account_foreach(struct crm_db *db, crm_account_cb cb, void *arg,
 	struct crm_error *err) __attribute__((warn_unused_result));
 
 typedef int (*crm_name_cb)(void *arg, const char *name);
 /* Store groups. */
-int crm_group_add(sqlite3 *db, const char *group, struct crm_error *err)
+int crm_group_add(struct crm_db *db, const char *group, struct crm_error *err)
 	__attribute__((warn_unused_result));
-int crm_group_del(sqlite3 *db, const char *group, struct crm_error *err)
+int crm_group_del(struct crm_db *db, const char *group, struct crm_error *err)
 	__attribute__((warn_unused_result));
-int crm_group_exists(sqlite3 *db, const char *group, int *exists,
+int crm_group_exists(struct crm_db *db, const char *group, int *exists,
 	struct crm_error *err) __attribute__((warn_unused_result));
-int crm_group_foreach(sqlite3 *db, crm_name_cb cb, void *arg,
+int crm_group_foreach(struct crm_db *db, crm_name_cb cb, void *arg,
 	struct crm_error *err) __attribute__((warn_unused_result));
-int crm_member_add(sqlite3 *db, const char *group, const char *user,
+int crm_member_add(struct crm_db *db, const char *group, const char *user,
 	struct crm_error *err) __attribute__((warn_unused_result));
-int crm_member_del(sqlite3 *db, const char *group, const char *user,
+int crm_member_del(struct crm_db *db, const char *group, const char *user,
 	struct crm_error *err) __attribute__((warn_unused_result));
 /* Members of one store group. */
-int crm_member_foreach(sqlite3 *db, const char *group, crm_name_cb cb,
+int crm_member_foreach(struct crm_db *db, const char *group, crm_name_cb cb,
 	void *arg, struct crm_error *err) __attribute__((warn_unused_result));
 /* Store groups of one user (by name). */
-int crm_member_groups(sqlite3 *db, const char *user, crm_name_cb cb,
+int crm_member_groups(struct crm_db *db, const char *user, crm_name_cb cb,
 	void *arg, struct crm_error *err) __attribute__((warn_unused_result));
 
 /* Policy override rows: scope is "global", "group" or "user". */
-int crm_policy_row_set(sqlite3 *db, const char *scope, const char *target,
+int crm_policy_row_set(struct crm_db *db, const char *scope, const char *target,
 	const char *key, const char *value, struct crm_error *err)
 	__attribute__((warn_unused_result));
-int crm_policy_row_del(sqlite3 *db, const char *scope, const char *target,
+int crm_policy_row_del(struct crm_db *db, const char *scope, const char *target,
 	const char *key, struct crm_error *err)
 	__attribute__((warn_unused_result));
 typedef int (*crm_policy_row_cb)(void *arg, const char *key,
 	const char *value);
-int crm_policy_row_foreach(sqlite3 *db, const char *scope, const char *target,
+int crm_policy_row_foreach(struct crm_db *db, const char *scope, const char *target,
 	crm_policy_row_cb cb, void *arg, struct crm_error *err)
 	__attribute__((warn_unused_result));
 
 /* Password history (argon2id hashes), newest first. */
-int crm_pwhist_add(sqlite3 *db, int64_t account_id, const char *hash,
+int crm_pwhist_add(struct crm_db *db, int64_t account_id, const char *hash,
 	int64_t when, struct crm_error *err) __attribute__((warn_unused_result));
 typedef int (*crm_hash_cb)(void *arg, const char *hash);
-int crm_pwhist_foreach(sqlite3 *db, int64_t account_id, int limit,
+int crm_pwhist_foreach(struct crm_db *db, int64_t account_id, int limit,
 	crm_hash_cb cb, void *arg, struct crm_error *err)
 	__attribute__((warn_unused_result));
 /* Keeps only the newest keep entries. */
-int crm_pwhist_prune(sqlite3 *db, int64_t account_id, int keep,
+int crm_pwhist_prune(struct crm_db *db, int64_t account_id, int keep,
 	struct crm_error *err) __attribute__((warn_unused_result));
 
 /*
@@ -180,6 +190,6 @@ struct stat;
 int crm_store_safe_stat(const struct stat *st);
 
 /* Fills err from the db's last error, naming what was being done. */
-int crm_store_error(sqlite3 *db, const char *what, struct crm_error *err);
+int crm_store_error(struct crm_db *db, const char *what, struct crm_error *err);
 
 #endif

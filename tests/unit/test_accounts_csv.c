@@ -124,7 +124,7 @@ static const char *mfa_of(struct tenv *t, const char *user)
 	sqlite3_stmt *st;
 
 	v[0] = '\0';
-	assert_int_equal(sqlite3_prepare_v2(t->ctx.db, "SELECT value FROM"
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), "SELECT value FROM"
 		" policy WHERE scope = 'user' AND target = ?1 AND key = 'mfa'",
 		-1, &st, NULL), SQLITE_OK);
 	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);

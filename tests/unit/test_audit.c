@@ -27,7 +27,7 @@ static void last_row(struct tenv *t, struct row *r)
 	sqlite3_stmt *st;
 
 	memset(r, 0, sizeof(*r));
-	assert_int_equal(sqlite3_prepare_v2(t->ctx.db, "SELECT time, event,"
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), "SELECT time, event,"
 		" actor, subject, service, rhost, details FROM audit"
 		" ORDER BY id DESC LIMIT 1", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -49,7 +49,7 @@ static long long rows(struct tenv *t)
 	sqlite3_stmt *st;
 	long long n;
 
-	assert_int_equal(sqlite3_prepare_v2(t->ctx.db,
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db),
 		"SELECT count(*) FROM audit", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	n = sqlite3_column_int64(st, 0);
@@ -234,13 +234,13 @@ static void unwritable_audit_is_an_error_and_not_logged(void **state)
 	struct tenv *t = *state;
 	int before = t->nlog;
 
-	assert_int_equal(sqlite3_exec(t->ctx.db, "PRAGMA query_only = 1", NULL,
+	assert_int_equal(sqlite3_exec(crm_db_sqlite(t->ctx.db), "PRAGMA query_only = 1", NULL,
 		NULL, NULL), SQLITE_OK);
 	assert_int_equal(crm_audit_add(&t->ctx, "lock", "alice", "%s", ""),
 		CRM_ESTORE);
 	/* Nothing claims in syslog what the store does not hold. */
 	assert_int_equal(t->nlog, before);
-	assert_int_equal(sqlite3_exec(t->ctx.db, "PRAGMA query_only = 0", NULL,
+	assert_int_equal(sqlite3_exec(crm_db_sqlite(t->ctx.db), "PRAGMA query_only = 0", NULL,
 		NULL, NULL), SQLITE_OK);
 	assert_int_equal(rows(t), 0);
 }
@@ -268,7 +268,7 @@ static void rows_keep_their_order(void **state)
 	assert_int_equal(crm_audit_add(&t->ctx, want[1], "a", "%s", ""), CRM_OK);
 	t->ctx.now++;
 	assert_int_equal(crm_audit_add(&t->ctx, want[2], "a", "%s", ""), CRM_OK);
-	assert_int_equal(sqlite3_prepare_v2(t->ctx.db, "SELECT event, time FROM"
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), "SELECT event, time FROM"
 		" audit ORDER BY id", -1, &st, NULL), SQLITE_OK);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		assert_true(i < 3);
@@ -341,10 +341,10 @@ static void triggers_refuse_update_and_delete(void **state)
 	struct tenv *t = *state;
 
 	add_events(t, 2);
-	assert_int_not_equal(sqlite3_exec(t->ctx.db, "UPDATE audit SET details"
+	assert_int_not_equal(sqlite3_exec(crm_db_sqlite(t->ctx.db), "UPDATE audit SET details"
 		" = 'x' WHERE id = 1", NULL, NULL, NULL), SQLITE_OK);
-	assert_non_null(strstr(sqlite3_errmsg(t->ctx.db), "append-only"));
-	assert_int_not_equal(sqlite3_exec(t->ctx.db, "DELETE FROM audit WHERE"
+	assert_non_null(strstr(sqlite3_errmsg(crm_db_sqlite(t->ctx.db)), "append-only"));
+	assert_int_not_equal(sqlite3_exec(crm_db_sqlite(t->ctx.db), "DELETE FROM audit WHERE"
 		" id = 2", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(rows(t), 2);
 }
@@ -448,9 +448,9 @@ static void audit_outside_a_transaction_takes_its_own(void **state)
 	struct tenv *t = *state;
 	struct crm_audit_report rep;
 
-	assert_true(sqlite3_get_autocommit(t->ctx.db));
+	assert_true(sqlite3_get_autocommit(crm_db_sqlite(t->ctx.db)));
 	add_events(t, 2);
-	assert_true(sqlite3_get_autocommit(t->ctx.db));
+	assert_true(sqlite3_get_autocommit(crm_db_sqlite(t->ctx.db)));
 	verify(t, &rep);
 	assert_true(rep.ok);
 }
@@ -492,7 +492,7 @@ static void prune_removes_old_rows_and_keeps_the_chain_verifiable(void **state)
 	assert_int_equal(rep.pruned, 3);
 	assert_int_equal(rep.checkpoints, 1);
 	/* The delete trigger is back. */
-	assert_int_not_equal(sqlite3_exec(t->ctx.db, "DELETE FROM audit", NULL,
+	assert_int_not_equal(sqlite3_exec(crm_db_sqlite(t->ctx.db), "DELETE FROM audit", NULL,
 		NULL, NULL), SQLITE_OK);
 }
 
@@ -675,7 +675,7 @@ static void plan_of(struct tenv *t, const struct crm_audit_filter *f,
 
 	n = (size_t)snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN ");
 	crm_audit_query(f, sql + n, sizeof(sql) - n);
-	assert_int_equal(sqlite3_prepare_v2(t->ctx.db, sql, -1, &st, NULL),
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), sql, -1, &st, NULL),
 		SQLITE_OK);
 	plan[0] = '\0';
 	n = 0;

@@ -432,7 +432,7 @@ static void login_denied_when_it_cannot_be_recorded(void **state)
 
 	(void)state;
 	tenv_add_user(t, "alice", PW1);
-	assert_int_equal(sqlite3_exec(t->ctx.db, "PRAGMA query_only = 1", NULL,
+	assert_int_equal(sqlite3_exec(crm_db_sqlite(t->ctx.db), "PRAGMA query_only = 1", NULL,
 		NULL, NULL), SQLITE_OK);
 	crm_error_clear(&e);
 	assert_int_not_equal(crm_auth_password(&t->ctx, &req, &res, &e), CRM_OK);
@@ -919,7 +919,7 @@ static void assert_audit_subjects_printable(struct tenv *t)
 {
 	sqlite3_stmt *st;
 
-	assert_int_equal(sqlite3_prepare_v2(t->ctx.db,
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db),
 		"SELECT subject FROM audit", -1, &st, NULL), SQLITE_OK);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const unsigned char *s = sqlite3_column_text(st, 0);

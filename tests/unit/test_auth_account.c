@@ -59,7 +59,7 @@ static void acct_answers_while_another_writer_holds_the_lock(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		struct crm_error e;
-		sqlite3 *db = NULL;
+		struct crm_db *db = NULL;
 
 		close(held[0]);
 		close(done[1]);

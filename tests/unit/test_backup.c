@@ -555,7 +555,7 @@ static void restore_round_trip(void **state)
 
 	sample_backup(t, &info);
 	/* another process with the store open sees the restore whole */
-	assert_int_equal(sqlite3_open_v2(sqlite3_db_filename(t->ctx.db, "main"),
+	assert_int_equal(sqlite3_open_v2(sqlite3_db_filename(crm_db_sqlite(t->ctx.db), "main"),
 		&other, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	/* the change after the backup */
 	tenv_add_user(t, "bob", NULL);
@@ -656,7 +656,7 @@ static void restore_refuses_the_store_itself(void **state)
 	free(backup_dir(t));
 	tenv_add_user(t, "alice", NULL);
 	assert_int_equal(crm_backup_restore(&t->ctx,
-		sqlite3_db_filename(t->ctx.db, "main"), NULL, pre, sizeof(pre),
+		sqlite3_db_filename(crm_db_sqlite(t->ctx.db), "main"), NULL, pre, sizeof(pre),
 		&rep, &e), CRM_EINVAL);
 	assert_non_null(strstr(e.msg, "the store itself"));
 	assert_int_equal(users(t, "alice"), 1);

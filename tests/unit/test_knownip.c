@@ -74,7 +74,7 @@ static long long table_rows(struct tenv *t)
 	sqlite3_stmt *st;
 	long long n;
 
-	assert_int_equal(sqlite3_prepare_v2(t->ctx.db,
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db),
 		"SELECT count(*) FROM known_ips", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	n = sqlite3_column_int64(st, 0);

@@ -29,7 +29,7 @@ static long long reservations(struct tenv *t)
 	sqlite3_stmt *st;
 	long long n;
 
-	assert_int_equal(sqlite3_prepare_v2(t->ctx.db,
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db),
 		"SELECT count(*) FROM reservations", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	n = sqlite3_column_int64(st, 0);
@@ -510,7 +510,7 @@ static void release_by_id_frees_that_attempt(void **state)
 	assert_int_equal(crm_lockout_release(t->ctx.db, a.id, id2, &e), CRM_OK);
 	assert_int_equal(reservations(t), 1);
 	/* The one left is id1. */
-	assert_int_equal(sqlite3_prepare_v2(t->ctx.db,
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db),
 		"SELECT id FROM reservations", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int64(st, 0), id1);
@@ -542,7 +542,7 @@ static void release_with_negative_id_frees_the_oldest(void **state)
 	assert_int_equal(crm_lockout_reserve(t->ctx.db, &pol, &t->cfg, &a, T0,
 		&id2, &granted, &e), CRM_OK);
 	assert_int_equal(crm_lockout_release(t->ctx.db, a.id, -1, &e), CRM_OK);
-	assert_int_equal(sqlite3_prepare_v2(t->ctx.db,
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db),
 		"SELECT id FROM reservations ORDER BY id", -1, &st, NULL),
 		SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);

@@ -399,7 +399,7 @@ static void state_counts_only_verified_address(void **state)
 	state_of(t, "alice", &st);
 	assert_int_equal(st.email_verified, 1);
 	/* A verified flag without an address reaches nobody. */
-	assert_int_equal(sqlite3_exec(t->ctx.db, "UPDATE accounts SET"
+	assert_int_equal(sqlite3_exec(crm_db_sqlite(t->ctx.db), "UPDATE accounts SET"
 		" email = '', email_verified = 1 WHERE name = 'alice'", NULL,
 		NULL, NULL), SQLITE_OK);
 	state_of(t, "alice", &st);
@@ -576,7 +576,7 @@ static void enroll_returns_ten_recovery_codes_stored_only_hashed(void **state)
 		for (int j = 0; j < i; j++)
 			assert_string_not_equal(codes[i], codes[j]);
 	}
-	assert_int_equal(sqlite3_prepare_v2(t->ctx.db, "SELECT hash FROM"
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), "SELECT hash FROM"
 		" recovery_codes", -1, &st, NULL), SQLITE_OK);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *h = (const char *)sqlite3_column_text(st, 0);
@@ -621,7 +621,7 @@ static void stored_secret_is_sealed_and_never_in_the_store(void **state)
 	assert_int_equal(oath_init(), OATH_OK);
 	assert_int_equal(oath_base32_encode((const char *)tenv_secret,
 		TENV_SECRET_LEN, &b32, &b32len), OATH_OK);
-	assert_int_equal(sqlite3_prepare_v2(t->ctx.db, "SELECT secret FROM totp",
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), "SELECT secret FROM totp",
 		-1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	snprintf(sealed, sizeof(sealed), "%s", sqlite3_column_text(st, 0));
@@ -636,7 +636,7 @@ static void stored_secret_is_sealed_and_never_in_the_store(void **state)
 	assert_memory_equal(opened, tenv_secret, TENV_SECRET_LEN);
 	/* Nowhere in the database file or its log, raw or in base32, nor a
 	 * long part of either. */
-	assert_int_equal(sqlite3_exec(t->ctx.db, "PRAGMA wal_checkpoint(FULL)",
+	assert_int_equal(sqlite3_exec(crm_db_sqlite(t->ctx.db), "PRAGMA wal_checkpoint(FULL)",
 		NULL, NULL, NULL), SQLITE_OK);
 	assert_true(store_holds(t, "mfa.enroll", 10));
 	assert_false(store_holds(t, tenv_secret, TENV_SECRET_LEN));

@@ -78,7 +78,7 @@ static long long count(struct tenv *t, const char *sql)
 	sqlite3_stmt *st;
 	long long n = -1;
 
-	assert_int_equal(sqlite3_prepare_v2(t->ctx.db, sql, -1, &st, NULL),
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), sql, -1, &st, NULL),
 		SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
@@ -435,9 +435,9 @@ static void thousand_rules_match_near_the_end(void **state)
 	char name[32], net[32];
 
 	/* Bulk rows in one transaction: the adds are tested elsewhere. */
-	assert_int_equal(sqlite3_exec(t->ctx.db, "BEGIN", NULL, NULL, NULL),
+	assert_int_equal(sqlite3_exec(crm_db_sqlite(t->ctx.db), "BEGIN", NULL, NULL, NULL),
 		SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(t->ctx.db, "INSERT INTO rules(name,"
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), "INSERT INTO rules(name,"
 		" priority, scope, services, network, action, created)"
 		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, 0)", -1, &st, NULL), SQLITE_OK);
 	for (int i = 0; i < 1000; i++) {
@@ -456,7 +456,7 @@ static void thousand_rules_match_near_the_end(void **state)
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	assert_int_equal(sqlite3_exec(t->ctx.db, "COMMIT", NULL, NULL, NULL),
+	assert_int_equal(sqlite3_exec(crm_db_sqlite(t->ctx.db), "COMMIT", NULL, NULL, NULL),
 		SQLITE_OK);
 	/* i = 998: 10.3.230.0/24, all users, every service. */
 	expect(t, "alice", "sshd", "10.3.230.77", CRM_RULE_ALLOW, "r0998");

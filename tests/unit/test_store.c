@@ -40,12 +40,12 @@ static int64_t add_account(struct tenv *t, const char *name)
 }
 
 /* The first column of the first row of sql, as an integer. */
-static long long query_int(sqlite3 *db, const char *sql)
+static long long query_int(struct crm_db *db, const char *sql)
 {
 	sqlite3_stmt *st;
 	long long v;
 
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(db), sql, -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -71,7 +71,7 @@ static void wal_mode_is_on(void **state)
 	struct tenv *t = *state;
 	sqlite3_stmt *st;
 
-	assert_int_equal(sqlite3_prepare_v2(t->ctx.db, "PRAGMA journal_mode",
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), "PRAGMA journal_mode",
 		-1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
@@ -95,7 +95,7 @@ static void writer_waits_for_the_lock(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		sqlite3 *db = NULL;
+		struct crm_db *db = NULL;
 		struct timespec ts = { 0, 300000000L };
 
 		close(go[0]);
@@ -176,7 +176,7 @@ static void store_at_current_version_reopens(void **state)
 {
 	struct tenv *t = *state;
 	struct crm_error e;
-	sqlite3 *db = NULL;
+	struct crm_db *db = NULL;
 
 	close_ctx(t);
 	assert_int_equal(crm_store_open(db_path(t), 0, &db, &e), CRM_OK);
@@ -188,12 +188,12 @@ static void store_with_newer_schema_refused(void **state)
 {
 	struct tenv *t = *state;
 	struct crm_error e;
-	sqlite3 *db = (sqlite3 *)&e;
+	struct crm_db *db = (struct crm_db *)&e;
 	char sql[64];
 
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
 		CRM_SCHEMA_VERSION + 1);
-	assert_int_equal(sqlite3_exec(t->ctx.db, sql, NULL, NULL, NULL),
+	assert_int_equal(sqlite3_exec(crm_db_sqlite(t->ctx.db), sql, NULL, NULL, NULL),
 		SQLITE_OK);
 	close_ctx(t);
 	crm_error_clear(&e);
@@ -207,7 +207,7 @@ static void older_schema_is_migrated(void **state)
 {
 	struct tenv *t = *state;
 	struct crm_error e;
-	sqlite3 *db = NULL;
+	struct crm_db *db = NULL;
 	char *path = NULL;
 	int v = -1;
 
@@ -226,7 +226,7 @@ static void symlinked_store_refused(void **state)
 {
 	struct tenv *t = *state;
 	struct crm_error e;
-	sqlite3 *db = NULL;
+	struct crm_db *db = NULL;
 	char *link = NULL;
 
 	assert_true(asprintf(&link, "%s/link.db", t->dir) > 0);
@@ -249,7 +249,7 @@ static void symlinked_store_directory_refused(void **state)
 {
 	struct tenv *t = *state;
 	struct crm_error e;
-	sqlite3 *db = NULL;
+	struct crm_db *db = NULL;
 	char *link = NULL, *path = NULL;
 
 	assert_true(asprintf(&link, "%s/linkdir", t->dir) > 0);
@@ -267,7 +267,7 @@ static void group_writable_store_refused(void **state)
 {
 	struct tenv *t = *state;
 	struct crm_error e;
-	sqlite3 *db = NULL;
+	struct crm_db *db = NULL;
 
 	close_ctx(t);
 	assert_int_equal(chmod(db_path(t), 0660), 0);
@@ -284,7 +284,7 @@ static void owner_only_store_accepted(void **state)
 {
 	struct tenv *t = *state;
 	struct crm_error e;
-	sqlite3 *db = NULL;
+	struct crm_db *db = NULL;
 
 	close_ctx(t);
 	/* Read access for others is not a danger to the store's integrity. */
@@ -300,7 +300,7 @@ static void store_owned_by_another_user_refused(void **state)
 {
 	struct tenv *t = *state;
 	struct crm_error e;
-	sqlite3 *db = NULL;
+	struct crm_db *db = NULL;
 
 	close_ctx(t);
 	/* 65534 is nobody: an owner other than root and other than us. */
@@ -316,7 +316,7 @@ static void store_directory_writable_by_others_refused(void **state)
 {
 	struct tenv *t = *state;
 	struct crm_error e;
-	sqlite3 *db = NULL;
+	struct crm_db *db = NULL;
 
 	close_ctx(t);
 	assert_int_equal(chmod(t->dir, 0777), 0);
@@ -332,7 +332,7 @@ static void missing_store_refused_without_create(void **state)
 {
 	struct tenv *t = *state;
 	struct crm_error e;
-	sqlite3 *db = NULL;
+	struct crm_db *db = NULL;
 	char *path = NULL;
 	struct stat st;
 
@@ -352,7 +352,7 @@ static void missing_store_refused_without_create(void **state)
 static void relative_store_path_refused(void **state)
 {
 	struct crm_error e;
-	sqlite3 *db = NULL;
+	struct crm_db *db = NULL;
 
 	(void)state;
 	assert_int_equal(crm_store_open("crmpolicy.db", 1, &db, &e), CRM_ESTORE);
@@ -365,7 +365,7 @@ static void store_that_is_not_sqlite_refused(void **state)
 {
 	struct tenv *t = *state;
 	struct crm_error e;
-	sqlite3 *db = NULL;
+	struct crm_db *db = NULL;
 	char *path = tenv_write(t, "junk.db",
 		"this is not an SQLite database, but long enough to look at it\n");
 
@@ -535,7 +535,7 @@ static void names_with_quotes_stay_intact(void **state)
 		assert_int_equal(crm_account_get(t->ctx.db, names[i], &a, &e),
 			CRM_OK);
 		assert_string_equal(a.name, names[i]);
-		assert_int_equal(sqlite3_prepare_v2(t->ctx.db,
+		assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db),
 			"SELECT count(*) FROM accounts WHERE name = ?1", -1, &st,
 			NULL), SQLITE_OK);
 		sqlite3_bind_text(st, 1, names[i], -1, SQLITE_STATIC);

@@ -52,7 +52,7 @@ static long long count(struct tenv *t, const char *sql, const char *ip)
 	sqlite3_stmt *st;
 	long long n;
 
-	assert_int_equal(sqlite3_prepare_v2(t->ctx.db, sql, -1, &st, NULL),
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), sql, -1, &st, NULL),
 		SQLITE_OK);
 	if (ip != NULL)
 		sqlite3_bind_text(st, 1, ip, -1, SQLITE_STATIC);
@@ -67,7 +67,7 @@ static long long events(struct tenv *t, const char *event)
 	sqlite3_stmt *st;
 	long long n;
 
-	assert_int_equal(sqlite3_prepare_v2(t->ctx.db, "SELECT count(*) FROM"
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), "SELECT count(*) FROM"
 		" audit WHERE event = ?1", -1, &st, NULL), SQLITE_OK);
 	sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);

@@ -192,7 +192,7 @@ long long tenv_count_events(struct tenv *t, const char *event,
 	sqlite3_stmt *st;
 	long long n;
 
-	assert_int_equal(sqlite3_prepare_v2(t->ctx.db, "SELECT count(*) FROM"
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), "SELECT count(*) FROM"
 		" audit WHERE event = ?1 AND subject = ?2", -1, &st, NULL),
 		SQLITE_OK);
 	sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
@@ -209,7 +209,7 @@ long long tenv_query_int(struct tenv *t, const char *sql, const char *p1,
 	sqlite3_stmt *st;
 	long long n;
 
-	assert_int_equal(sqlite3_prepare_v2(t->ctx.db, sql, -1, &st, NULL),
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), sql, -1, &st, NULL),
 		SQLITE_OK);
 	if (p1 != NULL)
 		sqlite3_bind_text(st, 1, p1, -1, SQLITE_STATIC);
@@ -225,7 +225,7 @@ void tenv_exec_ok(struct tenv *t, const char *sql)
 {
 	char *msg = NULL;
 
-	if (sqlite3_exec(t->ctx.db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+	if (sqlite3_exec(crm_db_sqlite(t->ctx.db), sql, NULL, NULL, &msg) != SQLITE_OK) {
 		print_error("%s: %s\n", sql, msg ? msg : "?");
 		sqlite3_free(msg);
 		fail();
@@ -240,7 +240,7 @@ int tenv_has_event(struct tenv *t, const char *event, const char *subject,
 	int n;
 
 	assert_true(asprintf(&pattern, "*%s*", what) > 0);
-	assert_int_equal(sqlite3_prepare_v2(t->ctx.db, "SELECT count(*) FROM"
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), "SELECT count(*) FROM"
 		" audit WHERE event = ?1 AND subject = ?2 AND details GLOB ?3",
 		-1, &st, NULL), SQLITE_OK);
 	sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
