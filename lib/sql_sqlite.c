@@ -11,4 +11,28 @@ const char *const crm_sql_sqlite[CRM_Q_COUNT] = {
 	[CRM_Q_SETTING_SET] =
 		"INSERT INTO settings(key, value) VALUES(?1, ?2)"
 		" ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	/* ---- lib/store.c: accounts, groups, members, policy rows, password history ---- */
+	/* ---- end lib/store.c ---- */
+	/* ---- lib/history.c: login history ---- */
+	/* ---- end lib/history.c ---- */
+	/* ---- lib/knownip.c: known addresses ---- */
+	/* ---- end lib/knownip.c ---- */
+	/* ---- lib/audit.c: the audit trail ---- */
+	/* ---- end lib/audit.c ---- */
+	/* ---- lib/lockout.c: lockout ---- */
+	/* ---- end lib/lockout.c ---- */
+	/* ---- lib/throttle.c: IP throttling ---- */
+	/* ---- end lib/throttle.c ---- */
+	/* ---- lib/sip.c: SIP credentials ---- */
+	/* ---- end lib/sip.c ---- */
+	/* ---- lib/mfa.c: second factors ---- */
+	/* ---- end lib/mfa.c ---- */
+	/* ---- lib/rules.c: source-IP rules ---- */
+	/* ---- end lib/rules.c ---- */
+	/* ---- lib/bulk.c: the bulk filler ---- */
+	/* ---- end lib/bulk.c ---- */
+	/* ---- lib/accounts_csv.c: import and export ---- */
+	/* ---- end lib/accounts_csv.c ---- */
+	/* ---- lib/compliance.c: the compliance report ---- */
+	/* ---- end lib/compliance.c ---- */
 };
