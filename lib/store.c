@@ -394,18 +394,14 @@ fail:
 
 int crm_store_close(struct crm_db *db)
 {
-	sqlite3_stmt *st;
 	int rc;
 
 	if (db == NULL)
-		return SQLITE_OK;
+		return 0;
 	crm_db_free_statements(db);
-	/* The statements kept by crm_sql_prepare go with the connection. */
-	while ((st = sqlite3_next_stmt(db->sq, NULL)) != NULL)
-		sqlite3_finalize(st);
 	/* As sqlite3_close: a connection still busy stays open. */
-	rc = sqlite3_close(db->sq);
-	if (rc == SQLITE_OK)
+	rc = db->ops->close(db);
+	if (rc == 0)
 		free(db);
 	return rc;
 }
@@ -448,30 +444,24 @@ int crm_sql_done(sqlite3_stmt *st)
 	return rc;
 }
 
-/*
- * The synchronous level is the connection's and can change only between
- * transactions, so each write transaction names its own as it starts.
- */
 int crm_store_begin(struct crm_db *db, struct crm_error *err)
 {
-	return exec_sql(db, "PRAGMA synchronous = FULL; BEGIN IMMEDIATE",
-		"starting a transaction", err);
+	return db->ops->begin(db, CRM_TX_WRITE, err);
 }
 
 int crm_store_begin_relaxed(struct crm_db *db, struct crm_error *err)
 {
-	return exec_sql(db, "PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE",
-		"starting a transaction", err);
+	return db->ops->begin(db, CRM_TX_WRITE_RELAXED, err);
 }
 
 int crm_store_begin_read(struct crm_db *db, struct crm_error *err)
 {
-	return exec_sql(db, "BEGIN", "starting a transaction", err);
+	return db->ops->begin(db, CRM_TX_READ, err);
 }
 
 int crm_store_commit(struct crm_db *db, struct crm_error *err)
 {
-	int r = exec_sql(db, "COMMIT", "committing", err);
+	int r = db->ops->commit(db, err);
 
 	if (r != CRM_OK)
 		crm_store_rollback(db);
@@ -480,8 +470,8 @@ int crm_store_commit(struct crm_db *db, struct crm_error *err)
 
 void crm_store_rollback(struct crm_db *db)
 {
-	if (db != NULL && !sqlite3_get_autocommit(db->sq))
-		sqlite3_exec(db->sq, "ROLLBACK", NULL, NULL, NULL);
+	if (db != NULL)
+		db->ops->rollback(db);
 }
 
 /* ---- statements ---- */
