@@ -23,7 +23,7 @@ LOCALEDIR ?= $(PREFIX)/share/locale
 DOCDIR    ?= $(PREFIX)/share/doc/libpam-crmpolicy
 DESTDIR   ?=
 
-PKGS      := libsodium sqlite3 libmaxminddb liboath nettle
+PKGS      := libsodium sqlite3 libpq libmaxminddb liboath nettle
 WARN      := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wconversion \
              -Wstrict-prototypes -Wmissing-prototypes -Wvla
 HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC

@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "crmpolicy/config.h"
+#include "crmpolicy/store.h"
 #include "crmpolicy/govern.h"
 #include "crmpolicy/helper.h"
 #include "crmpolicy/sip.h"
@@ -62,7 +63,8 @@ static const char *const class_words[] = {
 /* Indexed by enum crm_key; the order must follow config.h. */
 static const struct crm_keyinfo keys[CRM_K_COUNT] = {
 	[CRM_K_DB] = TEXT("db", CRM_KT_PATH,
-		"/var/lib/crmpolicy/crmpolicy.db", "the store"),
+		"/var/lib/crmpolicy/crmpolicy.db",
+		"the store: a path (SQLite) or a PostgreSQL connection string"),
 	[CRM_K_KEY_FILE] = TEXT("key_file", CRM_KT_PATH,
 		"/etc/security/crmpolicy.key", "key that encrypts TOTP secrets"),
 	[CRM_K_MINLEN] = INT("minlen", CRM_ST_LARGER, 1, 256, "8",
@@ -414,8 +416,12 @@ static int parse_text(enum crm_key k, const char *value, char **str,
 		return crm_error_set(err, CRM_EINVAL,
 			_("%s: '%s' contains control characters"), ki->name,
 			shown(value, b, sizeof(b)));
-	if (ki->type == CRM_KT_PATH && value[0] != '/')
-		return crm_error_set(err, CRM_EINVAL,
+	/* The store may also be a PostgreSQL database shared by a fleet. */
+	if (ki->type == CRM_KT_PATH && value[0] != '/' &&
+			!(k == CRM_K_DB && crm_store_is_pg(value)))
+		return crm_error_set(err, CRM_EINVAL, k == CRM_K_DB ?
+			_("%s: '%s' is neither an absolute path nor a PostgreSQL"
+			" connection string (postgresql://... or key=value ...)") :
 			_("%s: '%s' is not an absolute path"), ki->name,
 			shown(value, b, sizeof(b)));
 	if (ki->type == CRM_KT_LIST) {

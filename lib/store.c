@@ -335,6 +335,13 @@ static int busy_wait(void *arg, int count)
 	return 1;
 }
 
+int crm_store_is_pg(const char *db)
+{
+	return db != NULL && (strncmp(db, "postgresql://", 13) == 0 ||
+		strncmp(db, "postgres://", 11) == 0 ||
+		(db[0] != '/' && strchr(db, '=') != NULL));
+}
+
 int crm_store_open(const char *path, int create, struct crm_db **dbp,
 	struct crm_error *err)
 {
@@ -343,6 +350,9 @@ int crm_store_open(const char *path, int create, struct crm_db **dbp,
 	int r, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW;
 
 	*dbp = NULL;
+	/* A fleet's database exists already: create only migrates it. */
+	if (crm_store_is_pg(path))
+		return crm_db_open_pg(path, dbp, err);
 	if (path == NULL || path[0] != '/')
 		return crm_error_set(err, CRM_ESTORE,
 			"store path must be absolute");

@@ -8,7 +8,7 @@
 # started: the end-to-end suite runs its own instances on loopback, and a
 # fresh sshd on port 22 of every interface is nobody's wish.
 set -eu
-PKGS="${*:-build-essential pkg-config libpam0g-dev libsodium-dev libsqlite3-dev sqlite3 libcrypt-dev nettle-dev
+PKGS="${*:-build-essential pkg-config libpam0g-dev libsodium-dev libsqlite3-dev sqlite3 libpq-dev libcrypt-dev nettle-dev
 libcmocka-dev libpam-wrapper libpamtest0-dev faketime valgrind gettext
 liboath-dev libmaxminddb-dev libqrencode-dev oathtool python3 zbar-tools}"
 missing=""

@@ -19,7 +19,16 @@
 #define CRM_HASH_MAX 128	/* crypto_pwhash_STRBYTES */
 
 /*
- * Opens (or with create, creates) the store at path. Refuses a path that is
+ * Whether db names a PostgreSQL store: a postgresql:// (or postgres://)
+ * URI, or a libpq keyword string (key=value ..., service=name), as
+ * opposed to the path of an SQLite file.
+ */
+int crm_store_is_pg(const char *db);
+
+/*
+ * Opens (or with create, creates) the store at path; a PostgreSQL
+ * connection string (crm_store_is_pg) connects to that database instead
+ * and brings its schema to the same version. Refuses a path that is
  * a symlink, a file not owned by root or writable by group/others, or a
  * directory writable by others than root. Sets WAL, busy timeout, foreign
  * keys and runs migrations up to CRM_SCHEMA_VERSION.

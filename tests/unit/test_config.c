@@ -321,7 +321,18 @@ static void paths_must_be_absolute_and_clean(void **state)
 	assert_int_equal(set(f, "db", "/srv/crm/policy.db"), 0);
 	assert_string_equal(f->cfg.str[CRM_K_DB], "/srv/crm/policy.db");
 	assert_int_equal(set(f, "db", "policy.db"), CRM_EINVAL);
-	assert_string_equal(f->err.msg, "db: 'policy.db' is not an absolute path");
+	assert_string_equal(f->err.msg, "db: 'policy.db' is neither an absolute"
+		" path nor a PostgreSQL connection string (postgresql://... or"
+		" key=value ...)");
+	assert_int_equal(set(f, "key_file", "policy.key"), CRM_EINVAL);
+	assert_string_equal(f->err.msg, "key_file: 'policy.key' is not an"
+		" absolute path");
+	/* A fleet's store: a URI or a libpq keyword string. */
+	assert_int_equal(set(f, "db", "postgresql://crm@db1.example/crm"), 0);
+	assert_int_equal(set(f, "db", "host=db1,db2 dbname=crm"
+		" target_session_attrs=read-write"), 0);
+	assert_int_equal(set(f, "db", "service=crmpolicy"), 0);
+	assert_int_equal(set(f, "db", "/srv/crm/policy.db"), 0);
 	assert_int_equal(set(f, "db", ""), CRM_EINVAL);
 	assert_int_equal(set(f, "db", "/a\nb"), CRM_EINVAL);
 	/* The echoed value is filtered: no raw newline reaches a log line. */

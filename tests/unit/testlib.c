@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <ftw.h>
 
+#include <libpq-fe.h>
 #include <liboath/oath.h>
 #include <sodium.h>
 
@@ -51,25 +52,73 @@ char *tenv_write(struct tenv *t, const char *name, const char *text)
 	return path;
 }
 
+int tenv_pg(void)
+{
+	const char *b = getenv("CRM_TEST_BACKEND");
+
+	return b != NULL && strcmp(b, "postgresql") == 0;
+}
+
+/* Runs sql on a new connection to the test server; fails the test. */
+static void pg_admin(const char *sql)
+{
+	const char *url = getenv("CRM_TEST_PG");
+	PGconn *c;
+	PGresult *res;
+
+	if (url == NULL || *url == '\0')
+		fail_msg("CRM_TEST_BACKEND=postgresql needs CRM_TEST_PG");
+	c = PQconnectdb(url);
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("CRM_TEST_PG: %s", PQerrorMessage(c));
+	res = PQexec(c, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		fail_msg("%s: %s", sql, PQresultErrorMessage(res));
+	PQclear(res);
+	PQfinish(c);
+}
+
+/* The db line of a test's conf: its file, or its schema on the server. */
+static void db_line(struct tenv *t, char *line, size_t len)
+{
+	static int seq;
+	char sql[128];
+
+	if (!tenv_pg()) {
+		snprintf(line, len, "db = %s/crmpolicy.db", t->dir);
+		return;
+	}
+	snprintf(t->schema, sizeof(t->schema), "crmt_%d_%d", (int)getpid(),
+		++seq);
+	snprintf(sql, sizeof(sql), "CREATE SCHEMA %s", t->schema);
+	pg_admin(sql);
+	snprintf(line, len, "db = %s options=-csearch_path=%s",
+		getenv("CRM_TEST_PG"), t->schema);
+	t->pg = PQconnectdb(line + 5);
+	if (PQstatus(t->pg) != CONNECTION_OK)
+		fail_msg("%s: %s", line + 5, PQerrorMessage(t->pg));
+}
+
 struct tenv *tenv_new(const char *conf_text)
 {
 	struct tenv *t = calloc(1, sizeof(*t));
 	struct crm_problems probs;
 	struct crm_error err;
-	char *text = NULL;
+	char *text = NULL, db[1200];
 	FILE *f;
 
 	assert_non_null(t);
 	snprintf(t->dir, sizeof(t->dir), "/tmp/crmtest.XXXXXX");
 	assert_non_null(mkdtemp(t->dir));
 	snprintf(t->conf, sizeof(t->conf), "%s/crmpolicy.conf", t->dir);
+	db_line(t, db, sizeof(db));
 	assert_true(asprintf(&text,
-		"db = %s/crmpolicy.db\n"
+		"%s\n"
 		"key_file = %s/crmpolicy.key\n"
 		"badwords_file = %s/badwords\n"
 		"hash_opslimit = 1\n"
 		"hash_memlimit = 8192\n"
-		"%s\n", t->dir, t->dir, t->dir, conf_text ? conf_text : "") > 0);
+		"%s\n", db, t->dir, t->dir, conf_text ? conf_text : "") > 0);
 	f = fopen(t->conf, "w");
 	assert_non_null(f);
 	fputs(text, f);
@@ -129,6 +178,13 @@ void tenv_free(struct tenv *t)
 	crm_ctx_close(&t->ctx);
 	crm_config_free(&t->cfg);
 	nftw(t->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	if (t->pg != NULL) {
+		char sql[128];
+
+		PQfinish(t->pg);
+		snprintf(sql, sizeof(sql), "DROP SCHEMA %s CASCADE", t->schema);
+		pg_admin(sql);
+	}
 	free(t);
 }
 
@@ -186,21 +242,35 @@ void tenv_get(struct tenv *t, const char *name, struct crm_account *a)
 		fail_msg("get %s: %s", name, e.msg);
 }
 
-long long tenv_count_events(struct tenv *t, const char *event,
-	const char *subject)
+/*
+ * A test's SQL, written for SQLite with ?1 and ?2, run on the test's
+ * store whichever the backend: on PostgreSQL the numbered parameters
+ * become $1 and $2 and GLOB becomes LIKE (patterns use * only).
+ */
+static PGresult *pg_query(struct tenv *t, const char *sql, const char *p1,
+	const char *p2)
 {
-	sqlite3_stmt *st;
-	long long n;
+	char text[4096], *o = text;
+	const char *vals[2] = { p1, p2 };
+	PGresult *res;
 
-	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), "SELECT count(*) FROM"
-		" audit WHERE event = ?1 AND subject = ?2", -1, &st, NULL),
-		SQLITE_OK);
-	sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	for (const char *c = sql; *c && o < text + sizeof(text) - 8; c++) {
+		if (*c == '?' && c[1] >= '1' && c[1] <= '9')
+			*o++ = '$';
+		else if (strncmp(c, "GLOB", 4) == 0) {
+			memcpy(o, "LIKE", 4);
+			o += 4;
+			c += 3;
+		} else
+			*o++ = *c;
+	}
+	*o = '\0';
+	res = PQexecParams(t->pg, text, p2 ? 2 : p1 ? 1 : 0, NULL, vals, NULL,
+		NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK &&
+			PQresultStatus(res) != PGRES_COMMAND_OK)
+		fail_msg("%s: %s", text, PQresultErrorMessage(res));
+	return res;
 }
 
 long long tenv_query_int(struct tenv *t, const char *sql, const char *p1,
@@ -209,8 +279,18 @@ long long tenv_query_int(struct tenv *t, const char *sql, const char *p1,
 	sqlite3_stmt *st;
 	long long n;
 
-	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), sql, -1, &st, NULL),
-		SQLITE_OK);
+	if (t->pg != NULL) {
+		PGresult *res = pg_query(t, sql, p1, p2);
+		const char *v;
+
+		assert_true(PQntuples(res) > 0);
+		v = PQgetvalue(res, 0, 0);
+		n = v[0] == 't' ? 1 : v[0] == 'f' ? 0 : strtoll(v, NULL, 10);
+		PQclear(res);
+		return n;
+	}
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), sql, -1,
+		&st, NULL), SQLITE_OK);
 	if (p1 != NULL)
 		sqlite3_bind_text(st, 1, p1, -1, SQLITE_STATIC);
 	if (p2 != NULL)
@@ -221,11 +301,23 @@ long long tenv_query_int(struct tenv *t, const char *sql, const char *p1,
 	return n;
 }
 
+long long tenv_count_events(struct tenv *t, const char *event,
+	const char *subject)
+{
+	return tenv_query_int(t, "SELECT count(*) FROM audit WHERE event = ?1"
+		" AND subject = ?2", event, subject);
+}
+
 void tenv_exec_ok(struct tenv *t, const char *sql)
 {
 	char *msg = NULL;
 
-	if (sqlite3_exec(crm_db_sqlite(t->ctx.db), sql, NULL, NULL, &msg) != SQLITE_OK) {
+	if (t->pg != NULL) {
+		PQclear(pg_query(t, sql, NULL, NULL));
+		return;
+	}
+	if (sqlite3_exec(crm_db_sqlite(t->ctx.db), sql, NULL, NULL, &msg) !=
+			SQLITE_OK) {
 		print_error("%s: %s\n", sql, msg ? msg : "?");
 		sqlite3_free(msg);
 		fail();
@@ -235,19 +327,37 @@ void tenv_exec_ok(struct tenv *t, const char *sql)
 int tenv_has_event(struct tenv *t, const char *event, const char *subject,
 	const char *what)
 {
+	const char *sql = "SELECT count(*) FROM audit WHERE event = ?1 AND"
+		" subject = ?2 AND details GLOB ?3";
 	char *pattern = NULL;
 	sqlite3_stmt *st;
-	int n;
+	long long n;
 
+	if (t->pg != NULL) {
+		const char *vals[3] = { event, subject, NULL };
+		PGresult *res;
+
+		/* GLOB's * is LIKE's %. */
+		assert_true(asprintf(&pattern, "%%%s%%", what) > 0);
+		vals[2] = pattern;
+		res = PQexecParams(t->pg, "SELECT count(*) FROM audit WHERE"
+			" event = $1 AND subject = $2 AND details LIKE $3", 3, NULL,
+			vals, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK)
+			fail_msg("has_event: %s", PQresultErrorMessage(res));
+		n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		PQclear(res);
+		free(pattern);
+		return n > 0;
+	}
 	assert_true(asprintf(&pattern, "*%s*", what) > 0);
-	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), "SELECT count(*) FROM"
-		" audit WHERE event = ?1 AND subject = ?2 AND details GLOB ?3",
-		-1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), sql, -1,
+		&st, NULL), SQLITE_OK);
 	sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, pattern, -1, SQLITE_STATIC);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	n = sqlite3_column_int(st, 0);
+	n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	free(pattern);
 	return n > 0;

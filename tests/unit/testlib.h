@@ -31,7 +31,19 @@ struct tenv {
 	struct crm_ctx ctx;	/* open on DIR/crmpolicy.db, now = T0 */
 	char lastlog[1024];	/* the last line sent to the logger */
 	int nlog;
+	/*
+	 * With CRM_TEST_BACKEND=postgresql the store is a schema of its own
+	 * on the server CRM_TEST_PG names, and pg is the test's own
+	 * connection to it for the tenv_* queries.
+	 */
+	char schema[64];
+	void *pg;
 };
+
+/* Whether the tests run on PostgreSQL (CRM_TEST_BACKEND=postgresql). */
+int tenv_pg(void);
+/* Skips the calling test on PostgreSQL: it checks SQLite's own ways. */
+#define TENV_SQLITE_ONLY() do { if (tenv_pg()) skip(); } while (0)
 
 /*
  * Creates the directory and a conf holding conf_text (may be NULL) plus

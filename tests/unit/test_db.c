@@ -1,0 +1,313 @@
+/*
+ * The storage interface, the same checks on each backend: SQLite always,
+ * PostgreSQL when CRM_TEST_PG names a server where the test may create
+ * databases (make check starts one: scripts/pg-cluster.sh). Each case
+ * gets a store of its own.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <libpq-fe.h>
+
+#include "crmpolicy/store.h"
+
+struct env {
+	int pg;			/* 0 SQLite, 1 PostgreSQL */
+	char dir[64];		/* SQLite: the store's directory */
+	char name[64];		/* PostgreSQL: the database */
+	char conninfo[1024];	/* what crm_store_open is given */
+	struct crm_db *db;
+};
+
+static int seq;
+
+/* Runs sql on the test server's maintenance connection. */
+static void admin_sql(const char *sql)
+{
+	const char *super = getenv("CRM_TEST_PG");
+	PGconn *c = PQconnectdb(super);
+	PGresult *res;
+
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	res = PQexec(c, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		fail_msg("%s: %s", sql, PQresultErrorMessage(res));
+	PQclear(res);
+	PQfinish(c);
+}
+
+/* A new, empty store of the backend; not opened. */
+static void new_store(struct env *e)
+{
+	if (e->pg) {
+		char sql[160];
+
+		snprintf(e->name, sizeof(e->name), "crmt_db_%d_%d", (int)getpid(),
+			++seq);
+		snprintf(sql, sizeof(sql), "CREATE DATABASE %s TEMPLATE"
+			" template0", e->name);
+		admin_sql(sql);
+		snprintf(e->conninfo, sizeof(e->conninfo), "%s dbname=%s",
+			getenv("CRM_TEST_PG"), e->name);
+	} else {
+		snprintf(e->dir, sizeof(e->dir), "/tmp/crmtdb.XXXXXX");
+		assert_non_null(mkdtemp(e->dir));
+		snprintf(e->conninfo, sizeof(e->conninfo), "%s/store.db", e->dir);
+	}
+}
+
+static int setup(void **state, int pg)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	struct crm_error err;
+
+	e->pg = pg;
+	new_store(e);
+	if (crm_store_open(e->conninfo, 1, &e->db, &err) != CRM_OK)
+		fail_msg("opening %s: %s", e->conninfo, err.msg);
+	*state = e;
+	return 0;
+}
+
+static int setup_sqlite(void **state)
+{
+	return setup(state, 0);
+}
+
+static int setup_pg(void **state)
+{
+	return setup(state, 1);
+}
+
+/* Removes the store of e (closed). */
+static void drop_store(struct env *e)
+{
+	char cmd[200];
+
+	if (e->pg) {
+		snprintf(cmd, sizeof(cmd), "DROP DATABASE IF EXISTS %s WITH"
+			" (FORCE)", e->name);
+		admin_sql(cmd);
+	} else {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	crm_store_close(e->db);
+	drop_store(e);
+	free(e);
+	return 0;
+}
+
+/* ---- the cases ---- */
+
+static void setting_round_trip_and_missing(void **state)
+{
+	struct env *e = *state;
+	struct crm_error err;
+	char v[64];
+
+	assert_int_equal(crm_setting_set(e->db, "k", "v1", &err), CRM_OK);
+	assert_int_equal(crm_setting_set(e->db, "k", "v2", &err), CRM_OK);
+	assert_int_equal(crm_setting_get(e->db, "k", v, sizeof(v), &err),
+		CRM_OK);
+	assert_string_equal(v, "v2");
+	assert_int_equal(crm_setting_get(e->db, "none", v, sizeof(v), &err),
+		CRM_ENOENT);
+}
+
+static void hostile_text_is_stored_as_given(void **state)
+{
+	struct env *e = *state;
+	const char *evil = "x'); DROP TABLE settings; -- \\ $1 ?1 \xc5\xa1";
+	struct crm_error err;
+	char v[128];
+
+	assert_int_equal(crm_setting_set(e->db, evil, evil, &err), CRM_OK);
+	assert_int_equal(crm_setting_get(e->db, evil, v, sizeof(v), &err),
+		CRM_OK);
+	assert_string_equal(v, evil);
+}
+
+static void rollback_discards_commit_keeps(void **state)
+{
+	struct env *e = *state;
+	struct crm_error err;
+	char v[64];
+
+	assert_int_equal(crm_setting_set(e->db, "k", "before", &err), CRM_OK);
+	assert_false(crm_db_in_transaction(e->db));
+	assert_int_equal(crm_store_begin(e->db, &err), CRM_OK);
+	assert_true(crm_db_in_transaction(e->db));
+	assert_int_equal(crm_setting_set(e->db, "k", "lost", &err), CRM_OK);
+	crm_store_rollback(e->db);
+	assert_false(crm_db_in_transaction(e->db));
+	assert_int_equal(crm_setting_get(e->db, "k", v, sizeof(v), &err), 0);
+	assert_string_equal(v, "before");
+	assert_int_equal(crm_store_begin_relaxed(e->db, &err), CRM_OK);
+	assert_int_equal(crm_setting_set(e->db, "k", "kept", &err), CRM_OK);
+	assert_int_equal(crm_store_commit(e->db, &err), CRM_OK);
+	assert_int_equal(crm_setting_get(e->db, "k", v, sizeof(v), &err), 0);
+	assert_string_equal(v, "kept");
+}
+
+static void reopening_finds_the_schema_migrated(void **state)
+{
+	struct env *e = *state;
+	struct crm_db *again;
+	struct crm_error err;
+	char v[64];
+	int version = 0;
+
+	assert_int_equal(crm_setting_set(e->db, "k", "v", &err), CRM_OK);
+	assert_int_equal(crm_store_open(e->conninfo, 0, &again, &err), CRM_OK);
+	if (!e->pg) {
+		assert_int_equal(crm_store_version(again, &version, &err), 0);
+		assert_int_equal(version, CRM_SCHEMA_VERSION);
+	}
+	assert_int_equal(crm_setting_get(again, "k", v, sizeof(v), &err), 0);
+	assert_string_equal(v, "v");
+	crm_store_close(again);
+}
+
+/* Several processes meeting a new database at once: one migrates. */
+static void racing_first_opens_migrate_once(void **state)
+{
+	struct env *e = *state, fresh = *e;
+	pid_t kids[8];
+	int status;
+
+	new_store(&fresh);
+	for (int i = 0; i < 8; i++) {
+		kids[i] = fork();
+		assert_true(kids[i] >= 0);
+		if (kids[i] == 0) {
+			struct crm_db *db;
+			struct crm_error err;
+			int r = crm_store_open(fresh.conninfo, 1, &db, &err);
+
+			if (r == CRM_OK)
+				r = crm_setting_set(db, "k", "v", &err);
+			if (r != CRM_OK)
+				fprintf(stderr, "child: %s\n", err.msg);
+			crm_store_close(db);
+			_exit(r == CRM_OK ? 0 : 1);
+		}
+	}
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(waitpid(kids[i], &status, 0), kids[i]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	drop_store(&fresh);
+}
+
+/* A forked child that closes its copy leaves the parent's connection. */
+static void child_closing_leaves_the_parent_alone(void **state)
+{
+	struct env *e = *state;
+	struct crm_error err;
+	char v[64];
+	int status;
+	pid_t kid;
+
+	assert_int_equal(crm_setting_set(e->db, "k", "parent", &err), CRM_OK);
+	kid = fork();
+	assert_true(kid >= 0);
+	if (kid == 0) {
+		crm_store_close(e->db);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(kid, &status, 0), kid);
+	assert_int_equal(crm_setting_get(e->db, "k", v, sizeof(v), &err), 0);
+	assert_string_equal(v, "parent");
+}
+
+/* ---- PostgreSQL only ---- */
+
+static void unreachable_server_is_a_store_error_naming_it(void **state)
+{
+	struct crm_db *db;
+	struct crm_error err;
+	time_t t0 = time(NULL);
+
+	(void)state;
+	assert_int_equal(crm_store_open("host=127.0.0.1 port=1 dbname=crm"
+		" user=crm", 0, &db, &err), CRM_ESTORE);
+	assert_null(db);
+	assert_non_null(strstr(err.msg, "127.0.0.1"));
+	assert_non_null(strstr(err.msg, "cannot connect"));
+	/* Refused at once; a silent host would take connect_timeout. */
+	assert_true(time(NULL) - t0 < 5);
+}
+
+static void bad_connection_string_is_refused(void **state)
+{
+	struct crm_db *db;
+	struct crm_error err;
+
+	(void)state;
+	assert_int_equal(crm_store_open("host=x nonsense=1", 0, &db, &err),
+		CRM_ESTORE);
+	assert_non_null(strstr(err.msg, "not a valid PostgreSQL"));
+}
+
+static void store_names_are_told_apart(void **state)
+{
+	(void)state;
+	assert_true(crm_store_is_pg("postgresql://crm@db.example/crm"));
+	assert_true(crm_store_is_pg("postgres://db/crm"));
+	assert_true(crm_store_is_pg("service=crmpolicy"));
+	assert_true(crm_store_is_pg("host=db1,db2 dbname=crm"));
+	assert_false(crm_store_is_pg("/var/lib/crmpolicy/crmpolicy.db"));
+	assert_false(crm_store_is_pg("/srv/a=b/crmpolicy.db"));
+	assert_false(crm_store_is_pg("crmpolicy.db"));
+}
+
+#define BOTH(f) \
+	cmocka_unit_test_setup_teardown(f, setup_sqlite, teardown), \
+	cmocka_unit_test_setup_teardown(f, setup_pg, teardown)
+#define SQLITE(f) cmocka_unit_test_setup_teardown(f, setup_sqlite, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest sqlite_only[] = {
+		SQLITE(setting_round_trip_and_missing),
+		SQLITE(hostile_text_is_stored_as_given),
+		SQLITE(rollback_discards_commit_keeps),
+		SQLITE(reopening_finds_the_schema_migrated),
+		SQLITE(racing_first_opens_migrate_once),
+		SQLITE(child_closing_leaves_the_parent_alone),
+		cmocka_unit_test(store_names_are_told_apart),
+	};
+	const struct CMUnitTest both[] = {
+		BOTH(setting_round_trip_and_missing),
+		BOTH(hostile_text_is_stored_as_given),
+		BOTH(rollback_discards_commit_keeps),
+		BOTH(reopening_finds_the_schema_migrated),
+		BOTH(racing_first_opens_migrate_once),
+		BOTH(child_closing_leaves_the_parent_alone),
+		cmocka_unit_test(store_names_are_told_apart),
+		cmocka_unit_test(unreachable_server_is_a_store_error_naming_it),
+		cmocka_unit_test(bad_connection_string_is_refused),
+	};
+
+	/* make check always gives a server; by hand, SQLite alone is fine. */
+	if (getenv("CRM_TEST_PG") == NULL || !*getenv("CRM_TEST_PG"))
+		return cmocka_run_group_tests(sqlite_only, NULL, NULL);
+	return cmocka_run_group_tests(both, NULL, NULL);
+}
