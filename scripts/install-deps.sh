@@ -10,7 +10,8 @@
 set -eu
 PKGS="${*:-build-essential pkg-config libpam0g-dev libsodium-dev libsqlite3-dev sqlite3 libpq-dev libcrypt-dev nettle-dev
 libcmocka-dev libpam-wrapper libpamtest0-dev faketime valgrind gettext
-liboath-dev libmaxminddb-dev libqrencode-dev oathtool python3 zbar-tools}"
+liboath-dev libmaxminddb-dev libqrencode-dev oathtool python3 zbar-tools
+postgresql-15 openssl}"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' \

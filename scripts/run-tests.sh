@@ -18,7 +18,17 @@ case "$BUILD" in
 esac
 pass=0 fail=0 failed_names=""
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# A private PostgreSQL for the tests of the fleet backend: CRM_TEST_PG
+# names it (a role that may create databases and schemas).
+pgdir="$BUILD/pgtest"
+trap 'rm -f "$log"; scripts/pg-cluster.sh stop "$pgdir" >/dev/null 2>&1 || true' EXIT
+if pgenv=$(scripts/pg-cluster.sh start "$pgdir" auto 2>"$log"); then
+	eval "$pgenv"
+	export CRM_TEST_PG="$PGSUPER_URL"
+else
+	echo "---- cannot start the test PostgreSQL ----"; cat "$log"
+	fail=$((fail + 1)); failed_names="$failed_names pg-cluster"
+fi
 
 # Adds the counts of one runner's output; a runner that exits non-zero
 # without saying how many failed counts as one failure.
@@ -55,10 +65,17 @@ echo "== tests of $BUILD"
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] && run "unit/$(basename "$t")" "$t"
 done
+# The same unit tests again with the store in PostgreSQL.
+if [ -n "${CRM_TEST_PG:-}" ]; then
+	while read -r t; do
+		case "$t" in ''|'#'*) continue ;; esac
+		run "unit-pg/$t" env CRM_TEST_BACKEND=postgresql "$BUILD/tests/$t"
+	done < tests/pg/unit-tests
+fi
 for t in "$BUILD"/tests/pam_test_*; do
 	[ -x "$t" ] && run "pam/$(basename "$t")" "$t"
 done
-for s in tests/cli/*.sh tests/pam/*.sh; do
+for s in tests/cli/*.sh tests/pam/*.sh tests/pg/*.sh; do
 	[ -f "$s" ] && run "$s" bash "$s" "$BUILD"
 done
 echo "$pass passed, $fail failed" | tee "$BUILD/test-summary"

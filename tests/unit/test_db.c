@@ -184,7 +184,12 @@ static void reopening_finds_the_schema_migrated(void **state)
 	crm_store_close(again);
 }
 
-/* Several processes meeting a new database at once: one migrates. */
+/*
+ * Several processes meeting a new store at once: one migrates, the
+ * others find it done. A fleet's hosts meet an empty PostgreSQL
+ * database so; an SQLite file is made by crmpasswd init alone, then met
+ * by everyone.
+ */
 static void racing_first_opens_migrate_once(void **state)
 {
 	struct env *e = *state, fresh = *e;
@@ -192,6 +197,14 @@ static void racing_first_opens_migrate_once(void **state)
 	int status;
 
 	new_store(&fresh);
+	if (!fresh.pg) {
+		struct crm_db *db;
+		struct crm_error err;
+
+		assert_int_equal(crm_store_open(fresh.conninfo, 1, &db, &err),
+			CRM_OK);
+		crm_store_close(db);
+	}
 	for (int i = 0; i < 8; i++) {
 		kids[i] = fork();
 		assert_true(kids[i] >= 0);
