@@ -166,6 +166,9 @@ static const struct crm_keyinfo keys[CRM_K_COUNT] = {
 		NULL, "", "accounts under this policy also keep SIP digest "
 		"HA1 (MD5, SHA-256) for this realm; empty = no SIP",
 		crm_sip_realm_check },
+	[CRM_K_HOST_NAME] = TEXT("host_name", CRM_KT_STRING, "",
+		"this host's name in the audit trail of a shared store; empty ="
+		" the system's host name"),
 };
 
 const struct crm_keyinfo *crm_key_info(enum crm_key k)

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <sodium.h>
@@ -27,6 +28,12 @@ int crm_ctx_open(struct crm_ctx *ctx, const struct crm_config *cfg,
 	ctx->admit_wait_ms = CRM_ADMIT_WAIT_MS;
 	ctx->actor = "";
 	ctx->service = "";
+	/* Hosts sharing a store tell their audit rows apart by this. */
+	if (cfg->str[CRM_K_HOST_NAME] != NULL && cfg->str[CRM_K_HOST_NAME][0])
+		snprintf(ctx->host, sizeof(ctx->host), "%s",
+			cfg->str[CRM_K_HOST_NAME]);
+	else if (gethostname(ctx->host, sizeof(ctx->host) - 1) != 0)
+		ctx->host[0] = '\0';
 	if ((flags & CRM_OPEN_CREATE) && (r = crm_key_create(cfg, err)) != 0)
 		return r;
 	if ((r = crm_key_load(cfg, ctx->key, err)) != CRM_OK)

@@ -502,6 +502,18 @@ static int parse(const char *conninfo, struct opts *o, char *where,
 	for (p = ci; p->keyword != NULL; p++) {
 		if (p->val == NULL)
 			continue;
+		/*
+		 * crmpolicy.conf and /etc/pam.d are readable by every local
+		 * user: a password never belongs there.
+		 */
+		if (strcmp(p->keyword, "password") == 0) {
+			PQconninfoFree(ci);
+			return crm_error_set(err, CRM_ESTORE, "store: the db"
+				" connection string carries a password, which would"
+				" sit in a file every local user can read: put it in"
+				" a passfile (mode 0600, passfile=...) or use a"
+				" client certificate");
+		}
 		if (strcmp(p->keyword, "host") == 0)
 			host = p->val;
 		else if (strcmp(p->keyword, "hostaddr") == 0)

@@ -42,6 +42,8 @@ struct crm_ctx {
 	unsigned char key[32];
 	unsigned char audit_key[32];
 	int keyed;
+	/* This host's name, as its audit rows give it (host_name). */
+	char host[256];
 };
 
 /* The default of crm_ctx.admit_wait_ms. */

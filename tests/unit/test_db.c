@@ -268,6 +268,44 @@ static void unreachable_server_is_a_store_error_naming_it(void **state)
 	assert_true(time(NULL) - t0 < 5);
 }
 
+/* The value of keyword kw in the test server's connection string. */
+static void test_pg_value(const char *kw, char *out, size_t len)
+{
+	PQconninfoOption *ci = PQconninfoParse(getenv("CRM_TEST_PG"), NULL);
+
+	out[0] = '\0';
+	assert_non_null(ci);
+	for (PQconninfoOption *p = ci; p->keyword != NULL; p++)
+		if (strcmp(p->keyword, kw) == 0 && p->val != NULL)
+			snprintf(out, len, "%s", p->val);
+	PQconninfoFree(ci);
+}
+
+/*
+ * A list of hosts with target_session_attrs=read-write: the first is
+ * down, the store is reached on the second, as after a failover.
+ */
+static void first_host_down_second_serves(void **state)
+{
+	struct env *e = *state;
+	char host[256], port[16], user[64], info[1024], v[64];
+	struct crm_db *db;
+	struct crm_error err;
+
+	test_pg_value("host", host, sizeof(host));
+	test_pg_value("port", port, sizeof(port));
+	test_pg_value("user", user, sizeof(user));
+	snprintf(info, sizeof(info), "host=127.0.0.1,%s port=1,%s dbname=%s"
+		" user=%s target_session_attrs=read-write", host,
+		port[0] ? port : "5432", e->name, user);
+	assert_int_equal(crm_setting_set(e->db, "k", "shared", &err), CRM_OK);
+	if (crm_store_open(info, 0, &db, &err) != CRM_OK)
+		fail_msg("%s: %s", info, err.msg);
+	assert_int_equal(crm_setting_get(db, "k", v, sizeof(v), &err), 0);
+	assert_string_equal(v, "shared");
+	crm_store_close(db);
+}
+
 static void bad_connection_string_is_refused(void **state)
 {
 	struct crm_db *db;
@@ -277,6 +315,21 @@ static void bad_connection_string_is_refused(void **state)
 	assert_int_equal(crm_store_open("host=x nonsense=1", 0, &db, &err),
 		CRM_ESTORE);
 	assert_non_null(strstr(err.msg, "not a valid PostgreSQL"));
+}
+
+static void a_password_in_the_connection_string_is_refused(void **state)
+{
+	struct crm_db *db;
+	struct crm_error err;
+
+	(void)state;
+	assert_int_equal(crm_store_open("postgresql://crm:secret@127.0.0.1:1/crm",
+		0, &db, &err), CRM_ESTORE);
+	assert_non_null(strstr(err.msg, "passfile"));
+	assert_null(strstr(err.msg, "secret"));
+	assert_int_equal(crm_store_open("host=127.0.0.1 port=1 password=secret",
+		0, &db, &err), CRM_ESTORE);
+	assert_non_null(strstr(err.msg, "carries a password"));
 }
 
 static void store_names_are_told_apart(void **state)
@@ -306,6 +359,7 @@ int main(void)
 		SQLITE(racing_first_opens_migrate_once),
 		SQLITE(child_closing_leaves_the_parent_alone),
 		cmocka_unit_test(store_names_are_told_apart),
+		cmocka_unit_test(a_password_in_the_connection_string_is_refused),
 	};
 	const struct CMUnitTest both[] = {
 		BOTH(setting_round_trip_and_missing),
@@ -316,7 +370,10 @@ int main(void)
 		BOTH(child_closing_leaves_the_parent_alone),
 		cmocka_unit_test(store_names_are_told_apart),
 		cmocka_unit_test(unreachable_server_is_a_store_error_naming_it),
+		cmocka_unit_test_setup_teardown(first_host_down_second_serves,
+			setup_pg, teardown),
 		cmocka_unit_test(bad_connection_string_is_refused),
+		cmocka_unit_test(a_password_in_the_connection_string_is_refused),
 	};
 
 	/* make check always gives a server; by hand, SQLite alone is fine. */
