@@ -69,7 +69,7 @@ REGISTRAR := $(BUILD)/crmpolicy_registrar
 .PHONY: all tests check demo install deb bench fuzz e2e clean deps pot
 all: $(CORE) $(MODULE) $(CLI) $(HELPER) $(REGISTRAR)
 
-$(BUILD)/%.o: %.c $(wildcard include/crmpolicy/*.h) $(wildcard lib/*.h) $(wildcard tests/*/*.h) $(wildcard tools/*.h) $(wildcard pam_crmpolicy/*.h)
+$(BUILD)/%.o: %.c $(wildcard include/crmpolicy/*.h include/crmpolicy/*.def) $(wildcard lib/*.h) $(wildcard tests/*/*.h) $(wildcard tools/*.h) $(wildcard pam_crmpolicy/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
