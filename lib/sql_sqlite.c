@@ -20,6 +20,20 @@ const char *const crm_sql_sqlite[CRM_Q_COUNT] = {
 	/* ---- lib/audit.c: the audit trail ---- */
 	/* ---- end lib/audit.c ---- */
 	/* ---- lib/lockout.c: lockout ---- */
+	[CRM_Q_LOCKOUT_LIVE] =
+		"SELECT count(*) FROM reservations"
+		" WHERE account_id = ?1 AND started > ?2",
+	[CRM_Q_LOCKOUT_LAPSE] =
+		"DELETE FROM reservations WHERE account_id = ?1"
+		" AND started <= ?2",
+	[CRM_Q_LOCKOUT_RESERVE] =
+		"INSERT INTO reservations(account_id, started)"
+		" VALUES(?1, ?2) RETURNING id",
+	[CRM_Q_LOCKOUT_RELEASE] =
+		"DELETE FROM reservations WHERE id = ?2 AND account_id = ?1",
+	[CRM_Q_LOCKOUT_RELEASE_OLDEST] =
+		"DELETE FROM reservations WHERE id = (SELECT min(id) FROM"
+		" reservations WHERE account_id = ?1)",
 	/* ---- end lib/lockout.c ---- */
 	/* ---- lib/throttle.c: IP throttling ---- */
 	/* ---- end lib/throttle.c ---- */
