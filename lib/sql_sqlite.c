@@ -36,6 +36,30 @@ const char *const crm_sql_sqlite[CRM_Q_COUNT] = {
 		" reservations WHERE account_id = ?1)",
 	/* ---- end lib/lockout.c ---- */
 	/* ---- lib/throttle.c: IP throttling ---- */
+	[CRM_Q_THROTTLE_BLOCK_GET] =
+		"SELECT until FROM ip_blocks WHERE ip = ?1",
+	[CRM_Q_THROTTLE_BLOCK_DELETE] =
+		"DELETE FROM ip_blocks WHERE ip = ?1",
+	[CRM_Q_THROTTLE_BLOCK_COUNT] =
+		"UPDATE ip_blocks SET failures ="
+		" failures + 1 WHERE ip = ?1",
+	[CRM_Q_THROTTLE_FAILURES_LAPSE] =
+		"DELETE FROM ip_failures WHERE ip = ?1"
+		" AND time <= ?2",
+	[CRM_Q_THROTTLE_FAILURE_ADD] =
+		"INSERT INTO ip_failures(ip, time)"
+		" VALUES(?1, ?2)",
+	[CRM_Q_THROTTLE_FAILURES_COUNT] =
+		"SELECT count(*) FROM ip_failures"
+		" WHERE ip = ?1",
+	[CRM_Q_THROTTLE_BLOCK_SET] =
+		"INSERT OR REPLACE INTO ip_blocks(ip,"
+		" blocked_at, until, failures) VALUES(?1, ?2, ?3, ?4)",
+	[CRM_Q_THROTTLE_FAILURES_FORGET] =
+		"DELETE FROM ip_failures WHERE ip = ?1",
+	[CRM_Q_THROTTLE_BLOCK_LIST] =
+		"SELECT ip, blocked_at, until, failures"
+		" FROM ip_blocks WHERE until > ?1 ORDER BY ip",
 	/* ---- end lib/throttle.c ---- */
 	/* ---- lib/sip.c: SIP credentials ---- */
 	/* ---- end lib/sip.c ---- */
