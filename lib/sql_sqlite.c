@@ -62,6 +62,18 @@ const char *const crm_sql_sqlite[CRM_Q_COUNT] = {
 		" FROM ip_blocks WHERE until > ?1 ORDER BY ip",
 	/* ---- end lib/throttle.c ---- */
 	/* ---- lib/sip.c: SIP credentials ---- */
+	[CRM_Q_SIP_FORGET] =
+		"DELETE FROM sip_credentials"
+		" WHERE account_id = ?1",
+	[CRM_Q_SIP_STORE] =
+		"INSERT OR REPLACE INTO sip_credentials"
+		"(account_id, realm, sealed, changed) VALUES(?1, ?2, ?3, ?4)",
+	[CRM_Q_SIP_INFO] =
+		"SELECT realm, changed FROM"
+		" sip_credentials WHERE account_id = ?1",
+	[CRM_Q_SIP_SEALED] =
+		"SELECT realm, sealed FROM"
+		" sip_credentials WHERE account_id = ?1",
 	/* ---- end lib/sip.c ---- */
 	/* ---- lib/mfa.c: second factors ---- */
 	/* ---- end lib/mfa.c ---- */
