@@ -6,6 +6,7 @@
  * with signed checkpoints, and the listing live here too.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -163,22 +164,21 @@ static int head_read(struct crm_db *db, const unsigned char key[H], int64_t *id,
 static int newest(struct crm_db *db, int64_t *id, unsigned char hash[H],
 	struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc;
 
 	*id = 0;
 	memcpy(hash, zeros, H);
-	if (crm_sql_prepare(db, "SELECT id, hash FROM audit ORDER BY id DESC"
-			" LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-		return crm_store_error(db, WHAT, err);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		if (sqlite3_column_bytes(st, 1) == H)
-			memcpy(hash, sqlite3_column_blob(st, 1), H);
+	if ((rc = crm_db_prepare(db, CRM_Q_AUDIT_NEWEST, &st, err)) != CRM_OK)
+		return rc;
+	rc = crm_stmt_step(st);
+	if (rc == CRM_STEP_ROW) {
+		*id = crm_col_int(st, 0);
+		if (crm_col_bytes(st, 1) == H)
+			memcpy(hash, crm_col_blob(st, 1), H);
 	}
-	crm_sql_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	crm_stmt_done(st);
+	if (rc != CRM_STEP_ROW && rc != CRM_STEP_DONE)
 		return crm_store_error(db, WHAT, err);
 	return CRM_OK;
 }
@@ -193,7 +193,7 @@ static int append(const struct crm_ctx *ctx, struct fields *f,
 	struct crm_error *err)
 {
 	unsigned char prev[H], hash[H];
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int64_t last;
 	int r, rc;
 
@@ -202,21 +202,17 @@ static int append(const struct crm_ctx *ctx, struct fields *f,
 	/* The id is part of what the hash covers, so it is chosen here. */
 	f->id = last + 1;
 	row_hash(ctx->audit_key, prev, f, hash);
-	if (crm_sql_prepare(ctx->db, "INSERT INTO audit(id, time, event,"
-			" actor, subject, service, rhost, details, prev_hash, hash)"
-			" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", -1, &st,
-			NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, WHAT, err);
-	sqlite3_bind_int64(st, 1, f->id);
-	sqlite3_bind_int64(st, 2, f->time);
+	if ((r = crm_db_prepare(ctx->db, CRM_Q_AUDIT_ADD, &st, err)) != CRM_OK)
+		return r;
+	crm_bind_int(st, 1, f->id);
+	crm_bind_int(st, 2, f->time);
 	for (int i = 0; i < 6; i++)
-		sqlite3_bind_text(st, 3 + i, (const char *)f->text[i],
-			(int)f->len[i], SQLITE_STATIC);
-	sqlite3_bind_blob(st, 9, prev, H, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 10, hash, H, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	crm_sql_done(st);
-	if (rc != SQLITE_DONE)
+		crm_bind_textn(st, 3 + i, (const char *)f->text[i], f->len[i]);
+	crm_bind_blob(st, 9, prev, H);
+	crm_bind_blob(st, 10, hash, H);
+	rc = crm_stmt_step(st);
+	crm_stmt_done(st);
+	if (rc != CRM_STEP_DONE)
 		return crm_store_error(ctx->db, WHAT, err);
 	return crm_audit_head_set(ctx->db, ctx->audit_key, f->id, hash, err);
 }
@@ -268,37 +264,34 @@ int crm_audit_add(const struct crm_ctx *ctx, const char *event,
 
 /* ---- reading rows ---- */
 
-#define ROW_SQL "SELECT id, time, event, actor, subject, service, rhost," \
-	" details, prev_hash, hash FROM audit"
-
-static void read_fields(sqlite3_stmt *st, struct fields *f)
+/* A row of AUDIT_ROWS: the fields, then prev_hash (8) and hash (9). */
+static void read_fields(struct crm_stmt *st, struct fields *f)
 {
-	f->id = sqlite3_column_int64(st, 0);
-	f->time = sqlite3_column_int64(st, 1);
+	f->id = crm_col_int(st, 0);
+	f->time = crm_col_int(st, 1);
 	for (int i = 0; i < 6; i++) {
-		const unsigned char *t = sqlite3_column_text(st, 2 + i);
-
-		f->text[i] = t ? t : (const unsigned char *)"";
-		f->len[i] = t ? (size_t)sqlite3_column_bytes(st, 2 + i) : 0;
+		/* Text before bytes: the length is then that of the text read. */
+		f->text[i] = (const unsigned char *)crm_col_text(st, 2 + i);
+		f->len[i] = crm_col_bytes(st, 2 + i);
 	}
 }
 
 /* ---- adopting a trail from before the chain ---- */
 
-static int count_of(struct crm_db *db, const char *sql, int64_t *n,
+static int count_of(struct crm_db *db, enum crm_q q, int64_t *n,
 	struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc;
 
 	*n = 0;
-	if (crm_sql_prepare(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return crm_store_error(db, "reading the audit trail", err);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
-	crm_sql_done(st);
-	return rc == SQLITE_ROW ? CRM_OK :
+	if ((rc = crm_db_prepare(db, q, &st, err)) != CRM_OK)
+		return rc;
+	rc = crm_stmt_step(st);
+	if (rc == CRM_STEP_ROW)
+		*n = crm_col_int(st, 0);
+	crm_stmt_done(st);
+	return rc == CRM_STEP_ROW ? CRM_OK :
 		crm_store_error(db, "reading the audit trail", err);
 }
 
@@ -307,35 +300,32 @@ static int seal_all(struct crm_db *db, const unsigned char key[H],
 	struct crm_error *err)
 {
 	unsigned char prev[H], hash[H];
-	sqlite3_stmt *st = NULL, *up = NULL;
+	struct crm_stmt *st, *up;
 	struct fields f;
 	int64_t last = 0;
-	int rc = SQLITE_DONE, r = CRM_OK;
+	int rc = CRM_STEP_DONE, r;
 
 	memcpy(prev, zeros, H);
-	if (crm_sql_prepare(db, ROW_SQL " ORDER BY id", -1, &st, NULL) !=
-			SQLITE_OK || crm_sql_prepare(db, "UPDATE audit SET"
-			" prev_hash = ?2, hash = ?3 WHERE id = ?1", -1, &up, NULL)
-			!= SQLITE_OK) {
-		crm_sql_done(st);
-		return crm_store_error(db, "sealing the audit trail", err);
-	}
-	while (r == CRM_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	if ((r = crm_db_prepare(db, CRM_Q_AUDIT_ROWS, &st, err)) != CRM_OK)
+		return r;
+	while (r == CRM_OK && (rc = crm_stmt_step(st)) == CRM_STEP_ROW) {
 		read_fields(st, &f);
 		row_hash(key, prev, &f, hash);
-		sqlite3_reset(up);
-		sqlite3_bind_int64(up, 1, f.id);
-		sqlite3_bind_blob(up, 2, prev, H, SQLITE_TRANSIENT);
-		sqlite3_bind_blob(up, 3, hash, H, SQLITE_TRANSIENT);
-		if (sqlite3_step(up) != SQLITE_DONE)
+		if ((r = crm_db_prepare(db, CRM_Q_AUDIT_SEAL, &up, err)) !=
+				CRM_OK)
+			break;
+		crm_bind_int(up, 1, f.id);
+		crm_bind_blob(up, 2, prev, H);
+		crm_bind_blob(up, 3, hash, H);
+		if (crm_stmt_step(up) != CRM_STEP_DONE)
 			r = crm_store_error(db, "sealing the audit trail", err);
+		crm_stmt_done(up);
 		memcpy(prev, hash, H);
 		last = f.id;
 	}
-	if (r == CRM_OK && rc != SQLITE_DONE)
+	if (r == CRM_OK && rc != CRM_STEP_DONE)
 		r = crm_store_error(db, "sealing the audit trail", err);
-	crm_sql_done(st);
-	crm_sql_done(up);
+	crm_stmt_done(st);
 	return r == CRM_OK ? crm_audit_head_set(db, key, last, prev, err) : r;
 }
 
@@ -350,7 +340,7 @@ int crm_audit_adopt(struct crm_db *db, const unsigned char key[H],
 	if ((r = head_read(db, key, &id, hash, &found, &valid, err)) != CRM_OK
 			|| found)
 		return r;
-	if ((r = count_of(db, "SELECT count(*) FROM audit", &rows, err)) ||
+	if ((r = count_of(db, CRM_Q_AUDIT_COUNT, &rows, err)) ||
 			rows == 0)
 		return r;
 	if ((r = crm_store_begin(db, err)) != CRM_OK)
@@ -359,8 +349,7 @@ int crm_audit_adopt(struct crm_db *db, const unsigned char key[H],
 	 * that has sealed rows but no head is not adopted: verify says why. */
 	r = head_read(db, key, &id, hash, &found, &valid, err);
 	if (r == CRM_OK && !found)
-		r = count_of(db, "SELECT count(*) FROM audit WHERE hash IS NOT"
-			" NULL", &sealed, err);
+		r = count_of(db, CRM_Q_AUDIT_COUNT_SEALED, &sealed, err);
 	if (r == CRM_OK && !found && sealed == 0)
 		r = seal_all(db, key, err);
 	if (r != CRM_OK) {
@@ -397,31 +386,28 @@ static int check_checkpoints(struct crm_db *db, const unsigned char key[H],
 	struct crm_audit_report *rep, int64_t *first, unsigned char prev[H],
 	struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc;
 
 	*first = 0;
 	memcpy(prev, zeros, H);
-	if (crm_sql_prepare(db, "SELECT id, time, first_id, prev_hash,"
-			" removed, mac FROM audit_checkpoints ORDER BY id", -1, &st,
-			NULL) != SQLITE_OK)
-		return crm_store_error(db, "reading audit checkpoints", err);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && rep->ok) {
+	if ((rc = crm_db_prepare(db, CRM_Q_AUDIT_CHECKPOINTS, &st, err)) !=
+			CRM_OK)
+		return rc;
+	while ((rc = crm_stmt_step(st)) == CRM_STEP_ROW && rep->ok) {
 		unsigned char want[H];
-		int64_t cid = sqlite3_column_int64(st, 0);
-		int64_t fid = sqlite3_column_int64(st, 2);
+		int64_t cid = crm_col_int(st, 0);
+		int64_t fid = crm_col_int(st, 2);
 
 		rep->checkpoints++;
-		if (sqlite3_column_bytes(st, 3) != H ||
-		    sqlite3_column_bytes(st, 5) != H) {
+		if (crm_col_bytes(st, 3) != H || crm_col_bytes(st, 5) != H) {
 			broken(rep, fid, "checkpoint %lld is malformed",
 				(long long)cid);
 			break;
 		}
-		checkpoint_mac(key, sqlite3_column_int64(st, 1), fid,
-			sqlite3_column_blob(st, 3), sqlite3_column_int64(st, 4),
-			want);
-		if (sodium_memcmp(want, sqlite3_column_blob(st, 5), H) != 0) {
+		checkpoint_mac(key, crm_col_int(st, 1), fid,
+			crm_col_blob(st, 3), crm_col_int(st, 4), want);
+		if (sodium_memcmp(want, crm_col_blob(st, 5), H) != 0) {
 			broken(rep, fid, "checkpoint %lld is not signed with this"
 				" key", (long long)cid);
 			break;
@@ -432,17 +418,17 @@ static int check_checkpoints(struct crm_db *db, const unsigned char key[H],
 			break;
 		}
 		*first = fid;
-		memcpy(prev, sqlite3_column_blob(st, 3), H);
-		rep->pruned += sqlite3_column_int64(st, 4);
+		memcpy(prev, crm_col_blob(st, 3), H);
+		rep->pruned += crm_col_int(st, 4);
 	}
-	crm_sql_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	crm_stmt_done(st);
+	if (rc != CRM_STEP_ROW && rc != CRM_STEP_DONE)
 		return crm_store_error(db, "reading audit checkpoints", err);
 	return CRM_OK;
 }
 
 /* One row against the one before it; sets rep on the first problem. */
-static void check_row(const unsigned char key[H], sqlite3_stmt *st,
+static void check_row(const unsigned char key[H], struct crm_stmt *st,
 	unsigned char prev[H], int64_t expect_first,
 	struct crm_audit_report *rep)
 {
@@ -465,19 +451,19 @@ static void check_row(const unsigned char key[H], sqlite3_stmt *st,
 	}
 	rep->rows++;
 	rep->last_id = f.id;
-	if (sqlite3_column_bytes(st, 9) != H) {
+	if (crm_col_bytes(st, 9) != H) {
 		broken(rep, f.id, "row %lld is not sealed (written outside "
 			"crmpolicy)", (long long)f.id);
 		return;
 	}
-	if (sqlite3_column_bytes(st, 8) != H ||
-	    sodium_memcmp(sqlite3_column_blob(st, 8), prev, H) != 0) {
+	if (crm_col_bytes(st, 8) != H ||
+	    sodium_memcmp(crm_col_blob(st, 8), prev, H) != 0) {
 		broken(rep, f.id, "row %lld does not follow the row before it "
 			"(a row was deleted or inserted there)", (long long)f.id);
 		return;
 	}
 	row_hash(key, prev, &f, hash);
-	if (sodium_memcmp(hash, sqlite3_column_blob(st, 9), H) != 0) {
+	if (sodium_memcmp(hash, crm_col_blob(st, 9), H) != 0) {
 		broken(rep, f.id, "row %lld was changed or not written by "
 			"crmpolicy (its hash does not match)", (long long)f.id);
 		return;
@@ -518,22 +504,21 @@ int crm_audit_verify(struct crm_db *db, const unsigned char key[H],
 	struct crm_audit_report *rep, struct crm_error *err)
 {
 	unsigned char prev[H];
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int64_t first;
-	int r, rc = SQLITE_DONE;
+	int r, rc = CRM_STEP_DONE;
 
 	memset(rep, 0, sizeof(*rep));
 	rep->ok = 1;
 	if ((r = check_checkpoints(db, key, rep, &first, prev, err)) != CRM_OK
 			|| !rep->ok)
 		return r;
-	if (crm_sql_prepare(db, ROW_SQL " ORDER BY id", -1, &st, NULL) !=
-			SQLITE_OK)
-		return crm_store_error(db, "reading the audit trail", err);
-	while (rep->ok && (rc = sqlite3_step(st)) == SQLITE_ROW)
+	if ((r = crm_db_prepare(db, CRM_Q_AUDIT_ROWS, &st, err)) != CRM_OK)
+		return r;
+	while (rep->ok && (rc = crm_stmt_step(st)) == CRM_STEP_ROW)
 		check_row(key, st, prev, first, rep);
-	crm_sql_done(st);
-	if (rep->ok && rc != SQLITE_DONE)
+	crm_stmt_done(st);
+	if (rep->ok && rc != CRM_STEP_DONE)
 		return crm_store_error(db, "reading the audit trail", err);
 	if (!rep->ok)
 		return CRM_OK;
@@ -542,18 +527,20 @@ int crm_audit_verify(struct crm_db *db, const unsigned char key[H],
 
 /* ---- pruning ---- */
 
-static int exec1(struct crm_db *db, const char *sql, int64_t a, struct crm_error *err)
+/* Runs a statement of the pruning without rows; first binds ?1. */
+static int prune_step(struct crm_db *db, enum crm_q q, const int64_t *first,
+	struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc;
 
-	if (crm_sql_prepare(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return crm_store_error(db, "pruning the audit trail", err);
-	if (sqlite3_bind_parameter_count(st) > 0)
-		sqlite3_bind_int64(st, 1, a);
-	rc = sqlite3_step(st);
-	crm_sql_done(st);
-	return rc == SQLITE_DONE ? CRM_OK :
+	if ((rc = crm_db_prepare(db, q, &st, err)) != CRM_OK)
+		return rc;
+	if (first != NULL)
+		crm_bind_int(st, 1, *first);
+	rc = crm_stmt_step(st);
+	crm_stmt_done(st);
+	return rc == CRM_STEP_DONE ? CRM_OK :
 		crm_store_error(db, "pruning the audit trail", err);
 }
 
@@ -565,55 +552,53 @@ static int exec1(struct crm_db *db, const char *sql, int64_t a, struct crm_error
 static int cut_point(struct crm_db *db, int64_t cutoff, int64_t *first,
 	int64_t *removed, unsigned char prev[H], struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc;
 
-	if (crm_sql_prepare(db, "SELECT coalesce((SELECT min(id) FROM audit"
-			" WHERE time >= ?1), (SELECT coalesce(max(id), 0) + 1 FROM"
-			" audit))", -1, &st, NULL) != SQLITE_OK)
-		return crm_store_error(db, "pruning the audit trail", err);
-	sqlite3_bind_int64(st, 1, cutoff);
-	rc = sqlite3_step(st);
-	*first = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	crm_sql_done(st);
-	if (rc != SQLITE_ROW)
+	if ((rc = crm_db_prepare(db, CRM_Q_AUDIT_CUT_FIRST, &st, err)) !=
+			CRM_OK)
+		return rc;
+	crm_bind_int(st, 1, cutoff);
+	rc = crm_stmt_step(st);
+	*first = rc == CRM_STEP_ROW ? crm_col_int(st, 0) : 0;
+	crm_stmt_done(st);
+	if (rc != CRM_STEP_ROW)
 		return crm_store_error(db, "pruning the audit trail", err);
 	*removed = 0;
 	memcpy(prev, zeros, H);
-	if (crm_sql_prepare(db, "SELECT hash, (SELECT count(*) FROM audit"
-			" WHERE id < ?1) FROM audit WHERE id < ?1 ORDER BY id DESC"
-			" LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-		return crm_store_error(db, "pruning the audit trail", err);
-	sqlite3_bind_int64(st, 1, *first);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 0) == H)
-			memcpy(prev, sqlite3_column_blob(st, 0), H);
-		*removed = sqlite3_column_int64(st, 1);
+	if ((rc = crm_db_prepare(db, CRM_Q_AUDIT_CUT_BEFORE, &st, err)) !=
+			CRM_OK)
+		return rc;
+	crm_bind_int(st, 1, *first);
+	rc = crm_stmt_step(st);
+	if (rc == CRM_STEP_ROW) {
+		if (crm_col_bytes(st, 0) == H)
+			memcpy(prev, crm_col_blob(st, 0), H);
+		*removed = crm_col_int(st, 1);
 	}
-	crm_sql_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	crm_stmt_done(st);
+	if (rc != CRM_STEP_ROW && rc != CRM_STEP_DONE)
 		return crm_store_error(db, "pruning the audit trail", err);
 	return CRM_OK;
 }
 
-/* The delete trigger's own text, to put back exactly as it was. */
-static int trigger_sql(struct crm_db *db, char *out, size_t len,
-	struct crm_error *err)
+/*
+ * A trail without its delete guard has been tampered with (verify says
+ * where): pruning stops there, with a message that says why, rather
+ * than failing on the guard it cannot lift.
+ */
+static int guard_present(struct crm_db *db, struct crm_error *err)
 {
-	sqlite3_stmt *st;
-	int rc;
+	struct crm_stmt *st;
+	int rc, found;
 
-	out[0] = '\0';
-	if (crm_sql_prepare(db, "SELECT sql FROM sqlite_master WHERE"
-			" type = 'trigger' AND name = 'audit_no_delete'", -1, &st,
-			NULL) != SQLITE_OK)
-		return crm_store_error(db, "pruning the audit trail", err);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
-		snprintf(out, len, "%s", sqlite3_column_text(st, 0));
-	crm_sql_done(st);
-	if (out[0] == '\0')
+	if ((rc = crm_db_prepare(db, CRM_Q_AUDIT_DELETE_GUARD, &st, err)) !=
+			CRM_OK)
+		return rc;
+	rc = crm_stmt_step(st);
+	found = rc == CRM_STEP_ROW && crm_col_text(st, 0)[0] != '\0';
+	crm_stmt_done(st);
+	if (!found)
 		return crm_error_set(err, CRM_ESTORE, "the audit trail has no "
 			"delete trigger: refusing to prune");
 	return CRM_OK;
@@ -623,42 +608,47 @@ static int add_checkpoint(const struct crm_ctx *ctx, int64_t first,
 	int64_t removed, const unsigned char prev[H], struct crm_error *err)
 {
 	unsigned char mac[H];
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc;
 
 	checkpoint_mac(ctx->audit_key, ctx->now, first, prev, removed, mac);
-	if (crm_sql_prepare(ctx->db, "INSERT INTO audit_checkpoints(time,"
-			" first_id, prev_hash, removed, mac) VALUES(?1, ?2, ?3, ?4,"
-			" ?5)", -1, &st, NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, "pruning the audit trail", err);
-	sqlite3_bind_int64(st, 1, ctx->now);
-	sqlite3_bind_int64(st, 2, first);
-	sqlite3_bind_blob(st, 3, prev, H, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, removed);
-	sqlite3_bind_blob(st, 5, mac, H, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	crm_sql_done(st);
-	return rc == SQLITE_DONE ? CRM_OK :
+	if ((rc = crm_db_prepare(ctx->db, CRM_Q_AUDIT_CHECKPOINT_ADD, &st,
+			err)) != CRM_OK)
+		return rc;
+	crm_bind_int(st, 1, ctx->now);
+	crm_bind_int(st, 2, first);
+	crm_bind_blob(st, 3, prev, H);
+	crm_bind_int(st, 4, removed);
+	crm_bind_blob(st, 5, mac, H);
+	rc = crm_stmt_step(st);
+	crm_stmt_done(st);
+	return rc == CRM_STEP_DONE ? CRM_OK :
 		crm_store_error(ctx->db, "pruning the audit trail", err);
 }
 
+/*
+ * The delete guard is lifted only inside the pruning's transaction and
+ * is back before it commits (GUARD_OFF and GUARD_ON are the backend's
+ * way to suspend it), so no other writer ever sees the trail unguarded.
+ */
 static int prune(const struct crm_ctx *ctx, int64_t cutoff,
 	long long *removed, struct crm_error *err)
 {
 	unsigned char prev[H];
-	char trigger[1024];
 	int64_t first, n;
 	int r;
 
 	if ((r = cut_point(ctx->db, cutoff, &first, &n, prev, err)) != CRM_OK
 			|| n == 0)
 		return r;
-	if ((r = trigger_sql(ctx->db, trigger, sizeof(trigger), err)) ||
+	if ((r = guard_present(ctx->db, err)) ||
 			(r = add_checkpoint(ctx, first, n, prev, err)) ||
-			(r = exec1(ctx->db, "DROP TRIGGER audit_no_delete", 0, err)) ||
-			(r = exec1(ctx->db, "DELETE FROM audit WHERE id < ?1", first,
+			(r = prune_step(ctx->db, CRM_Q_AUDIT_DELETE_GUARD_OFF,
+				NULL, err)) ||
+			(r = prune_step(ctx->db, CRM_Q_AUDIT_PRUNE, &first,
 				err)) ||
-			(r = exec1(ctx->db, trigger, 0, err)))
+			(r = prune_step(ctx->db, CRM_Q_AUDIT_DELETE_GUARD_ON,
+				NULL, err)))
 		return r;
 	*removed = n;
 	if (crm_audit_add(ctx, "audit.prune", NULL, "rows=%lld before=%lld "
@@ -691,42 +681,33 @@ int crm_audit_prune(const struct crm_ctx *ctx, long long keep_days,
 
 /* ---- listing ---- */
 
-static void copy_col(char *dst, size_t len, sqlite3_stmt *st, int col)
+enum crm_q crm_audit_query(const struct crm_audit_filter *f)
 {
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	snprintf(dst, len, "%s", t ? (const char *)t : "");
-}
-
-void crm_audit_query(const struct crm_audit_filter *f, char *sql, size_t len)
-{
-	size_t n;
+	static const enum crm_q by[2][3] = {
+		{ CRM_Q_AUDIT_LIST, CRM_Q_AUDIT_LIST_EVENT,
+			CRM_Q_AUDIT_LIST_FAMILY },
+		{ CRM_Q_AUDIT_LIST_USER, CRM_Q_AUDIT_LIST_USER_EVENT,
+			CRM_Q_AUDIT_LIST_USER_FAMILY },
+	};
+	int event = 0;
 
 	/*
-	 * The WHERE clause is put together from fixed fragments, one per
-	 * filter given, so that SQLite sees plain comparisons and uses the
-	 * index on (subject, time) or (event, time); every value is bound
-	 * (?1 user, ?2 event, ?3 since, ?4 until). An event ending in '.' is
-	 * a family ("mfa." for mfa.*): the range on the event index from the
-	 * prefix up to the prefix with its '.' made '/', the next character.
+	 * One statement per way of choosing rows, each a plain comparison
+	 * the backend can answer from the index on (subject, time) or
+	 * (event, time). An event ending in '.' is a family ("mfa." for
+	 * mfa.*): a range on the event index. The times are always bound,
+	 * an open end as the widest value, so that they add no statements.
 	 */
-	n = (size_t)snprintf(sql, len, "SELECT id, time, event, actor, subject,"
-		" service, rhost, details FROM audit WHERE 1");
-#define ADD(frag) (n += n < len ? (size_t)snprintf(sql + n, len - n, "%s", \
-	frag) : 0)
-	if (f->user)
-		ADD(" AND subject = ?1");
 	if (f->event && f->event[0] && f->event[strlen(f->event) - 1] == '.')
-		ADD(" AND event >= ?2 AND event < substr(?2, 1, length(?2) - 1)"
-			" || '/'");
+		event = 2;
 	else if (f->event)
-		ADD(" AND event = ?2");
-	if (f->since)
-		ADD(" AND time >= ?3");
-	if (f->until)
-		ADD(" AND time <= ?4");
-	ADD(" ORDER BY id");
-#undef ADD
+		event = 1;
+	return by[f->user != NULL][event];
+}
+
+static void copy_col(char *dst, size_t len, struct crm_stmt *st, int col)
+{
+	snprintf(dst, len, "%s", crm_col_text(st, col));
 }
 
 int crm_audit_foreach(const struct crm_ctx *ctx,
@@ -734,25 +715,23 @@ int crm_audit_foreach(const struct crm_ctx *ctx,
 	struct crm_error *err)
 {
 	struct crm_audit_row row;
-	sqlite3_stmt *st;
-	int rc, r = CRM_OK;
-	char sql[CRM_AUDIT_QUERY_MAX];
+	struct crm_stmt *st;
+	int rc, r, i = 1;
 
-	crm_audit_query(f, sql, sizeof(sql));
-	if (crm_sql_prepare(ctx->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, "reading the audit trail", err);
+	if ((r = crm_db_prepare(ctx->db, crm_audit_query(f), &st, err)) !=
+			CRM_OK)
+		return r;
+	/* In the statements' order: user, event, since, until. */
 	if (f->user)
-		sqlite3_bind_text(st, 1, f->user, -1, SQLITE_STATIC);
+		crm_bind_text(st, i++, f->user);
 	if (f->event)
-		sqlite3_bind_text(st, 2, f->event, -1, SQLITE_STATIC);
-	if (f->since)
-		sqlite3_bind_int64(st, 3, f->since);
-	if (f->until)
-		sqlite3_bind_int64(st, 4, f->until);
-	while (r == CRM_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		crm_bind_text(st, i++, f->event);
+	crm_bind_int(st, i++, f->since ? f->since : INT64_MIN);
+	crm_bind_int(st, i, f->until ? f->until : INT64_MAX);
+	while (r == CRM_OK && (rc = crm_stmt_step(st)) == CRM_STEP_ROW) {
 		memset(&row, 0, sizeof(row));
-		row.id = sqlite3_column_int64(st, 0);
-		row.time = sqlite3_column_int64(st, 1);
+		row.id = crm_col_int(st, 0);
+		row.time = crm_col_int(st, 1);
 		copy_col(row.event, sizeof(row.event), st, 2);
 		copy_col(row.actor, sizeof(row.actor), st, 3);
 		copy_col(row.subject, sizeof(row.subject), st, 4);
@@ -761,8 +740,8 @@ int crm_audit_foreach(const struct crm_ctx *ctx,
 		copy_col(row.details, sizeof(row.details), st, 7);
 		r = cb(arg, &row);
 	}
-	crm_sql_done(st);
-	if (r == CRM_OK && rc != SQLITE_DONE)
+	crm_stmt_done(st);
+	if (r == CRM_OK && rc != CRM_STEP_DONE)
 		return crm_store_error(ctx->db, "reading the audit trail", err);
 	return r;
 }

@@ -99,22 +99,21 @@ void crm_lockout_clear(struct crm_account *a)
 }
 
 /* Reservations of a that have not lapsed at now. */
-static int live_count(struct crm_db *db, int64_t id, int64_t now, int64_t *live)
+static int live_count(struct crm_db *db, int64_t id, int64_t now, int64_t *live,
+	const char *what, struct crm_error *err)
 {
-	sqlite3_stmt *st;
-	int rc;
+	struct crm_stmt *st;
+	int rc, r;
 
-	if (crm_sql_prepare(db, "SELECT count(*) FROM reservations"
-			" WHERE account_id = ?1 AND started > ?2", -1, &st,
-			NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now - CRM_RESERVATION_TTL);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*live = sqlite3_column_int64(st, 0);
-	crm_sql_done(st);
-	return rc == SQLITE_ROW ? 0 : -1;
+	if ((r = crm_db_prepare(db, CRM_Q_LOCKOUT_LIVE, &st, err)) != CRM_OK)
+		return r;
+	crm_bind_int(st, 1, id);
+	crm_bind_int(st, 2, now - CRM_RESERVATION_TTL);
+	rc = crm_stmt_step(st);
+	if (rc == CRM_STEP_ROW)
+		*live = crm_col_int(st, 0);
+	crm_stmt_done(st);
+	return rc == CRM_STEP_ROW ? CRM_OK : crm_store_error(db, what, err);
 }
 
 int crm_lockout_room(struct crm_db *db, const struct crm_policy *pol,
@@ -122,12 +121,14 @@ int crm_lockout_room(struct crm_db *db, const struct crm_policy *pol,
 	int inflight, int *room, struct crm_error *err)
 {
 	int64_t live = 0;
+	int r;
 
 	*room = 1;
 	if (!crm_lockout_applies(pol, cfg, a))
 		return CRM_OK;
-	if (live_count(db, a->id, now, &live) != 0)
-		return crm_store_error(db, "counting attempts in flight", err);
+	if ((r = live_count(db, a->id, now, &live,
+			"counting attempts in flight", err)) != CRM_OK)
+		return r;
 	*room = a->failures + live + inflight < pol->num[CRM_K_DENY];
 	return CRM_OK;
 }
@@ -136,7 +137,7 @@ int crm_lockout_reserve(struct crm_db *db, const struct crm_policy *pol,
 	const struct crm_config *cfg, const struct crm_account *a, int64_t now,
 	int64_t *id, int *granted, struct crm_error *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct crm_stmt *st;
 	int64_t live = 0;
 	int rc;
 
@@ -145,57 +146,50 @@ int crm_lockout_reserve(struct crm_db *db, const struct crm_policy *pol,
 	if (!crm_lockout_applies(pol, cfg, a))
 		return CRM_OK;
 	/* Reservations of callers that died never come back: let them lapse. */
-	if (crm_sql_prepare(db, "DELETE FROM reservations WHERE account_id = ?1"
-			" AND started <= ?2", -1, &st, NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_bind_int64(st, 1, a->id);
-	sqlite3_bind_int64(st, 2, now - CRM_RESERVATION_TTL);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto fail;
-	crm_sql_done(st);
-	st = NULL;
-	if (live_count(db, a->id, now, &live) != 0)
-		goto fail;
+	if ((rc = crm_db_prepare(db, CRM_Q_LOCKOUT_LAPSE, &st, err)) != CRM_OK)
+		return rc;
+	crm_bind_int(st, 1, a->id);
+	crm_bind_int(st, 2, now - CRM_RESERVATION_TTL);
+	rc = crm_stmt_step(st);
+	crm_stmt_done(st);
+	if (rc != CRM_STEP_DONE)
+		return crm_store_error(db, "reserving an attempt", err);
+	if ((rc = live_count(db, a->id, now, &live, "reserving an attempt",
+			err)) != CRM_OK)
+		return rc;
 	if (a->failures + live >= pol->num[CRM_K_DENY]) {
 		*granted = 0;
 		return CRM_OK;
 	}
-	if (crm_sql_prepare(db, "INSERT INTO reservations(account_id, started)"
-			" VALUES(?1, ?2)", -1, &st, NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_bind_int64(st, 1, a->id);
-	sqlite3_bind_int64(st, 2, now);
-	rc = sqlite3_step(st);
-	crm_sql_done(st);
-	st = NULL;
-	if (rc != SQLITE_DONE)
-		goto fail;
-	*id = sqlite3_last_insert_rowid(crm_db_sqlite(db));
-	return CRM_OK;
-fail:
-	crm_sql_done(st);
-	return crm_store_error(db, "reserving an attempt", err);
+	if ((rc = crm_db_prepare(db, CRM_Q_LOCKOUT_RESERVE, &st, err)) != CRM_OK)
+		return rc;
+	crm_bind_int(st, 1, a->id);
+	crm_bind_int(st, 2, now);
+	rc = crm_stmt_step(st);
+	if (rc == CRM_STEP_ROW)
+		*id = crm_col_int(st, 0);
+	crm_stmt_done(st);
+	return rc == CRM_STEP_ROW ? CRM_OK :
+		crm_store_error(db, "reserving an attempt", err);
 }
 
 int crm_lockout_release(struct crm_db *db, int64_t account_id, int64_t id,
 	struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc;
 
 	if (id == 0)
 		return CRM_OK;
-	if (crm_sql_prepare(db, id > 0 ?
-			"DELETE FROM reservations WHERE id = ?2 AND account_id = ?1" :
-			"DELETE FROM reservations WHERE id = (SELECT min(id) FROM"
-			" reservations WHERE account_id = ?1)", -1, &st, NULL) != SQLITE_OK)
-		return crm_store_error(db, "releasing an attempt", err);
-	sqlite3_bind_int64(st, 1, account_id);
+	if ((rc = crm_db_prepare(db, id > 0 ? CRM_Q_LOCKOUT_RELEASE :
+			CRM_Q_LOCKOUT_RELEASE_OLDEST, &st, err)) != CRM_OK)
+		return rc;
+	crm_bind_int(st, 1, account_id);
 	if (id > 0)
-		sqlite3_bind_int64(st, 2, id);
-	rc = sqlite3_step(st);
-	crm_sql_done(st);
-	if (rc != SQLITE_DONE)
+		crm_bind_int(st, 2, id);
+	rc = crm_stmt_step(st);
+	crm_stmt_done(st);
+	if (rc != CRM_STEP_DONE)
 		return crm_store_error(db, "releasing an attempt", err);
 	return CRM_OK;
 }

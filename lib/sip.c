@@ -74,20 +74,6 @@ static void derive(const char *user, const char *realm, const char *password,
 	sodium_memzero(&sha, sizeof(sha));
 }
 
-static int exec_id(struct crm_db *db, const char *sql, int64_t id,
-	struct crm_error *err)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (crm_sql_prepare(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return crm_store_error(db, WHAT, err);
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	crm_sql_done(st);
-	return rc == SQLITE_DONE ? CRM_OK : crm_store_error(db, WHAT, err);
-}
-
 int crm_sip_store(const struct crm_ctx *ctx, const struct crm_account *a,
 	const struct crm_policy *pol, const char *password,
 	struct crm_error *err)
@@ -96,13 +82,20 @@ int crm_sip_store(const struct crm_ctx *ctx, const struct crm_account *a,
 	unsigned char ha1[MD5_LEN + SHA_LEN];
 	const unsigned char *key;
 	char sealed[CRM_SEALED_MAX];
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc;
 
 	/* No realm, or no password to derive from: no credentials. */
-	if (realm[0] == '\0' || password == NULL)
-		return exec_id(ctx->db, "DELETE FROM sip_credentials"
-			" WHERE account_id = ?1", a->id, err);
+	if (realm[0] == '\0' || password == NULL) {
+		if ((rc = crm_db_prepare(ctx->db, CRM_Q_SIP_FORGET, &st, err)) !=
+				CRM_OK)
+			return rc;
+		crm_bind_int(st, 1, a->id);
+		rc = crm_stmt_step(st);
+		crm_stmt_done(st);
+		return rc == CRM_STEP_DONE ? CRM_OK :
+			crm_store_error(ctx->db, WHAT, err);
+	}
 	if ((key = crm_ctx_key(ctx, err)) == NULL)
 		return CRM_EKEY;
 	derive(a->name, realm, password, ha1);
@@ -111,45 +104,43 @@ int crm_sip_store(const struct crm_ctx *ctx, const struct crm_account *a,
 	sodium_memzero(ha1, sizeof(ha1));
 	if (rc != CRM_OK)
 		return rc;
-	if (crm_sql_prepare(ctx->db, "INSERT OR REPLACE INTO sip_credentials"
-			"(account_id, realm, sealed, changed) VALUES(?1, ?2, ?3, ?4)",
-			-1, &st, NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, WHAT, err);
-	sqlite3_bind_int64(st, 1, a->id);
-	sqlite3_bind_text(st, 2, realm, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, sealed, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, ctx->now);
-	rc = sqlite3_step(st);
-	crm_sql_done(st);
+	if ((rc = crm_db_prepare(ctx->db, CRM_Q_SIP_STORE, &st, err)) !=
+			CRM_OK) {
+		sodium_memzero(sealed, sizeof(sealed));
+		return rc;
+	}
+	crm_bind_int(st, 1, a->id);
+	crm_bind_text(st, 2, realm);
+	crm_bind_text(st, 3, sealed);
+	crm_bind_int(st, 4, ctx->now);
+	rc = crm_stmt_step(st);
+	crm_stmt_done(st);
 	sodium_memzero(sealed, sizeof(sealed));
-	return rc == SQLITE_DONE ? CRM_OK : crm_store_error(ctx->db, WHAT, err);
+	return rc == CRM_STEP_DONE ? CRM_OK :
+		crm_store_error(ctx->db, WHAT, err);
 }
 
 int crm_sip_info(const struct crm_ctx *ctx, int64_t account_id,
 	char realm[CRM_PT_MAX], int64_t *changed, int *found,
 	struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc;
 
 	*found = 0;
 	realm[0] = '\0';
 	*changed = 0;
-	if (crm_sql_prepare(ctx->db, "SELECT realm, changed FROM"
-			" sip_credentials WHERE account_id = ?1", -1, &st,
-			NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, "reading SIP credentials", err);
-	sqlite3_bind_int64(st, 1, account_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *t = sqlite3_column_text(st, 0);
-
-		snprintf(realm, CRM_PT_MAX, "%s", t ? (const char *)t : "");
-		*changed = sqlite3_column_int64(st, 1);
+	if ((rc = crm_db_prepare(ctx->db, CRM_Q_SIP_INFO, &st, err)) != CRM_OK)
+		return rc;
+	crm_bind_int(st, 1, account_id);
+	rc = crm_stmt_step(st);
+	if (rc == CRM_STEP_ROW) {
+		snprintf(realm, CRM_PT_MAX, "%s", crm_col_text(st, 0));
+		*changed = crm_col_int(st, 1);
 		*found = 1;
 	}
-	crm_sql_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	crm_stmt_done(st);
+	if (rc != CRM_STEP_ROW && rc != CRM_STEP_DONE)
 		return crm_store_error(ctx->db, "reading SIP credentials", err);
 	return CRM_OK;
 }
@@ -172,29 +163,25 @@ int crm_sip_ha1(const struct crm_ctx *ctx, int64_t account_id,
 	char sealed[CRM_SEALED_MAX] = "", stored[CRM_PT_MAX] = "";
 	const unsigned char *key;
 	size_t len = sizeof(ha1);
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc;
 
 	*found = 0;
 	hex[0] = '\0';
-	if (crm_sql_prepare(ctx->db, "SELECT realm, sealed FROM"
-			" sip_credentials WHERE account_id = ?1", -1, &st,
-			NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, "reading SIP credentials", err);
-	sqlite3_bind_int64(st, 1, account_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *r = sqlite3_column_text(st, 0);
-		const unsigned char *s = sqlite3_column_text(st, 1);
-
-		snprintf(stored, sizeof(stored), "%s", r ? (const char *)r : "");
-		snprintf(sealed, sizeof(sealed), "%s", s ? (const char *)s : "");
+	if ((rc = crm_db_prepare(ctx->db, CRM_Q_SIP_SEALED, &st, err)) !=
+			CRM_OK)
+		return rc;
+	crm_bind_int(st, 1, account_id);
+	rc = crm_stmt_step(st);
+	if (rc == CRM_STEP_ROW) {
+		snprintf(stored, sizeof(stored), "%s", crm_col_text(st, 0));
+		snprintf(sealed, sizeof(sealed), "%s", crm_col_text(st, 1));
 	}
-	crm_sql_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	crm_stmt_done(st);
+	if (rc != CRM_STEP_ROW && rc != CRM_STEP_DONE)
 		return crm_store_error(ctx->db, "reading SIP credentials", err);
 	/* Credentials of another realm would never match: none. */
-	if (rc != SQLITE_ROW || strcmp(stored, realm) != 0)
+	if (rc != CRM_STEP_ROW || strcmp(stored, realm) != 0)
 		return CRM_OK;
 	if ((key = crm_ctx_key(ctx, err)) == NULL)
 		return CRM_EKEY;

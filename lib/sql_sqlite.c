@@ -18,12 +18,145 @@ const char *const crm_sql_sqlite[CRM_Q_COUNT] = {
 	/* ---- lib/knownip.c: known addresses ---- */
 	/* ---- end lib/knownip.c ---- */
 	/* ---- lib/audit.c: the audit trail ---- */
+	[CRM_Q_AUDIT_NEWEST] =
+		"SELECT id, hash FROM audit ORDER BY id DESC"
+		" LIMIT 1",
+	[CRM_Q_AUDIT_ADD] =
+		"INSERT INTO audit(id, time, event,"
+		" actor, subject, service, rhost, details, prev_hash, hash)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[CRM_Q_AUDIT_ROWS] =
+		"SELECT id, time, event, actor, subject, service, rhost,"
+		" details, prev_hash, hash FROM audit ORDER BY id",
+	[CRM_Q_AUDIT_SEAL] =
+		"UPDATE audit SET"
+		" prev_hash = ?2, hash = ?3 WHERE id = ?1",
+	[CRM_Q_AUDIT_COUNT] =
+		"SELECT count(*) FROM audit",
+	[CRM_Q_AUDIT_COUNT_SEALED] =
+		"SELECT count(*) FROM audit WHERE hash IS NOT"
+		" NULL",
+	[CRM_Q_AUDIT_CHECKPOINTS] =
+		"SELECT id, time, first_id, prev_hash,"
+		" removed, mac FROM audit_checkpoints ORDER BY id",
+	[CRM_Q_AUDIT_CUT_FIRST] =
+		"SELECT coalesce((SELECT min(id) FROM audit"
+		" WHERE time >= ?1), (SELECT coalesce(max(id), 0) + 1 FROM"
+		" audit))",
+	[CRM_Q_AUDIT_CUT_BEFORE] =
+		"SELECT hash, (SELECT count(*) FROM audit"
+		" WHERE id < ?1) FROM audit WHERE id < ?1 ORDER BY id DESC"
+		" LIMIT 1",
+	/*
+	 * SQLite cannot suspend a trigger: the pruning drops the delete
+	 * guard and creates it again in its transaction. GUARD reads it
+	 * (a row when it is there); GUARD_ON must stay, byte for byte, the
+	 * trigger lib/store.c creates (schema 3 -> 4), so that what is put
+	 * back is what was there (tests/unit/test_audit.c compares them).
+	 */
+	[CRM_Q_AUDIT_DELETE_GUARD] =
+		"SELECT sql FROM sqlite_master WHERE"
+		" type = 'trigger' AND name = 'audit_no_delete'",
+	[CRM_Q_AUDIT_CHECKPOINT_ADD] =
+		"INSERT INTO audit_checkpoints(time,"
+		" first_id, prev_hash, removed, mac) VALUES(?1, ?2, ?3, ?4,"
+		" ?5)",
+	[CRM_Q_AUDIT_DELETE_GUARD_OFF] =
+		"DROP TRIGGER audit_no_delete",
+	[CRM_Q_AUDIT_PRUNE] =
+		"DELETE FROM audit WHERE id < ?1",
+	[CRM_Q_AUDIT_DELETE_GUARD_ON] =
+		"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+		" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only');"
+		" END",
+	/*
+	 * The listing, by crm_audit_query: ?1 user, ?2 event where the
+	 * statement has them, then since and until. A family ("mfa.") is
+	 * the range from the prefix up to the prefix with its '.' made '/',
+	 * the next character.
+	 */
+	[CRM_Q_AUDIT_LIST] =
+		"SELECT id, time, event, actor, subject, service, rhost,"
+		" details FROM audit WHERE time >= ?1 AND time <= ?2"
+		" ORDER BY id",
+	[CRM_Q_AUDIT_LIST_EVENT] =
+		"SELECT id, time, event, actor, subject, service, rhost,"
+		" details FROM audit WHERE event = ?1"
+		" AND time >= ?2 AND time <= ?3 ORDER BY id",
+	[CRM_Q_AUDIT_LIST_FAMILY] =
+		"SELECT id, time, event, actor, subject, service, rhost,"
+		" details FROM audit WHERE event >= ?1"
+		" AND event < substr(?1, 1, length(?1) - 1) || '/'"
+		" AND time >= ?2 AND time <= ?3 ORDER BY id",
+	[CRM_Q_AUDIT_LIST_USER] =
+		"SELECT id, time, event, actor, subject, service, rhost,"
+		" details FROM audit WHERE subject = ?1"
+		" AND time >= ?2 AND time <= ?3 ORDER BY id",
+	[CRM_Q_AUDIT_LIST_USER_EVENT] =
+		"SELECT id, time, event, actor, subject, service, rhost,"
+		" details FROM audit WHERE subject = ?1 AND event = ?2"
+		" AND time >= ?3 AND time <= ?4 ORDER BY id",
+	[CRM_Q_AUDIT_LIST_USER_FAMILY] =
+		"SELECT id, time, event, actor, subject, service, rhost,"
+		" details FROM audit WHERE subject = ?1 AND event >= ?2"
+		" AND event < substr(?2, 1, length(?2) - 1) || '/'"
+		" AND time >= ?3 AND time <= ?4 ORDER BY id",
 	/* ---- end lib/audit.c ---- */
 	/* ---- lib/lockout.c: lockout ---- */
+	[CRM_Q_LOCKOUT_LIVE] =
+		"SELECT count(*) FROM reservations"
+		" WHERE account_id = ?1 AND started > ?2",
+	[CRM_Q_LOCKOUT_LAPSE] =
+		"DELETE FROM reservations WHERE account_id = ?1"
+		" AND started <= ?2",
+	[CRM_Q_LOCKOUT_RESERVE] =
+		"INSERT INTO reservations(account_id, started)"
+		" VALUES(?1, ?2) RETURNING id",
+	[CRM_Q_LOCKOUT_RELEASE] =
+		"DELETE FROM reservations WHERE id = ?2 AND account_id = ?1",
+	[CRM_Q_LOCKOUT_RELEASE_OLDEST] =
+		"DELETE FROM reservations WHERE id = (SELECT min(id) FROM"
+		" reservations WHERE account_id = ?1)",
 	/* ---- end lib/lockout.c ---- */
 	/* ---- lib/throttle.c: IP throttling ---- */
+	[CRM_Q_THROTTLE_BLOCK_GET] =
+		"SELECT until FROM ip_blocks WHERE ip = ?1",
+	[CRM_Q_THROTTLE_BLOCK_DELETE] =
+		"DELETE FROM ip_blocks WHERE ip = ?1",
+	[CRM_Q_THROTTLE_BLOCK_COUNT] =
+		"UPDATE ip_blocks SET failures ="
+		" failures + 1 WHERE ip = ?1",
+	[CRM_Q_THROTTLE_FAILURES_LAPSE] =
+		"DELETE FROM ip_failures WHERE ip = ?1"
+		" AND time <= ?2",
+	[CRM_Q_THROTTLE_FAILURE_ADD] =
+		"INSERT INTO ip_failures(ip, time)"
+		" VALUES(?1, ?2)",
+	[CRM_Q_THROTTLE_FAILURES_COUNT] =
+		"SELECT count(*) FROM ip_failures"
+		" WHERE ip = ?1",
+	[CRM_Q_THROTTLE_BLOCK_SET] =
+		"INSERT OR REPLACE INTO ip_blocks(ip,"
+		" blocked_at, until, failures) VALUES(?1, ?2, ?3, ?4)",
+	[CRM_Q_THROTTLE_FAILURES_FORGET] =
+		"DELETE FROM ip_failures WHERE ip = ?1",
+	[CRM_Q_THROTTLE_BLOCK_LIST] =
+		"SELECT ip, blocked_at, until, failures"
+		" FROM ip_blocks WHERE until > ?1 ORDER BY ip",
 	/* ---- end lib/throttle.c ---- */
 	/* ---- lib/sip.c: SIP credentials ---- */
+	[CRM_Q_SIP_FORGET] =
+		"DELETE FROM sip_credentials"
+		" WHERE account_id = ?1",
+	[CRM_Q_SIP_STORE] =
+		"INSERT OR REPLACE INTO sip_credentials"
+		"(account_id, realm, sealed, changed) VALUES(?1, ?2, ?3, ?4)",
+	[CRM_Q_SIP_INFO] =
+		"SELECT realm, changed FROM"
+		" sip_credentials WHERE account_id = ?1",
+	[CRM_Q_SIP_SEALED] =
+		"SELECT realm, sealed FROM"
+		" sip_credentials WHERE account_id = ?1",
 	/* ---- end lib/sip.c ---- */
 	/* ---- lib/mfa.c: second factors ---- */
 	/* ---- end lib/mfa.c ---- */

@@ -16,24 +16,27 @@
 
 #define KEY_MAX (CRM_RHOST_MAX + 1)
 
-/* Runs a statement without rows; finalizes it. */
-static int run(struct crm_db *db, sqlite3_stmt *st, const char *what,
+/* Runs a statement without rows and ends its use. */
+static int run(struct crm_db *db, struct crm_stmt *st, const char *what,
 	struct crm_error *err)
 {
-	int rc = sqlite3_step(st);
+	int rc = crm_stmt_step(st);
 
-	crm_sql_done(st);
-	return rc == SQLITE_DONE ? CRM_OK : crm_store_error(db, what, err);
+	crm_stmt_done(st);
+	return rc == CRM_STEP_DONE ? CRM_OK : crm_store_error(db, what, err);
 }
 
-static int prepare(struct crm_db *db, const char *sql, sqlite3_stmt **st,
+/* Runs q, a statement without rows whose one parameter is the key. */
+static int run_key(struct crm_db *db, enum crm_q q, const char *key,
 	const char *what, struct crm_error *err)
 {
-	if (crm_sql_prepare(db, sql, -1, st, NULL) != SQLITE_OK) {
-		*st = NULL;
-		return crm_store_error(db, what, err);
-	}
-	return CRM_OK;
+	struct crm_stmt *st;
+	int rc;
+
+	if ((rc = crm_db_prepare(db, q, &st, err)) != CRM_OK)
+		return rc;
+	crm_bind_text(st, 1, key);
+	return run(db, st, what, err);
 }
 
 /*
@@ -43,30 +46,27 @@ static int prepare(struct crm_db *db, const char *sql, sqlite3_stmt **st,
 static int block_get(const struct crm_ctx *ctx, const char *key, int *found,
 	int64_t *until, struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc;
 
 	*found = 0;
 	*until = 0;
-	if ((rc = prepare(ctx->db, "SELECT until FROM ip_blocks WHERE ip = ?1",
-			&st, "reading an address block", err)) != 0)
+	if ((rc = crm_db_prepare(ctx->db, CRM_Q_THROTTLE_BLOCK_GET, &st,
+			err)) != CRM_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	crm_bind_text(st, 1, key);
+	rc = crm_stmt_step(st);
+	if (rc == CRM_STEP_ROW) {
 		*found = 1;
-		*until = sqlite3_column_int64(st, 0);
+		*until = crm_col_int(st, 0);
 	}
-	crm_sql_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	crm_stmt_done(st);
+	if (rc != CRM_STEP_ROW && rc != CRM_STEP_DONE)
 		return crm_store_error(ctx->db, "reading an address block", err);
 	if (*found && *until <= ctx->now) {
 		*found = 0;
-		if ((rc = prepare(ctx->db, "DELETE FROM ip_blocks WHERE ip = ?1",
-				&st, "removing a lapsed block", err)) != 0)
-			return rc;
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		return run(ctx->db, st, "removing a lapsed block", err);
+		return run_key(ctx->db, CRM_Q_THROTTLE_BLOCK_DELETE, key,
+			"removing a lapsed block", err);
 	}
 	return CRM_OK;
 }
@@ -106,7 +106,7 @@ int crm_throttle_fail(const struct crm_ctx *ctx, int *blocked_now,
 	const long long interval = ctx->cfg->num[CRM_K_IP_INTERVAL];
 	const int64_t until = ctx->now + ctx->cfg->num[CRM_K_IP_BLOCK_TIME];
 	static const char *const what = "counting an address failure";
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	char key[KEY_MAX];
 	long long n = 0;
 	int64_t end;
@@ -117,38 +117,34 @@ int crm_throttle_fail(const struct crm_ctx *ctx, int *blocked_now,
 		return CRM_OK;
 	if ((rc = block_get(ctx, key, &found, &end, err)) != 0)
 		return rc;
-	if (found) {
+	if (found)
 		/* Already blocked: the row keeps the tally, no new event. */
-		if ((rc = prepare(ctx->db, "UPDATE ip_blocks SET failures ="
-				" failures + 1 WHERE ip = ?1", &st, what, err)) != 0)
-			return rc;
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		return run(ctx->db, st, what, err);
-	}
+		return run_key(ctx->db, CRM_Q_THROTTLE_BLOCK_COUNT, key, what,
+			err);
 	/* Only failures within ip_interval count; older ones go. */
-	if ((rc = prepare(ctx->db, "DELETE FROM ip_failures WHERE ip = ?1"
-			" AND time <= ?2", &st, what, err)) != 0)
+	if ((rc = crm_db_prepare(ctx->db, CRM_Q_THROTTLE_FAILURES_LAPSE, &st,
+			err)) != CRM_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, ctx->now - interval);
+	crm_bind_text(st, 1, key);
+	crm_bind_int(st, 2, ctx->now - interval);
 	if ((rc = run(ctx->db, st, what, err)) != 0)
 		return rc;
-	if ((rc = prepare(ctx->db, "INSERT INTO ip_failures(ip, time)"
-			" VALUES(?1, ?2)", &st, what, err)) != 0)
+	if ((rc = crm_db_prepare(ctx->db, CRM_Q_THROTTLE_FAILURE_ADD, &st,
+			err)) != CRM_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, ctx->now);
+	crm_bind_text(st, 1, key);
+	crm_bind_int(st, 2, ctx->now);
 	if ((rc = run(ctx->db, st, what, err)) != 0)
 		return rc;
-	if ((rc = prepare(ctx->db, "SELECT count(*) FROM ip_failures"
-			" WHERE ip = ?1", &st, what, err)) != 0)
+	if ((rc = crm_db_prepare(ctx->db, CRM_Q_THROTTLE_FAILURES_COUNT, &st,
+			err)) != CRM_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
+	crm_bind_text(st, 1, key);
+	if (crm_stmt_step(st) == CRM_STEP_ROW)
+		n = crm_col_int(st, 0);
 	else
 		rc = crm_store_error(ctx->db, what, err);
-	crm_sql_done(st);
+	crm_stmt_done(st);
 	if (rc != 0 || n < deny)
 		return rc;
 
@@ -156,21 +152,16 @@ int crm_throttle_fail(const struct crm_ctx *ctx, int *blocked_now,
 	 * The block row takes over the count, so that once it lapses the
 	 * address starts afresh instead of being blocked again at once.
 	 */
-	if ((rc = prepare(ctx->db, "INSERT OR REPLACE INTO ip_blocks(ip,"
-			" blocked_at, until, failures) VALUES(?1, ?2, ?3, ?4)",
-			&st, "blocking an address", err)) != 0)
+	if ((rc = crm_db_prepare(ctx->db, CRM_Q_THROTTLE_BLOCK_SET, &st,
+			err)) != CRM_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, ctx->now);
-	sqlite3_bind_int64(st, 3, until);
-	sqlite3_bind_int64(st, 4, n);
-	if ((rc = run(ctx->db, st, "blocking an address", err)) != 0)
-		return rc;
-	if ((rc = prepare(ctx->db, "DELETE FROM ip_failures WHERE ip = ?1",
-			&st, "blocking an address", err)) != 0)
-		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if ((rc = run(ctx->db, st, "blocking an address", err)) != 0)
+	crm_bind_text(st, 1, key);
+	crm_bind_int(st, 2, ctx->now);
+	crm_bind_int(st, 3, until);
+	crm_bind_int(st, 4, n);
+	if ((rc = run(ctx->db, st, "blocking an address", err)) != 0 ||
+			(rc = run_key(ctx->db, CRM_Q_THROTTLE_FAILURES_FORGET, key,
+				"blocking an address", err)) != 0)
 		return rc;
 	if (crm_audit_add(ctx, "ip.throttled", NULL, "failures=%lld until=%lld",
 			n, (long long)until) != 0)
@@ -184,30 +175,28 @@ int crm_throttle_foreach(const struct crm_ctx *ctx, crm_block_cb cb,
 	void *arg, struct crm_error *err)
 {
 	struct crm_block b;
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc;
 
-	if ((rc = prepare(ctx->db, "SELECT ip, blocked_at, until, failures"
-			" FROM ip_blocks WHERE until > ?1 ORDER BY ip", &st,
-			"listing address blocks", err)) != 0)
+	if ((rc = crm_db_prepare(ctx->db, CRM_Q_THROTTLE_BLOCK_LIST, &st,
+			err)) != CRM_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, ctx->now);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *ip = sqlite3_column_text(st, 0);
+	crm_bind_int(st, 1, ctx->now);
+	while ((rc = crm_stmt_step(st)) == CRM_STEP_ROW) {
 		int r;
 
 		memset(&b, 0, sizeof(b));
-		snprintf(b.ip, sizeof(b.ip), "%s", ip ? (const char *)ip : "");
-		b.blocked_at = sqlite3_column_int64(st, 1);
-		b.until = sqlite3_column_int64(st, 2);
-		b.failures = sqlite3_column_int(st, 3);
+		snprintf(b.ip, sizeof(b.ip), "%s", crm_col_text(st, 0));
+		b.blocked_at = crm_col_int(st, 1);
+		b.until = crm_col_int(st, 2);
+		b.failures = (int)crm_col_int(st, 3);
 		if ((r = cb(arg, &b)) != 0) {
-			crm_sql_done(st);
+			crm_stmt_done(st);
 			return r;
 		}
 	}
-	crm_sql_done(st);
-	if (rc != SQLITE_DONE)
+	crm_stmt_done(st);
+	if (rc != CRM_STEP_DONE)
 		return crm_store_error(ctx->db, "listing address blocks", err);
 	return CRM_OK;
 }
@@ -215,7 +204,6 @@ int crm_throttle_foreach(const struct crm_ctx *ctx, crm_block_cb cb,
 int crm_throttle_clear(const struct crm_ctx *ctx, const char *ip,
 	struct crm_error *err)
 {
-	sqlite3_stmt *st;
 	char key[KEY_MAX];
 	int64_t until;
 	int rc, found;
@@ -234,19 +222,11 @@ int crm_throttle_clear(const struct crm_ctx *ctx, const char *ip,
 	if (rc == 0 && !found)
 		rc = crm_error_set(err, CRM_ENOENT, _("not blocked: %s"), key);
 	if (rc == 0)
-		rc = prepare(ctx->db, "DELETE FROM ip_blocks WHERE ip = ?1", &st,
+		rc = run_key(ctx->db, CRM_Q_THROTTLE_BLOCK_DELETE, key,
 			"lifting a block", err);
-	if (rc == 0) {
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		rc = run(ctx->db, st, "lifting a block", err);
-	}
 	if (rc == 0)
-		rc = prepare(ctx->db, "DELETE FROM ip_failures WHERE ip = ?1",
-			&st, "lifting a block", err);
-	if (rc == 0) {
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		rc = run(ctx->db, st, "lifting a block", err);
-	}
+		rc = run_key(ctx->db, CRM_Q_THROTTLE_FAILURES_FORGET, key,
+			"lifting a block", err);
 	if (rc == 0 && crm_audit_add(ctx, "ip.unblock", NULL, "ip=%s", key) != 0)
 		rc = crm_error_set(err, CRM_ESTORE,
 			_("cannot write the audit trail"));

@@ -105,10 +105,12 @@ struct crm_audit_filter {
 	int64_t since, until;	/* 0 = open */
 };
 
-#define CRM_AUDIT_QUERY_MAX 512
-
-/* The SELECT that crm_audit_foreach runs for f (for EXPLAIN in tests). */
-void crm_audit_query(const struct crm_audit_filter *f, char *sql, size_t len);
+/*
+ * The statement crm_audit_foreach runs for f (for EXPLAIN in tests). Its
+ * parameters: the user if f has one, the event if f has one, then since
+ * and until (open ends bound as the widest values).
+ */
+enum crm_q crm_audit_query(const struct crm_audit_filter *f);
 
 typedef int (*crm_audit_cb)(void *arg, const struct crm_audit_row *row);
 

@@ -14,6 +14,7 @@
 
 #include "crmpolicy/audit.h"
 #include "crmpolicy/store.h"
+#include "../../lib/db_impl.h"	/* the SQLite texts, for EXPLAIN */
 
 struct row {
 	long long time;
@@ -468,12 +469,29 @@ static void no_audit_key_no_row(void **state)
 
 /* ---- pruning ---- */
 
+/* The delete trigger's text as SQLite keeps it (malloc'd). */
+static char *trigger_text(struct tenv *t)
+{
+	sqlite3_stmt *st;
+	char *text;
+
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db),
+		"SELECT sql FROM sqlite_master WHERE name = 'audit_no_delete'",
+		-1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	text = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	assert_non_null(text);
+	return text;
+}
+
 static void prune_removes_old_rows_and_keeps_the_chain_verifiable(void **state)
 {
 	struct tenv *t = *state;
 	struct crm_audit_report rep;
 	struct crm_error e;
 	long long removed = -1;
+	char *guard = trigger_text(t), *restored;
 
 	add_events(t, 3);		/* T0 .. T0+2 */
 	t->ctx.now = T0 + 10 * DAY;
@@ -491,9 +509,13 @@ static void prune_removes_old_rows_and_keeps_the_chain_verifiable(void **state)
 	assert_int_equal(rep.first_id, 4);
 	assert_int_equal(rep.pruned, 3);
 	assert_int_equal(rep.checkpoints, 1);
-	/* The delete trigger is back. */
+	/* The delete trigger is back, as the schema made it. */
 	assert_int_not_equal(sqlite3_exec(crm_db_sqlite(t->ctx.db), "DELETE FROM audit", NULL,
 		NULL, NULL), SQLITE_OK);
+	restored = trigger_text(t);
+	assert_string_equal(restored, guard);
+	free(restored);
+	free(guard);
 }
 
 static void prune_with_keep_zero_or_nothing_old_removes_nothing(void **state)
@@ -665,18 +687,19 @@ static void event_family_is_exactly_the_prefix(void **state)
 	assert_string_equal(s.events[2], "mfa.z");
 }
 
-/* What SQLite plans for the listing's query with filter f. */
+/* What SQLite plans for the listing's statement with filter f. */
 static void plan_of(struct tenv *t, const struct crm_audit_filter *f,
 	char *plan, size_t len)
 {
-	char sql[CRM_AUDIT_QUERY_MAX + 32];
+	char *sql;
 	sqlite3_stmt *st;
 	size_t n = 0;
 
-	n = (size_t)snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN ");
-	crm_audit_query(f, sql + n, sizeof(sql) - n);
-	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), sql, -1, &st, NULL),
-		SQLITE_OK);
+	assert_true(asprintf(&sql, "EXPLAIN QUERY PLAN %s",
+		crm_sql_sqlite[crm_audit_query(f)]) > 0);
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), sql, -1,
+		&st, NULL), SQLITE_OK);
+	free(sql);
 	plan[0] = '\0';
 	n = 0;
 	while (sqlite3_step(st) == SQLITE_ROW && n < len)
@@ -691,18 +714,21 @@ static void listing_by_user_or_event_uses_an_index(void **state)
 	struct crm_audit_filter f = { "alice", NULL, 0, 0 };
 	char plan[1024];
 
-	plan_of(t, &f, plan, sizeof(plan));
-	assert_non_null(strstr(plan, "USING INDEX audit_subject (subject=?)"));
-	f.since = T0;
-	f.until = T0 + 10;
+	/* The times are always bound, open or not: the index takes them. */
 	plan_of(t, &f, plan, sizeof(plan));
 	assert_non_null(strstr(plan, "USING INDEX audit_subject (subject=? AND"
 		" time>? AND time<?)"));
-	f.user = NULL;
-	f.since = f.until = 0;
 	f.event = "login.success";
 	plan_of(t, &f, plan, sizeof(plan));
-	assert_non_null(strstr(plan, "USING INDEX audit_event (event=?)"));
+	assert_non_null(strstr(plan, "USING INDEX audit_"));
+	f.event = "mfa.";
+	plan_of(t, &f, plan, sizeof(plan));
+	assert_non_null(strstr(plan, "USING INDEX audit_"));
+	f.user = NULL;
+	f.event = "login.success";
+	plan_of(t, &f, plan, sizeof(plan));
+	assert_non_null(strstr(plan, "USING INDEX audit_event (event=? AND"
+		" time>? AND time<?)"));
 	f.event = "mfa.";
 	plan_of(t, &f, plan, sizeof(plan));
 	assert_non_null(strstr(plan, "USING INDEX audit_event (event>? AND"
@@ -711,6 +737,32 @@ static void listing_by_user_or_event_uses_an_index(void **state)
 	f.event = NULL;
 	plan_of(t, &f, plan, sizeof(plan));
 	assert_null(strstr(plan, "USING INDEX"));
+}
+
+/* An open end takes in every row, whatever its time. */
+static void listing_with_open_ends_misses_no_row(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_audit_filter f = { NULL, NULL, 0, 0 };
+	struct crm_error e;
+	struct seen s;
+
+	t->ctx.now = -5;
+	assert_int_equal(crm_audit_add(&t->ctx, "lock", "alice", "%s", ""),
+		CRM_OK);
+	t->ctx.now = 0;
+	assert_int_equal(crm_audit_add(&t->ctx, "lock", "alice", "%s", ""),
+		CRM_OK);
+	t->ctx.now = INT64_MAX;
+	assert_int_equal(crm_audit_add(&t->ctx, "lock", "alice", "%s", ""),
+		CRM_OK);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(crm_audit_foreach(&t->ctx, &f, collect, &s, &e), 0);
+	assert_int_equal(s.n, 3);
+	f.user = "alice";
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(crm_audit_foreach(&t->ctx, &f, collect, &s, &e), 0);
+	assert_int_equal(s.n, 3);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, tenv_setup, tenv_teardown)
@@ -752,6 +804,7 @@ int main(void)
 		T(foreach_filters_by_user_event_family_and_time),
 		T(event_family_is_exactly_the_prefix),
 		T(listing_by_user_or_event_uses_an_index),
+		T(listing_with_open_ends_misses_no_row),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
