@@ -53,20 +53,29 @@ static void begin_hash(crypto_generichash_state *st,
 /* The fields of one row, as stored. */
 struct fields {
 	int64_t id, time;
-	const unsigned char *text[6];	/* event actor subject service rhost details */
-	size_t len[6];
+	/* event actor subject service rhost details host */
+	const unsigned char *text[7];
+	size_t len[7];
 };
 
+/*
+ * A row that names its host (every row written since the store could be
+ * shared by hosts) is sealed as v2, over its host as well; a row without
+ * one as v1, as rows were before. Blanking a v2 row's host does not make
+ * it a valid v1 row: the v1 hash of its fields is not the one stored.
+ */
 static void row_hash(const unsigned char key[H], const unsigned char prev[H],
 	const struct fields *f, unsigned char out[H])
 {
 	crypto_generichash_state st;
+	int n = f->len[6] > 0 ? 7 : 6;
 
-	begin_hash(&st, key, "crmpolicy audit row v1");
+	begin_hash(&st, key, n == 7 ? "crmpolicy audit row v2" :
+		"crmpolicy audit row v1");
 	crypto_generichash_update(&st, prev, H);
 	put_u64(&st, (uint64_t)f->id);
 	put_u64(&st, (uint64_t)f->time);
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < n; i++)
 		put_text(&st, f->text[i], f->len[i]);
 	crypto_generichash_final(&st, out, H);
 }
@@ -83,6 +92,8 @@ void crm_audit_row_hash(const unsigned char key[H], const unsigned char prev[H],
 		f.text[i] = (const unsigned char *)(text[i] ? text[i] : "");
 		f.len[i] = strlen((const char *)f.text[i]);
 	}
+	f.text[6] = (const unsigned char *)"";
+	f.len[6] = 0;
 	row_hash(key, prev, &f, out);
 }
 
@@ -210,6 +221,7 @@ static int append(const struct crm_ctx *ctx, struct fields *f,
 		crm_bind_textn(st, 3 + i, (const char *)f->text[i], f->len[i]);
 	crm_bind_blob(st, 9, prev, H);
 	crm_bind_blob(st, 10, hash, H);
+	crm_bind_textn(st, 11, (const char *)f->text[6], f->len[6]);
 	rc = crm_stmt_step(st);
 	crm_stmt_done(st);
 	if (rc != CRM_STEP_DONE)
@@ -241,6 +253,7 @@ int crm_audit_add(const struct crm_ctx *ctx, const char *event,
 	set_text(&f, 3, ctx->service);
 	set_text(&f, 4, rhost);
 	set_text(&f, 5, details);
+	set_text(&f, 6, ctx->host);
 	/* Reading the newest row and adding the next must not interleave. */
 	own = !crm_db_in_transaction(ctx->db);
 	if (own && crm_store_begin(ctx->db, &err) != CRM_OK)
@@ -264,15 +277,20 @@ int crm_audit_add(const struct crm_ctx *ctx, const char *event,
 
 /* ---- reading rows ---- */
 
-/* A row of AUDIT_ROWS: the fields, then prev_hash (8) and hash (9). */
+/*
+ * A row of AUDIT_ROWS: the fields, then prev_hash (8), hash (9) and
+ * host (10).
+ */
 static void read_fields(struct crm_stmt *st, struct fields *f)
 {
 	f->id = crm_col_int(st, 0);
 	f->time = crm_col_int(st, 1);
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < 7; i++) {
+		int c = i < 6 ? 2 + i : 10;
+
 		/* Text before bytes: the length is then that of the text read. */
-		f->text[i] = (const unsigned char *)crm_col_text(st, 2 + i);
-		f->len[i] = crm_col_bytes(st, 2 + i);
+		f->text[i] = (const unsigned char *)crm_col_text(st, c);
+		f->len[i] = crm_col_bytes(st, c);
 	}
 }
 
@@ -738,6 +756,7 @@ int crm_audit_foreach(const struct crm_ctx *ctx,
 		copy_col(row.service, sizeof(row.service), st, 5);
 		copy_col(row.rhost, sizeof(row.rhost), st, 6);
 		copy_col(row.details, sizeof(row.details), st, 7);
+		copy_col(row.host, sizeof(row.host), st, 8);
 		r = cb(arg, &row);
 	}
 	crm_stmt_done(st);

@@ -219,6 +219,13 @@ const char *const crm_pg_migrations[] = {
 	" sealed " TEXT " NOT NULL,"
 	" changed bigint NOT NULL);"
 	SET_VERSION(5),
+
+	/*
+	 * 5 -> 6: a store shared by hosts names the host of each audit
+	 * event; rows from before name none.
+	 */
+	"ALTER TABLE audit ADD COLUMN host " TEXT " NOT NULL DEFAULT '';"
+	SET_VERSION(6),
 };
 
 const size_t crm_pg_migration_count =

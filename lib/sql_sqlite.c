@@ -23,11 +23,11 @@ const char *const crm_sql_sqlite[CRM_Q_COUNT] = {
 		" LIMIT 1",
 	[CRM_Q_AUDIT_ADD] =
 		"INSERT INTO audit(id, time, event,"
-		" actor, subject, service, rhost, details, prev_hash, hash)"
-		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+		" actor, subject, service, rhost, details, prev_hash, hash, host)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 	[CRM_Q_AUDIT_ROWS] =
 		"SELECT id, time, event, actor, subject, service, rhost,"
-		" details, prev_hash, hash FROM audit ORDER BY id",
+		" details, prev_hash, hash, host FROM audit ORDER BY id",
 	[CRM_Q_AUDIT_SEAL] =
 		"UPDATE audit SET"
 		" prev_hash = ?2, hash = ?3 WHERE id = ?1",
@@ -77,28 +77,28 @@ const char *const crm_sql_sqlite[CRM_Q_COUNT] = {
 	 */
 	[CRM_Q_AUDIT_LIST] =
 		"SELECT id, time, event, actor, subject, service, rhost,"
-		" details FROM audit WHERE time >= ?1 AND time <= ?2"
+		" details, host FROM audit WHERE time >= ?1 AND time <= ?2"
 		" ORDER BY id",
 	[CRM_Q_AUDIT_LIST_EVENT] =
 		"SELECT id, time, event, actor, subject, service, rhost,"
-		" details FROM audit WHERE event = ?1"
+		" details, host FROM audit WHERE event = ?1"
 		" AND time >= ?2 AND time <= ?3 ORDER BY id",
 	[CRM_Q_AUDIT_LIST_FAMILY] =
 		"SELECT id, time, event, actor, subject, service, rhost,"
-		" details FROM audit WHERE event >= ?1"
+		" details, host FROM audit WHERE event >= ?1"
 		" AND event < substr(?1, 1, length(?1) - 1) || '/'"
 		" AND time >= ?2 AND time <= ?3 ORDER BY id",
 	[CRM_Q_AUDIT_LIST_USER] =
 		"SELECT id, time, event, actor, subject, service, rhost,"
-		" details FROM audit WHERE subject = ?1"
+		" details, host FROM audit WHERE subject = ?1"
 		" AND time >= ?2 AND time <= ?3 ORDER BY id",
 	[CRM_Q_AUDIT_LIST_USER_EVENT] =
 		"SELECT id, time, event, actor, subject, service, rhost,"
-		" details FROM audit WHERE subject = ?1 AND event = ?2"
+		" details, host FROM audit WHERE subject = ?1 AND event = ?2"
 		" AND time >= ?3 AND time <= ?4 ORDER BY id",
 	[CRM_Q_AUDIT_LIST_USER_FAMILY] =
 		"SELECT id, time, event, actor, subject, service, rhost,"
-		" details FROM audit WHERE subject = ?1 AND event >= ?2"
+		" details, host FROM audit WHERE subject = ?1 AND event >= ?2"
 		" AND event < substr(?2, 1, length(?2) - 1) || '/'"
 		" AND time >= ?3 AND time <= ?4 ORDER BY id",
 	/* ---- end lib/audit.c ---- */

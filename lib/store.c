@@ -172,6 +172,11 @@ static const char *const migrations[] = {
 	" realm TEXT NOT NULL,"
 	" sealed TEXT NOT NULL,"
 	" changed INTEGER NOT NULL);",
+	/*
+	 * 5 -> 6: a store shared by hosts (PostgreSQL) names the host of
+	 * each audit event; rows from before name none.
+	 */
+	"ALTER TABLE audit ADD COLUMN host TEXT NOT NULL DEFAULT '';",
 };
 
 int crm_store_error(struct crm_db *db, const char *what, struct crm_error *err)

@@ -35,7 +35,8 @@ static char *row_json(const struct crm_audit_row *r)
 		json_set_str(&j, "user", r->subject[0] ? r->subject : NULL) ||
 		json_set_str(&j, "service", r->service[0] ? r->service : NULL) ||
 		json_set_str(&j, "rhost", r->rhost[0] ? r->rhost : NULL) ||
-		json_set_str(&j, "details", r->details);
+		json_set_str(&j, "details", r->details) ||
+		json_set_str(&j, "host", r->host[0] ? r->host : NULL);
 	if (bad) {
 		free(j);
 		return NULL;

@@ -97,6 +97,7 @@ struct crm_audit_row {
 	char service[64];
 	char rhost[256];
 	char details[1024];
+	char host[256];		/* the host that wrote it; "" before there were */
 };
 
 struct crm_audit_filter {

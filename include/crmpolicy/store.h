@@ -12,7 +12,7 @@
 #include "crmpolicy/db.h"
 #include "crmpolicy/error.h"
 
-#define CRM_SCHEMA_VERSION 5
+#define CRM_SCHEMA_VERSION 6
 #define CRM_NAME_MAX 256	/* bytes of a user or group name */
 #define CRM_EMAIL_MAX 320
 #define CRM_RHOST_MAX 255

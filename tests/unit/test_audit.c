@@ -363,6 +363,30 @@ static void verify_finds_an_edited_row(void **state)
 	assert_non_null(strstr(rep.problem, "changed"));
 }
 
+/* Each row names the host that wrote it, under the row's seal. */
+static void rows_name_their_host_under_the_seal(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_audit_report rep;
+
+	snprintf(t->ctx.host, sizeof(t->ctx.host), "bastion-2");
+	add_events(t, 3);
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM audit WHERE"
+		" host = ?1", "bastion-2", NULL), 3);
+	verify(t, &rep);
+	assert_true(rep.ok);
+	/* Another host's name, or none, is an edit. */
+	tamper(t, "UPDATE audit SET host = 'bastion-1' WHERE id = 2");
+	verify(t, &rep);
+	assert_false(rep.ok);
+	assert_int_equal(rep.bad_id, 2);
+	tenv_exec_ok(t, "UPDATE audit SET host = 'bastion-2' WHERE id = 2;"
+		" UPDATE audit SET host = '' WHERE id = 3");
+	verify(t, &rep);
+	assert_false(rep.ok);
+	assert_int_equal(rep.bad_id, 3);
+}
+
 static void verify_finds_a_deleted_row(void **state)
 {
 	struct tenv *t = *state;
@@ -787,6 +811,7 @@ int main(void)
 		T(empty_trail_verifies),
 		T(triggers_refuse_update_and_delete),
 		T(verify_finds_an_edited_row),
+		T(rows_name_their_host_under_the_seal),
 		T(verify_finds_a_deleted_row),
 		T(verify_finds_deleted_newest_rows),
 		T(verify_finds_deleted_oldest_rows),
