@@ -26,6 +26,50 @@ const char *const crm_sql_sqlite[CRM_Q_COUNT] = {
 	/* ---- lib/sip.c: SIP credentials ---- */
 	/* ---- end lib/sip.c ---- */
 	/* ---- lib/mfa.c: second factors ---- */
+	[CRM_Q_MFA_TOTP_STATE] =
+		"SELECT count(*), max(enrolled) FROM totp"
+		" WHERE account_id = ?1",
+	[CRM_Q_MFA_RECOVERY_COUNT] =
+		"SELECT count(*) FROM recovery_codes"
+		" WHERE account_id = ?1",
+	[CRM_Q_MFA_TOTP_GET] =
+		"SELECT secret, last_step FROM totp"
+		" WHERE account_id = ?1",
+	[CRM_Q_MFA_TOTP_STEP] =
+		"UPDATE totp SET last_step = ?2"
+		" WHERE account_id = ?1",
+	[CRM_Q_MFA_RECOVERY_LIST] =
+		"SELECT id, hash FROM recovery_codes"
+		" WHERE account_id = ?1",
+	[CRM_Q_MFA_RECOVERY_USE] =
+		"DELETE FROM recovery_codes WHERE id = ?1"
+		" AND account_id = ?2",
+	[CRM_Q_MFA_CODE_PUT] =
+		"INSERT OR REPLACE INTO otp_codes("
+		"account_id, purpose, hash, address, created, expires, tries)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, 0)",
+	[CRM_Q_MFA_CODE_DROP] =
+		"DELETE FROM otp_codes WHERE account_id = ?1"
+		" AND purpose = ?2",
+	[CRM_Q_MFA_CODE_TRY] =
+		"UPDATE otp_codes SET tries = tries + 1"
+		" WHERE account_id = ?1 AND purpose = ?2",
+	[CRM_Q_MFA_CODE_GET] =
+		"SELECT hash, address, expires, tries"
+		" FROM otp_codes WHERE account_id = ?1 AND purpose = ?2",
+	[CRM_Q_MFA_RECOVERY_CLEAR] =
+		"DELETE FROM recovery_codes WHERE account_id = ?1",
+	[CRM_Q_MFA_RECOVERY_ADD] =
+		"INSERT INTO recovery_codes(account_id,"
+		" hash) VALUES(?1, ?2)",
+	[CRM_Q_MFA_TOTP_ADD] =
+		"INSERT INTO totp(account_id, secret,"
+		" last_step, enrolled) VALUES(?1, ?2, ?3, ?4)",
+	[CRM_Q_MFA_TOTP_COUNT] =
+		"SELECT count(*) FROM totp WHERE"
+		" account_id = ?1",
+	[CRM_Q_MFA_TOTP_DROP] =
+		"DELETE FROM totp WHERE account_id = ?1",
 	/* ---- end lib/mfa.c ---- */
 	/* ---- lib/rules.c: source-IP rules ---- */
 	/* ---- end lib/rules.c ---- */
