@@ -72,6 +72,28 @@ const char *const crm_sql_sqlite[CRM_Q_COUNT] = {
 		"DELETE FROM totp WHERE account_id = ?1",
 	/* ---- end lib/mfa.c ---- */
 	/* ---- lib/rules.c: source-IP rules ---- */
+	[CRM_Q_RULES_DECIDE] =
+		"SELECT name, priority, scope, services,"
+		" network, action FROM rules ORDER BY priority, id",
+	[CRM_Q_RULES_LIST] =
+		"SELECT id, name, priority, scope, services, network, action"
+		" FROM rules"
+		" ORDER BY priority, id",
+	[CRM_Q_RULE_GET] =
+		"SELECT id, name, priority, scope, services, network, action"
+		" FROM rules"
+		" WHERE name = ?1",
+	[CRM_Q_RULE_NEXT_PRIORITY] =
+		"SELECT coalesce(max(priority), 0)"
+		" FROM rules",
+	[CRM_Q_RULE_ADD] =
+		"INSERT INTO rules(name, priority, scope,"
+		" services, network, action, created) VALUES(?1, ?2, ?3, ?4,"
+		" ?5, ?6, ?7) RETURNING id",
+	[CRM_Q_RULE_DEL] =
+		"DELETE FROM rules WHERE id = ?1",
+	[CRM_Q_RULE_MOVE] =
+		"UPDATE rules SET priority = ?2 WHERE id = ?1",
 	/* ---- end lib/rules.c ---- */
 	/* ---- lib/bulk.c: the bulk filler ---- */
 	/* ---- end lib/bulk.c ---- */
