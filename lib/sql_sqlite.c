@@ -96,6 +96,30 @@ const char *const crm_sql_sqlite[CRM_Q_COUNT] = {
 		"UPDATE rules SET priority = ?2 WHERE id = ?1",
 	/* ---- end lib/rules.c ---- */
 	/* ---- lib/bulk.c: the bulk filler ---- */
+	[CRM_Q_BULK_TRAIL_EMPTY] =
+		"SELECT NOT EXISTS(SELECT 1 FROM audit)",
+	[CRM_Q_BULK_GROUP_ADD] =
+		"INSERT INTO groups(id, name) VALUES(?1, ?2)",
+	[CRM_Q_BULK_ACCOUNT_ADD] =
+		"INSERT INTO accounts(id, name, origin,"
+		" created, pw_changed, last_login, last_service, last_rhost,"
+		" last_place) VALUES(?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[CRM_Q_BULK_MEMBER_ADD] =
+		"INSERT INTO members(group_id, account_id)"
+		" VALUES(?1, ?2)",
+	[CRM_Q_BULK_KNOWNIP_ADD] =
+		"INSERT INTO known_ips(account_id, ip,"
+		" first_seen, last_seen, count) VALUES(?1, ?2, ?3, ?4, ?5)",
+	[CRM_Q_BULK_LOGIN_ADD] =
+		"INSERT INTO logins(time, last_time, count,"
+		" user, service, rhost, tty, type, success, reason,"
+		" country_code, country, city, org, new_ip) VALUES(?1, ?1,"
+		" 1, ?2, ?3, ?4, ?5, 'password', ?6, ?7, ?8, ?9, ?10, ?11,"
+		" ?12)",
+	[CRM_Q_BULK_AUDIT_ADD] =
+		"INSERT INTO audit(time, event, actor,"
+		" subject, service, rhost, details, id, prev_hash, hash)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	/* ---- end lib/bulk.c ---- */
 	/* ---- lib/accounts_csv.c: import and export ---- */
 	/* ---- end lib/accounts_csv.c ---- */
