@@ -210,9 +210,10 @@ int crm_export_users(const struct crm_ctx *ctx, const char *format,
 	 * A deferred transaction: one snapshot of every account without
 	 * taking the write lock that logins need.
 	 */
-	if (sqlite3_exec(crm_db_sqlite(ctx->db), "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+	if (crm_store_begin_read(ctx->db, NULL) != CRM_OK) {
 		free(e.groups.p);
-		return crm_store_error(ctx->db, "starting a read", err);
+		/* The message names the export's read, not any transaction. */
+		return crm_db_error(ctx->db, "starting a read", err);
 	}
 	rc = crm_account_foreach(ctx->db, export_one, &e, err);
 	if (rc == 0)

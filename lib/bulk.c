@@ -36,44 +36,50 @@ static const struct place {
 	{ "PL", "Poland", "Warsaw", "Test ISP Sp. z o.o." },
 };
 
-/* Runs sql (no parameters, no rows) on db. */
+/*
+ * Runs sql (no parameters, no rows) on db's SQLite handle: the filler's
+ * pragmas and its index drops and rebuilds, which are SQLite's own (see
+ * crm_bulk_fill).
+ */
 static int exec(struct crm_db *db, const char *sql, struct crm_error *err)
 {
 	if (sqlite3_exec(crm_db_sqlite(db), sql, NULL, NULL, NULL) != SQLITE_OK)
-		return crm_store_error(db, WHAT, err);
+		return crm_db_error(db, WHAT, err);
 	return CRM_OK;
 }
 
-/* Steps a bound insert and resets it for the next row. */
-static int step(struct crm_db *db, sqlite3_stmt *st, struct crm_error *err)
+/* Steps a bound insert and ends its use, ready for the next row. */
+static int step(struct crm_db *db, struct crm_stmt *st, struct crm_error *err)
 {
-	int rc = sqlite3_step(st);
+	int rc = crm_stmt_step(st);
 
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return crm_store_error(db, WHAT, err);
+	crm_stmt_done(st);
+	if (rc != CRM_STEP_DONE)
+		return crm_db_error(db, WHAT, err);
 	return CRM_OK;
 }
 
 static int trail_empty(struct crm_db *db, int *empty, struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc;
 
-	if (crm_sql_prepare(db, "SELECT NOT EXISTS(SELECT 1 FROM audit)", -1,
-			&st, NULL) != SQLITE_OK)
-		return crm_store_error(db, WHAT, err);
-	rc = sqlite3_step(st);
-	*empty = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
-	crm_sql_done(st);
-	return rc == SQLITE_ROW ? CRM_OK : crm_store_error(db, WHAT, err);
+	if ((rc = crm_db_prepare(db, CRM_Q_BULK_TRAIL_EMPTY, &st, err))
+			!= CRM_OK)
+		return rc;
+	rc = crm_stmt_step(st);
+	*empty = rc == CRM_STEP_ROW && crm_col_int(st, 0);
+	crm_stmt_done(st);
+	return rc == CRM_STEP_ROW ? CRM_OK : crm_db_error(db, WHAT, err);
 }
 
 /*
  * The indexes of the history and the trail are dropped before the rows
  * go in and made again after them: one sort each instead of a B-tree
  * insert per row. Their SQL is taken from the schema, so they come back
- * exactly as the migrations made them.
+ * exactly as the migrations made them. Reading sqlite_master is SQLite's
+ * own, so this runs on the SQLite handle, not through the statements
+ * of the storage interface.
  */
 struct indexes {
 	char sql[8][512];
@@ -88,11 +94,11 @@ static int drop_indexes(struct crm_db *db, struct indexes *ix, struct crm_error 
 	int rc, r = CRM_OK;
 
 	ix->n = 0;
-	if (crm_sql_prepare(db, "SELECT name, sql FROM sqlite_master WHERE"
-			" type = 'index' AND sql IS NOT NULL AND tbl_name IN"
-			" ('logins', 'audit', 'members', 'known_ips')", -1, &st,
-			NULL) != SQLITE_OK)
-		return crm_store_error(db, WHAT, err);
+	if (sqlite3_prepare_v2(crm_db_sqlite(db), "SELECT name, sql FROM"
+			" sqlite_master WHERE type = 'index' AND sql IS NOT"
+			" NULL AND tbl_name IN ('logins', 'audit', 'members',"
+			" 'known_ips')", -1, &st, NULL) != SQLITE_OK)
+		return crm_db_error(db, WHAT, err);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && ix->n < 8) {
 		snprintf(names[ix->n], sizeof(names[0]), "%.100s",
 			(const char *)sqlite3_column_text(st, 0));
@@ -100,7 +106,7 @@ static int drop_indexes(struct crm_db *db, struct indexes *ix, struct crm_error 
 			(const char *)sqlite3_column_text(st, 1));
 		ix->n++;
 	}
-	crm_sql_done(st);
+	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return crm_error_set(err, CRM_ESTORE, "store: %s: more indexes"
 			" than expected", WHAT);
@@ -136,28 +142,19 @@ static void account_name(const struct crm_bulk_spec *spec, long long i,
 static int fill_accounts(struct crm_db *db, const struct crm_bulk_spec *spec,
 	uint64_t *seed, struct crm_error *err)
 {
-	sqlite3_stmt *acc = NULL, *mem = NULL, *kip = NULL, *grp = NULL;
+	struct crm_stmt *st;
 	char name[CRM_NAME_MAX + 1], ip[32], gname[32];
 	int64_t span = spec->last - spec->first;
 	int r = CRM_OK;
 
-	if (sqlite3_prepare_v2(crm_db_sqlite(db), "INSERT INTO groups(id, name) VALUES(?1, ?2)",
-			-1, &grp, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(crm_db_sqlite(db), "INSERT INTO accounts(id, name, origin,"
-			" created, pw_changed, last_login, last_service, last_rhost,"
-			" last_place) VALUES(?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8)", -1,
-			&acc, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(crm_db_sqlite(db), "INSERT INTO members(group_id, account_id)"
-			" VALUES(?1, ?2)", -1, &mem, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(crm_db_sqlite(db), "INSERT INTO known_ips(account_id, ip,"
-			" first_seen, last_seen, count) VALUES(?1, ?2, ?3, ?4, ?5)",
-			-1, &kip, NULL) != SQLITE_OK)
-		r = crm_store_error(db, WHAT, err);
+	/* Each row takes the kept statement again: a lookup, not a parse. */
 	for (int g = 0; r == CRM_OK && g < GROUPS; g++) {
 		snprintf(gname, sizeof(gname), "%sgroup%d", spec->prefix, g);
-		sqlite3_bind_int(grp, 1, g + 1);
-		sqlite3_bind_text(grp, 2, gname, -1, SQLITE_TRANSIENT);
-		r = step(db, grp, err);
+		if ((r = crm_db_prepare(db, CRM_Q_BULK_GROUP_ADD, &st, err)))
+			break;
+		crm_bind_int(st, 1, g + 1);
+		crm_bind_text(st, 2, gname);
+		r = step(db, st, err);
 	}
 	for (long long i = 1; r == CRM_OK && i <= spec->accounts; i++) {
 		uint64_t x = next(seed);
@@ -170,32 +167,34 @@ static int fill_accounts(struct crm_db *db, const struct crm_bulk_spec *spec,
 		account_name(spec, i, name, sizeof(name));
 		address(next(seed), ip, sizeof(ip));
 		snprintf(place, sizeof(place), "%s, %s", pl->city, pl->country);
-		sqlite3_bind_int64(acc, 1, i);
-		sqlite3_bind_text(acc, 2, name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(acc, 3, spec->first);
-		sqlite3_bind_int64(acc, 4, changed);
-		sqlite3_bind_int64(acc, 5, seen);
-		sqlite3_bind_text(acc, 6, services[x % 4], -1, SQLITE_STATIC);
-		sqlite3_bind_text(acc, 7, ip, -1, SQLITE_STATIC);
-		sqlite3_bind_text(acc, 8, place, -1, SQLITE_STATIC);
-		if ((r = step(db, acc, err)) != CRM_OK)
+		if ((r = crm_db_prepare(db, CRM_Q_BULK_ACCOUNT_ADD, &st, err)))
 			break;
-		sqlite3_bind_int64(mem, 1, 1 + i % GROUPS);
-		sqlite3_bind_int64(mem, 2, i);
-		if ((r = step(db, mem, err)) != CRM_OK)
+		crm_bind_int(st, 1, i);
+		crm_bind_text(st, 2, name);
+		crm_bind_int(st, 3, spec->first);
+		crm_bind_int(st, 4, changed);
+		crm_bind_int(st, 5, seen);
+		crm_bind_text(st, 6, services[x % 4]);
+		crm_bind_text(st, 7, ip);
+		crm_bind_text(st, 8, place);
+		if ((r = step(db, st, err)) != CRM_OK)
 			break;
-		sqlite3_bind_int64(kip, 1, i);
-		sqlite3_bind_text(kip, 2, ip, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(kip, 3, spec->first + (span > 0 ?
+		if ((r = crm_db_prepare(db, CRM_Q_BULK_MEMBER_ADD, &st, err)))
+			break;
+		crm_bind_int(st, 1, 1 + i % GROUPS);
+		crm_bind_int(st, 2, i);
+		if ((r = step(db, st, err)) != CRM_OK)
+			break;
+		if ((r = crm_db_prepare(db, CRM_Q_BULK_KNOWNIP_ADD, &st, err)))
+			break;
+		crm_bind_int(st, 1, i);
+		crm_bind_text(st, 2, ip);
+		crm_bind_int(st, 3, spec->first + (span > 0 ?
 			(int64_t)(x >> 16) % span : 0));
-		sqlite3_bind_int64(kip, 4, seen);
-		sqlite3_bind_int64(kip, 5, 1 + (int64_t)(x % 50));
-		r = step(db, kip, err);
+		crm_bind_int(st, 4, seen);
+		crm_bind_int(st, 5, 1 + (int64_t)(x % 50));
+		r = step(db, st, err);
 	}
-	sqlite3_finalize(grp);
-	sqlite3_finalize(acc);
-	sqlite3_finalize(mem);
-	sqlite3_finalize(kip);
 	return r;
 }
 
@@ -209,21 +208,12 @@ static int fill_events(struct crm_db *db, const unsigned char *key,
 {
 	unsigned char prev[CRM_AUDIT_HASH_BYTES] = {0};
 	unsigned char hash[CRM_AUDIT_HASH_BYTES];
-	sqlite3_stmt *lg = NULL, *au = NULL;
+	struct crm_stmt *st;
 	long long n = spec->logins > spec->audit ? spec->logins : spec->audit;
 	int64_t span = spec->last - spec->first;
 	char user[CRM_NAME_MAX + 1], ip[32], actor[32];
 	int r = CRM_OK;
 
-	if (sqlite3_prepare_v2(crm_db_sqlite(db), "INSERT INTO logins(time, last_time, count,"
-			" user, service, rhost, tty, type, success, reason,"
-			" country_code, country, city, org, new_ip) VALUES(?1, ?1,"
-			" 1, ?2, ?3, ?4, ?5, 'password', ?6, ?7, ?8, ?9, ?10, ?11,"
-			" ?12)", -1, &lg, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(crm_db_sqlite(db), "INSERT INTO audit(time, event, actor,"
-			" subject, service, rhost, details, id, prev_hash, hash)"
-			" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", -1, &au, NULL) != SQLITE_OK)
-		r = crm_store_error(db, WHAT, err);
 	for (long long j = 0; r == CRM_OK && j < n; j++) {
 		uint64_t x = next(seed);
 		const struct place *pl = &places[(x >> 40) % 4];
@@ -236,21 +226,22 @@ static int fill_events(struct crm_db *db, const unsigned char *key,
 			user, sizeof(user));
 		address(x >> 8, ip, sizeof(ip));
 		if (j < spec->logins) {
-			sqlite3_bind_int64(lg, 1, t);
-			sqlite3_bind_text(lg, 2, user, -1, SQLITE_STATIC);
-			sqlite3_bind_text(lg, 3, svc, -1, SQLITE_STATIC);
-			sqlite3_bind_text(lg, 4, ip, -1, SQLITE_STATIC);
-			sqlite3_bind_text(lg, 5, svc[0] == 's' ? "ssh" : "", -1,
-				SQLITE_STATIC);
-			sqlite3_bind_int(lg, 6, ok);
-			sqlite3_bind_text(lg, 7, ok ? "" : "password", -1,
-				SQLITE_STATIC);
-			sqlite3_bind_text(lg, 8, pl->code, -1, SQLITE_STATIC);
-			sqlite3_bind_text(lg, 9, pl->country, -1, SQLITE_STATIC);
-			sqlite3_bind_text(lg, 10, pl->city, -1, SQLITE_STATIC);
-			sqlite3_bind_text(lg, 11, pl->org, -1, SQLITE_STATIC);
-			sqlite3_bind_int(lg, 12, (x >> 32) % 100 == 0);
-			if ((r = step(db, lg, err)) != CRM_OK)
+			if ((r = crm_db_prepare(db, CRM_Q_BULK_LOGIN_ADD, &st,
+					err)) != CRM_OK)
+				break;
+			crm_bind_int(st, 1, t);
+			crm_bind_text(st, 2, user);
+			crm_bind_text(st, 3, svc);
+			crm_bind_text(st, 4, ip);
+			crm_bind_text(st, 5, svc[0] == 's' ? "ssh" : "");
+			crm_bind_int(st, 6, ok);
+			crm_bind_text(st, 7, ok ? "" : "password");
+			crm_bind_text(st, 8, pl->code);
+			crm_bind_text(st, 9, pl->country);
+			crm_bind_text(st, 10, pl->city);
+			crm_bind_text(st, 11, pl->org);
+			crm_bind_int(st, 12, (x >> 32) % 100 == 0);
+			if ((r = step(db, st, err)) != CRM_OK)
 				break;
 		}
 		if (j < spec->audit) {
@@ -261,19 +252,20 @@ static int fill_events(struct crm_db *db, const unsigned char *key,
 			snprintf(actor, sizeof(actor), "pam:%s", svc);
 			/* Sealed as it goes in, with the chain's own hash. */
 			crm_audit_row_hash(key, prev, j + 1, t, text, hash);
-			sqlite3_bind_int64(au, 1, t);
+			if ((r = crm_db_prepare(db, CRM_Q_BULK_AUDIT_ADD, &st,
+					err)) != CRM_OK)
+				break;
+			crm_bind_int(st, 1, t);
 			for (int i = 0; i < 6; i++)
-				sqlite3_bind_text(au, 2 + i, text[i], -1,
-					SQLITE_STATIC);
-			sqlite3_bind_int64(au, 8, j + 1);
-			sqlite3_bind_blob(au, 9, prev, sizeof(prev), SQLITE_TRANSIENT);
-			sqlite3_bind_blob(au, 10, hash, sizeof(hash), SQLITE_STATIC);
+				crm_bind_text(st, 2 + i, text[i]);
+			crm_bind_int(st, 8, j + 1);
+			/* Copied: prev is this row's hash by the step. */
+			crm_bind_blob(st, 9, prev, sizeof(prev));
+			crm_bind_blob(st, 10, hash, sizeof(hash));
 			memcpy(prev, hash, sizeof(prev));
-			r = step(db, au, err);
+			r = step(db, st, err);
 		}
 	}
-	sqlite3_finalize(lg);
-	sqlite3_finalize(au);
 	if (r == CRM_OK && spec->audit > 0)
 		r = crm_audit_head_set(db, key, spec->audit, prev, err);
 	return r;
@@ -305,6 +297,10 @@ int crm_bulk_fill(const struct crm_ctx *ctx, const struct crm_bulk_spec *spec,
 
 	if (!ctx->keyed)
 		return crm_error_set(err, CRM_EKEY, "no audit key");
+	/* The journal pragmas and the index rebuild below are SQLite's. */
+	if (crm_db_sqlite(db) == NULL)
+		return crm_error_set(err, CRM_ESTORE,
+			"bulk fill: only an SQLite store can be filled");
 	if (spec->accounts < 1 || spec->logins < 0 || spec->audit < 0 ||
 			spec->last < spec->first)
 		return crm_error_set(err, CRM_EINVAL, "bulk fill: bad counts");

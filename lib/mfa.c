@@ -41,27 +41,27 @@ const char *crm_code_result_name(enum crm_code_result r)
 
 /* ---- state and decision ---- */
 
-static int count_rows(struct crm_db *db, const char *sql, int64_t id,
+static int count_rows(struct crm_db *db, enum crm_q q, int64_t id,
 	int64_t *n, int64_t *second, struct crm_error *err)
 {
-	sqlite3_stmt *st;
-	int rc;
+	struct crm_stmt *st;
+	int rc, r;
 
 	*n = 0;
 	if (second)
 		*second = 0;
-	if (crm_sql_prepare(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return crm_store_error(db, "reading second factors", err);
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*n = sqlite3_column_int64(st, 0);
+	if ((r = crm_db_prepare(db, q, &st, err)) != CRM_OK)
+		return r;
+	crm_bind_int(st, 1, id);
+	rc = crm_stmt_step(st);
+	if (rc == CRM_STEP_ROW) {
+		*n = crm_col_int(st, 0);
 		if (second)
-			*second = sqlite3_column_int64(st, 1);
+			*second = crm_col_int(st, 1);
 	}
-	crm_sql_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return crm_store_error(db, "reading second factors", err);
+	crm_stmt_done(st);
+	if (rc != CRM_STEP_ROW && rc != CRM_STEP_DONE)
+		return crm_db_error(db, "reading second factors", err);
 	return CRM_OK;
 }
 
@@ -73,13 +73,13 @@ int crm_mfa_state_get(struct crm_db *db, const struct crm_account *a,
 
 	memset(st, 0, sizeof(*st));
 	st->email_verified = a->email[0] != '\0' && a->email_verified;
-	if ((r = count_rows(db, "SELECT count(*), max(enrolled) FROM totp"
-			" WHERE account_id = ?1", a->id, &n, &when, err)) != CRM_OK)
+	if ((r = count_rows(db, CRM_Q_MFA_TOTP_STATE, a->id, &n, &when,
+			err)) != CRM_OK)
 		return r;
 	st->totp = n > 0;
 	st->totp_enrolled = n > 0 ? when : 0;
-	if ((r = count_rows(db, "SELECT count(*) FROM recovery_codes"
-			" WHERE account_id = ?1", a->id, &left, NULL, err)) != CRM_OK)
+	if ((r = count_rows(db, CRM_Q_MFA_RECOVERY_COUNT, a->id, &left, NULL,
+			err)) != CRM_OK)
 		return r;
 	st->recovery_left = (int)left;
 	return CRM_OK;
@@ -141,44 +141,48 @@ static int six_digits(const char *code)
 static int totp_row(struct crm_db *db, int64_t id, char sealed[CRM_SEALED_MAX],
 	int64_t *last_step, int *found, struct crm_error *err)
 {
-	sqlite3_stmt *st;
-	int rc;
+	struct crm_stmt *st;
+	int rc, r;
 
 	*found = 0;
 	sealed[0] = '\0';
-	if (crm_sql_prepare(db, "SELECT secret, last_step FROM totp"
-			" WHERE account_id = ?1", -1, &st, NULL) != SQLITE_OK)
-		return crm_store_error(db, "reading the TOTP secret", err);
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *t = sqlite3_column_text(st, 0);
-
-		snprintf(sealed, CRM_SEALED_MAX, "%s", t ? (const char *)t : "");
-		*last_step = sqlite3_column_int64(st, 1);
+	if ((r = crm_db_prepare(db, CRM_Q_MFA_TOTP_GET, &st, err)) != CRM_OK)
+		return r;
+	crm_bind_int(st, 1, id);
+	rc = crm_stmt_step(st);
+	if (rc == CRM_STEP_ROW) {
+		snprintf(sealed, CRM_SEALED_MAX, "%s", crm_col_text(st, 0));
+		*last_step = crm_col_int(st, 1);
 		*found = 1;
 	}
-	crm_sql_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return crm_store_error(db, "reading the TOTP secret", err);
+	crm_stmt_done(st);
+	if (rc != CRM_STEP_ROW && rc != CRM_STEP_DONE)
+		return crm_db_error(db, "reading the TOTP secret", err);
 	return CRM_OK;
 }
 
-/* Runs sql with ?1 = a and, if it has a second parameter, ?2 = b. */
-static int exec_id(struct crm_db *db, const char *sql, int64_t a, int64_t b,
+/* Runs q with ?1 = a and, when nb is 2, ?2 = b. */
+static int exec_ids(struct crm_db *db, enum crm_q q, int nb, int64_t a,
+	int64_t b, const char *what, struct crm_error *err)
+{
+	struct crm_stmt *st;
+	int rc, r;
+
+	if ((r = crm_db_prepare(db, q, &st, err)) != CRM_OK)
+		return r;
+	crm_bind_int(st, 1, a);
+	if (nb > 1)
+		crm_bind_int(st, 2, b);
+	rc = crm_stmt_step(st);
+	crm_stmt_done(st);
+	return rc == CRM_STEP_DONE ? CRM_OK : crm_db_error(db, what, err);
+}
+
+/* Runs q with ?1 = id. */
+static int exec_id(struct crm_db *db, enum crm_q q, int64_t id,
 	const char *what, struct crm_error *err)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if (crm_sql_prepare(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return crm_store_error(db, what, err);
-	sqlite3_bind_int64(st, 1, a);
-	if (sqlite3_bind_parameter_count(st) > 1)
-		sqlite3_bind_int64(st, 2, b);
-	rc = sqlite3_step(st);
-	crm_sql_done(st);
-	return rc == SQLITE_DONE ? CRM_OK : crm_store_error(db, what, err);
+	return exec_ids(db, q, 1, id, 0, what, err);
 }
 
 /*
@@ -216,8 +220,7 @@ static int check_totp(const struct crm_ctx *ctx,
 		*out = CRM_CODE_REPLAYED;
 		return CRM_OK;
 	}
-	if ((r = exec_id(ctx->db, "UPDATE totp SET last_step = ?2"
-			" WHERE account_id = ?1", a->id, step,
+	if ((r = exec_ids(ctx->db, CRM_Q_MFA_TOTP_STEP, 2, a->id, step,
 			"recording the TOTP step", err)) != CRM_OK)
 		return r;
 	*out = CRM_CODE_OK;
@@ -229,29 +232,27 @@ static int check_recovery(const struct crm_ctx *ctx,
 	const unsigned char key[CRM_KEY_BYTES], const struct crm_account *a,
 	const char *code, enum crm_code_result *out, struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int64_t match = 0;
 	int rc;
 
 	*out = CRM_CODE_WRONG;
-	if (crm_sql_prepare(ctx->db, "SELECT id, hash FROM recovery_codes"
-			" WHERE account_id = ?1", -1, &st, NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, "reading recovery codes", err);
-	sqlite3_bind_int64(st, 1, a->id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *h = sqlite3_column_text(st, 1);
-
-		if (match == 0 && h != NULL &&
-		    crm_code_verify(key, (const char *)h, code))
-			match = sqlite3_column_int64(st, 0);
+	if ((rc = crm_db_prepare(ctx->db, CRM_Q_MFA_RECOVERY_LIST, &st,
+			err)) != CRM_OK)
+		return rc;
+	crm_bind_int(st, 1, a->id);
+	while ((rc = crm_stmt_step(st)) == CRM_STEP_ROW) {
+		/* A NULL hash reads as "", which no code verifies against. */
+		if (match == 0 && crm_code_verify(key, crm_col_text(st, 1),
+				code))
+			match = crm_col_int(st, 0);
 	}
-	crm_sql_done(st);
-	if (rc != SQLITE_DONE)
-		return crm_store_error(ctx->db, "reading recovery codes", err);
+	crm_stmt_done(st);
+	if (rc != CRM_STEP_DONE)
+		return crm_db_error(ctx->db, "reading recovery codes", err);
 	if (match == 0)
 		return CRM_OK;
-	if ((rc = exec_id(ctx->db, "DELETE FROM recovery_codes WHERE id = ?1"
-			" AND account_id = ?2", match, a->id,
+	if ((rc = exec_ids(ctx->db, CRM_Q_MFA_RECOVERY_USE, 2, match, a->id,
 			"using a recovery code", err)) != CRM_OK)
 		return rc;
 	*out = CRM_CODE_OK;
@@ -294,7 +295,7 @@ int crm_mfa_code_new(const struct crm_ctx *ctx,
 	struct crm_error *err)
 {
 	char hash[CRM_CODE_HASH_LEN];
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc;
 
 	if (crm_email_code_new(digits, code) != CRM_OK)
@@ -303,56 +304,53 @@ int crm_mfa_code_new(const struct crm_ctx *ctx,
 		sodium_memzero(code, (size_t)digits + 1);
 		return crm_error_set(err, CRM_EIO, "cannot hash a code");
 	}
-	if (crm_sql_prepare(ctx->db, "INSERT OR REPLACE INTO otp_codes("
-			"account_id, purpose, hash, address, created, expires, tries)"
-			" VALUES(?1, ?2, ?3, ?4, ?5, ?6, 0)", -1, &st, NULL)
-			!= SQLITE_OK) {
+	if ((rc = crm_db_prepare(ctx->db, CRM_Q_MFA_CODE_PUT, &st, err))
+			!= CRM_OK) {
 		sodium_memzero(code, (size_t)digits + 1);
-		return crm_store_error(ctx->db, "storing a code", err);
+		return rc;
 	}
-	sqlite3_bind_int64(st, 1, a->id);
-	sqlite3_bind_text(st, 2, purpose, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, a->email, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, ctx->now);
-	sqlite3_bind_int64(st, 6, ctx->now + ttl);
-	rc = sqlite3_step(st);
-	crm_sql_done(st);
-	if (rc != SQLITE_DONE) {
+	crm_bind_int(st, 1, a->id);
+	crm_bind_text(st, 2, purpose);
+	crm_bind_text(st, 3, hash);
+	crm_bind_text(st, 4, a->email);
+	crm_bind_int(st, 5, ctx->now);
+	crm_bind_int(st, 6, ctx->now + ttl);
+	rc = crm_stmt_step(st);
+	crm_stmt_done(st);
+	if (rc != CRM_STEP_DONE) {
 		sodium_memzero(code, (size_t)digits + 1);
-		return crm_store_error(ctx->db, "storing a code", err);
+		return crm_db_error(ctx->db, "storing a code", err);
 	}
 	return CRM_OK;
 }
 
-/* Runs sql on a's code of purpose (?1 account, ?2 purpose). */
-static int code_exec(struct crm_db *db, const char *sql, int64_t id,
+/* Runs q on a's code of purpose (?1 account, ?2 purpose). */
+static int code_exec(struct crm_db *db, enum crm_q q, int64_t id,
 	const char *purpose, const char *what, struct crm_error *err)
 {
-	sqlite3_stmt *st;
-	int rc;
+	struct crm_stmt *st;
+	int rc, r;
 
-	if (crm_sql_prepare(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return crm_store_error(db, what, err);
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, purpose, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	crm_sql_done(st);
-	return rc == SQLITE_DONE ? CRM_OK : crm_store_error(db, what, err);
+	if ((r = crm_db_prepare(db, q, &st, err)) != CRM_OK)
+		return r;
+	crm_bind_int(st, 1, id);
+	crm_bind_text(st, 2, purpose);
+	rc = crm_stmt_step(st);
+	crm_stmt_done(st);
+	return rc == CRM_STEP_DONE ? CRM_OK : crm_db_error(db, what, err);
 }
 
 static int code_drop(struct crm_db *db, int64_t id, const char *purpose,
 	struct crm_error *err)
 {
-	return code_exec(db, "DELETE FROM otp_codes WHERE account_id = ?1"
-		" AND purpose = ?2", id, purpose, "removing a code", err);
+	return code_exec(db, CRM_Q_MFA_CODE_DROP, id, purpose,
+		"removing a code", err);
 }
 
 static int code_try(struct crm_db *db, int64_t id, const char *purpose,
 	struct crm_error *err)
 {
-	return code_exec(db, "UPDATE otp_codes SET tries = tries + 1"
-		" WHERE account_id = ?1 AND purpose = ?2", id, purpose,
+	return code_exec(db, CRM_Q_MFA_CODE_TRY, id, purpose,
 		"counting a code try", err);
 }
 
@@ -363,32 +361,27 @@ int crm_mfa_code_check(const struct crm_ctx *ctx,
 {
 	char hash[CRM_CODE_HASH_LEN] = "", address[CRM_EMAIL_MAX + 1] = "";
 	int64_t expires = 0, tries = 0;
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc, found = 0;
 
 	*out = CRM_CODE_EXPIRED;
 	*tries_left = 0;
-	if (crm_sql_prepare(ctx->db, "SELECT hash, address, expires, tries"
-			" FROM otp_codes WHERE account_id = ?1 AND purpose = ?2", -1,
-			&st, NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, "reading a code", err);
-	sqlite3_bind_int64(st, 1, a->id);
-	sqlite3_bind_text(st, 2, purpose, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *h = sqlite3_column_text(st, 0);
-		const unsigned char *ad = sqlite3_column_text(st, 1);
-
-		snprintf(hash, sizeof(hash), "%s", h ? (const char *)h : "");
-		snprintf(address, sizeof(address), "%s",
-			ad ? (const char *)ad : "");
-		expires = sqlite3_column_int64(st, 2);
-		tries = sqlite3_column_int64(st, 3);
+	if ((rc = crm_db_prepare(ctx->db, CRM_Q_MFA_CODE_GET, &st, err))
+			!= CRM_OK)
+		return rc;
+	crm_bind_int(st, 1, a->id);
+	crm_bind_text(st, 2, purpose);
+	rc = crm_stmt_step(st);
+	if (rc == CRM_STEP_ROW) {
+		snprintf(hash, sizeof(hash), "%s", crm_col_text(st, 0));
+		snprintf(address, sizeof(address), "%s", crm_col_text(st, 1));
+		expires = crm_col_int(st, 2);
+		tries = crm_col_int(st, 3);
 		found = 1;
 	}
-	crm_sql_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return crm_store_error(ctx->db, "reading a code", err);
+	crm_stmt_done(st);
+	if (rc != CRM_STEP_ROW && rc != CRM_STEP_DONE)
+		return crm_db_error(ctx->db, "reading a code", err);
 	if (!found)
 		return CRM_OK;
 	if (tries >= CRM_CODE_TRIES) {
@@ -443,7 +436,7 @@ static int finish(const struct crm_ctx *ctx, int r, struct crm_error *err)
 static int audited(const struct crm_ctx *ctx, int r, struct crm_error *err)
 {
 	return r == CRM_OK ? CRM_OK :
-		crm_store_error(ctx->db, "writing the audit trail", err);
+		crm_db_error(ctx->db, "writing the audit trail", err);
 }
 
 /* Begins a transaction and loads user; CRM_ENOENT when there is none. */
@@ -469,53 +462,47 @@ static int store_recovery(const struct crm_ctx *ctx,
 	char codes[CRM_RECOVERY_COUNT][CRM_RECOVERY_LEN], struct crm_error *err)
 {
 	char hash[CRM_CODE_HASH_LEN];
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int r;
 
-	if ((r = exec_id(ctx->db, "DELETE FROM recovery_codes WHERE"
-			" account_id = ?1", id, 0,
+	if ((r = exec_id(ctx->db, CRM_Q_MFA_RECOVERY_CLEAR, id,
 			"replacing recovery codes", err)) != CRM_OK)
 		return r;
-	if (crm_sql_prepare(ctx->db, "INSERT INTO recovery_codes(account_id,"
-			" hash) VALUES(?1, ?2)", -1, &st, NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, "storing recovery codes", err);
 	for (int i = 0; i < CRM_RECOVERY_COUNT; i++) {
-		if (crm_code_hash(key, codes[i], hash) != CRM_OK) {
-			crm_sql_done(st);
+		if (crm_code_hash(key, codes[i], hash) != CRM_OK)
 			return crm_error_set(err, CRM_EIO,
 				"cannot hash a recovery code");
-		}
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			crm_sql_done(st);
-			return crm_store_error(ctx->db, "storing recovery codes",
+		/* The kept statement comes back reset for each code. */
+		if ((r = crm_db_prepare(ctx->db, CRM_Q_MFA_RECOVERY_ADD, &st,
+				err)) != CRM_OK)
+			return r;
+		crm_bind_int(st, 1, id);
+		crm_bind_text(st, 2, hash);
+		r = crm_stmt_step(st);
+		crm_stmt_done(st);
+		if (r != CRM_STEP_DONE)
+			return crm_db_error(ctx->db, "storing recovery codes",
 				err);
-		}
 	}
-	crm_sql_done(st);
 	return CRM_OK;
 }
 
 static int store_totp(struct crm_db *db, int64_t id, const char *sealed,
 	int64_t step, int64_t now, struct crm_error *err)
 {
-	sqlite3_stmt *st;
-	int rc;
+	struct crm_stmt *st;
+	int rc, r;
 
-	if (crm_sql_prepare(db, "INSERT INTO totp(account_id, secret,"
-			" last_step, enrolled) VALUES(?1, ?2, ?3, ?4)", -1, &st,
-			NULL) != SQLITE_OK)
-		return crm_store_error(db, "storing the TOTP secret", err);
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, sealed, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, step);
-	sqlite3_bind_int64(st, 4, now);
-	rc = sqlite3_step(st);
-	crm_sql_done(st);
-	return rc == SQLITE_DONE ? CRM_OK :
-		crm_store_error(db, "storing the TOTP secret", err);
+	if ((r = crm_db_prepare(db, CRM_Q_MFA_TOTP_ADD, &st, err)) != CRM_OK)
+		return r;
+	crm_bind_int(st, 1, id);
+	crm_bind_text(st, 2, sealed);
+	crm_bind_int(st, 3, step);
+	crm_bind_int(st, 4, now);
+	rc = crm_stmt_step(st);
+	crm_stmt_done(st);
+	return rc == CRM_STEP_DONE ? CRM_OK :
+		crm_db_error(db, "storing the TOTP secret", err);
 }
 
 /* The checks and writes of an enrolment, inside its transaction. */
@@ -589,16 +576,15 @@ int crm_totp_remove(struct crm_db *db, const struct crm_account *a, int *had,
 	int64_t n;
 	int r;
 
-	if ((r = count_rows(db, "SELECT count(*) FROM totp WHERE"
-			" account_id = ?1", a->id, &n, NULL, err)) != CRM_OK)
+	if ((r = count_rows(db, CRM_Q_MFA_TOTP_COUNT, a->id, &n, NULL,
+			err)) != CRM_OK)
 		return r;
 	*had = n > 0;
-	if ((r = exec_id(db, "DELETE FROM totp WHERE account_id = ?1",
-			a->id, 0, "removing TOTP", err)) != CRM_OK)
-		return r;
-	if ((r = exec_id(db, "DELETE FROM recovery_codes WHERE account_id = ?1",
-			a->id, 0, "removing recovery codes",
+	if ((r = exec_id(db, CRM_Q_MFA_TOTP_DROP, a->id, "removing TOTP",
 			err)) != CRM_OK)
+		return r;
+	if ((r = exec_id(db, CRM_Q_MFA_RECOVERY_CLEAR, a->id,
+			"removing recovery codes", err)) != CRM_OK)
 		return r;
 	return code_drop(db, a->id, "login", err);
 }

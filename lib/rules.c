@@ -302,13 +302,6 @@ static int in_group(struct eval *ev, const char *group, int *yes,
 	return 0;
 }
 
-static const char *col(sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-
-	return s ? (const char *)s : "";
-}
-
 static int bad_row(const char *name, const char *what, struct crm_error *err)
 {
 	char shown[80];
@@ -323,10 +316,10 @@ static int bad_row(const char *name, const char *what, struct crm_error *err)
  * decides this login. Cheap tests first; the group lookup, the only one
  * that leaves memory, comes last and at most once per evaluation.
  */
-static int row_matches(struct eval *ev, sqlite3_stmt *st, int *match,
+static int row_matches(struct eval *ev, struct crm_stmt *st, int *match,
 	struct crm_error *err)
 {
-	const char *action = col(st, 5), *scope, *network;
+	const char *action = crm_col_text(st, 5), *scope, *network;
 	const char *group = NULL;
 	struct crm_net net;
 
@@ -334,25 +327,25 @@ static int row_matches(struct eval *ev, sqlite3_stmt *st, int *match,
 	*match = 0;
 	if (strcmp(action, "disabled") == 0)
 		return 0;
-	scope = col(st, 2);
+	scope = crm_col_text(st, 2);
 	if (strncmp(scope, "user:", 5) == 0) {
 		if (ev->user == NULL || strcmp(scope + 5, ev->user) != 0)
 			return 0;
 	} else if (strncmp(scope, "group:", 6) == 0) {
 		group = scope + 6;
 	} else if (strcmp(scope, "all") != 0) {
-		return bad_row(col(st, 0), _("scope"), err);
+		return bad_row(crm_col_text(st, 0), _("scope"), err);
 	}
-	if (!service_listed(col(st, 3), ev->service))
+	if (!service_listed(crm_col_text(st, 3), ev->service))
 		return 0;
-	network = col(st, 4);
+	network = crm_col_text(st, 4);
 	if (strcmp(network, "local") == 0) {
 		if (!ev->local)
 			return 0;
 	} else if (strcmp(network, "any") != 0) {
 		/* An address network never matches a console or a host name. */
 		if (crm_net_parse(network, &net, NULL) != 0)
-			return bad_row(col(st, 0), _("network"), err);
+			return bad_row(crm_col_text(st, 0), _("network"), err);
 		if (!ev->is_addr || !crm_net_contains(&net, &ev->addr))
 			return 0;
 	}
@@ -371,7 +364,7 @@ int crm_rules_decide(const struct crm_ctx *ctx, const char *user,
 	struct crm_error *err)
 {
 	struct eval ev;
-	sqlite3_stmt *st = NULL;
+	struct crm_stmt *st = NULL;
 	int rc = 0, step, match = 0;
 
 	memset(d, 0, sizeof(*d));
@@ -383,23 +376,21 @@ int crm_rules_decide(const struct crm_ctx *ctx, const char *user,
 	ev.is_addr = !ev.local && crm_addr_parse(rhost, &ev.addr);
 
 	/* One query in evaluation order; rows are matched as they arrive. */
-	if (crm_sql_prepare(ctx->db, "SELECT name, priority, scope, services,"
-			" network, action FROM rules ORDER BY priority, id", -1, &st,
-			NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, "reading the rules", err);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+	if ((rc = crm_db_prepare(ctx->db, CRM_Q_RULES_DECIDE, &st, err)) != 0)
+		return rc;
+	while ((step = crm_stmt_step(st)) == CRM_STEP_ROW) {
 		if ((rc = row_matches(&ev, st, &match, err)) != 0 || match)
 			break;
 	}
 	if (rc == 0 && match) {
-		snprintf(d->rule, sizeof(d->rule), "%s", col(st, 0));
-		d->priority = sqlite3_column_int64(st, 1);
-		d->action = strcmp(col(st, 5), "deny") == 0 ? CRM_RULE_DENY
-			: CRM_RULE_ALLOW;
-	} else if (rc == 0 && step != SQLITE_DONE) {
-		rc = crm_store_error(ctx->db, "reading the rules", err);
+		snprintf(d->rule, sizeof(d->rule), "%s", crm_col_text(st, 0));
+		d->priority = crm_col_int(st, 1);
+		d->action = strcmp(crm_col_text(st, 5), "deny") == 0 ?
+			CRM_RULE_DENY : CRM_RULE_ALLOW;
+	} else if (rc == 0 && step != CRM_STEP_DONE) {
+		rc = crm_db_error(ctx->db, "reading the rules", err);
 	}
-	crm_sql_done(st);
+	crm_stmt_done(st);
 	names_free(&ev.groups);
 	if (rc != 0 || match)
 		return rc;
@@ -408,22 +399,23 @@ int crm_rules_decide(const struct crm_ctx *ctx, const char *user,
 	return crm_rules_default(ctx, &d->action, NULL, 0, err);
 }
 
-#define RULE_COLUMNS "id, name, priority, scope, services, network, action"
-
-/* Fills r from a row of RULE_COLUMNS. */
-static int fill_rule(sqlite3_stmt *st, struct crm_rule *r,
+/*
+ * Fills r from a row of (id, name, priority, scope, services, network,
+ * action).
+ */
+static int fill_rule(struct crm_stmt *st, struct crm_rule *r,
 	struct crm_error *err)
 {
 	int a;
 
 	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(st, 0);
-	snprintf(r->name, sizeof(r->name), "%s", col(st, 1));
-	r->priority = sqlite3_column_int64(st, 2);
-	snprintf(r->scope, sizeof(r->scope), "%s", col(st, 3));
-	snprintf(r->services, sizeof(r->services), "%s", col(st, 4));
-	snprintf(r->network, sizeof(r->network), "%s", col(st, 5));
-	a = crm_rule_action_parse(col(st, 6));
+	r->id = crm_col_int(st, 0);
+	snprintf(r->name, sizeof(r->name), "%s", crm_col_text(st, 1));
+	r->priority = crm_col_int(st, 2);
+	snprintf(r->scope, sizeof(r->scope), "%s", crm_col_text(st, 3));
+	snprintf(r->services, sizeof(r->services), "%s", crm_col_text(st, 4));
+	snprintf(r->network, sizeof(r->network), "%s", crm_col_text(st, 5));
+	a = crm_rule_action_parse(crm_col_text(st, 6));
 	if (a < 0)
 		return bad_row(r->name, _("action"), err);
 	r->action = (enum crm_rule_action)a;
@@ -434,20 +426,19 @@ int crm_rules_foreach(const struct crm_ctx *ctx, crm_rule_cb cb, void *arg,
 	struct crm_error *err)
 {
 	struct crm_rule r;
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc = 0, step;
 
-	if (crm_sql_prepare(ctx->db, "SELECT " RULE_COLUMNS " FROM rules"
-			" ORDER BY priority, id", -1, &st, NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, "reading the rules", err);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+	if ((rc = crm_db_prepare(ctx->db, CRM_Q_RULES_LIST, &st, err)) != 0)
+		return rc;
+	while ((step = crm_stmt_step(st)) == CRM_STEP_ROW) {
 		if ((rc = fill_rule(st, &r, err)) != 0 ||
 		    (rc = cb(arg, &r)) != 0)
 			break;
 	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = crm_store_error(ctx->db, "reading the rules", err);
-	crm_sql_done(st);
+	if (rc == 0 && step != CRM_STEP_DONE)
+		rc = crm_db_error(ctx->db, "reading the rules", err);
+	crm_stmt_done(st);
 	return rc;
 }
 
@@ -475,21 +466,20 @@ static int audited(int rc, struct crm_error *err)
 static int load_rule(const struct crm_ctx *ctx, const char *name,
 	struct crm_rule *r, struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc, step;
 
-	if (crm_sql_prepare(ctx->db, "SELECT " RULE_COLUMNS " FROM rules"
-			" WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, "reading a rule", err);
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW)
+	if ((rc = crm_db_prepare(ctx->db, CRM_Q_RULE_GET, &st, err)) != 0)
+		return rc;
+	crm_bind_text(st, 1, name);
+	step = crm_stmt_step(st);
+	if (step == CRM_STEP_ROW)
 		rc = fill_rule(st, r, err);
-	else if (step == SQLITE_DONE)
+	else if (step == CRM_STEP_DONE)
 		rc = crm_error_set(err, CRM_ENOENT, _("no such rule: %s"), name);
 	else
-		rc = crm_store_error(ctx->db, "reading a rule", err);
-	crm_sql_done(st);
+		rc = crm_db_error(ctx->db, "reading a rule", err);
+	crm_stmt_done(st);
 	return rc;
 }
 
@@ -497,17 +487,17 @@ static int load_rule(const struct crm_ctx *ctx, const char *name,
 static int next_priority(const struct crm_ctx *ctx, long long *priority,
 	struct crm_error *err)
 {
-	sqlite3_stmt *st;
-	int rc = 0;
+	struct crm_stmt *st;
+	int rc;
 
-	if (crm_sql_prepare(ctx->db, "SELECT coalesce(max(priority), 0)"
-			" FROM rules", -1, &st, NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, "reading the rules", err);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*priority = sqlite3_column_int64(st, 0) + PRIORITY_STEP;
+	if ((rc = crm_db_prepare(ctx->db, CRM_Q_RULE_NEXT_PRIORITY, &st,
+			err)) != 0)
+		return rc;
+	if (crm_stmt_step(st) == CRM_STEP_ROW)
+		*priority = crm_col_int(st, 0) + PRIORITY_STEP;
 	else
-		rc = crm_store_error(ctx->db, "reading the rules", err);
-	crm_sql_done(st);
+		rc = crm_db_error(ctx->db, "reading the rules", err);
+	crm_stmt_done(st);
 	if (rc == 0 && *priority > PRIORITY_MAX)
 		rc = crm_error_set(err, CRM_EINVAL, _("no priority is left after "
 			"the last rule; give a priority"));
@@ -517,50 +507,51 @@ static int next_priority(const struct crm_ctx *ctx, long long *priority,
 static int insert_rule(const struct crm_ctx *ctx, struct crm_rule *r,
 	struct crm_error *err)
 {
-	sqlite3_stmt *st;
-	int step, ext;
-
-	if (crm_sql_prepare(ctx->db, "INSERT INTO rules(name, priority, scope,"
-			" services, network, action, created) VALUES(?1, ?2, ?3, ?4,"
-			" ?5, ?6, ?7)", -1, &st, NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, "adding a rule", err);
-	sqlite3_bind_text(st, 1, r->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, r->priority);
-	sqlite3_bind_text(st, 3, r->scope, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, r->services, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, r->network, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, crm_rule_action_name(r->action), -1,
-		SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, ctx->now);
-	step = sqlite3_step(st);
-	ext = sqlite3_extended_errcode(crm_db_sqlite(ctx->db));
-	crm_sql_done(st);
-	if (step == SQLITE_DONE) {
-		r->id = sqlite3_last_insert_rowid(crm_db_sqlite(ctx->db));
-		return 0;
-	}
-	if (ext == SQLITE_CONSTRAINT_UNIQUE)
-		return crm_error_set(err, CRM_EEXIST,
-			_("a rule named %s already exists"), r->name);
-	return crm_store_error(ctx->db, "adding a rule", err);
-}
-
-/* Runs one statement on one rule id (?1) and an optional number (?2). */
-static int change_rule(const struct crm_ctx *ctx, const char *sql,
-	int64_t id, long long num, struct crm_error *err)
-{
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int step;
 
-	if (crm_sql_prepare(ctx->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, "changing a rule", err);
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_bind_parameter_count(st) >= 2)
-		sqlite3_bind_int64(st, 2, num);
-	step = sqlite3_step(st);
-	crm_sql_done(st);
-	if (step != SQLITE_DONE)
-		return crm_store_error(ctx->db, "changing a rule", err);
+	if ((step = crm_db_prepare(ctx->db, CRM_Q_RULE_ADD, &st, err)) != 0)
+		return step;
+	crm_bind_text(st, 1, r->name);
+	crm_bind_int(st, 2, r->priority);
+	crm_bind_text(st, 3, r->scope);
+	crm_bind_text(st, 4, r->services);
+	crm_bind_text(st, 5, r->network);
+	crm_bind_text(st, 6, crm_rule_action_name(r->action));
+	crm_bind_int(st, 7, ctx->now);
+	/* The row of RETURNING id: the insert is made by then. */
+	step = crm_stmt_step(st);
+	if (step == CRM_STEP_ROW)
+		r->id = crm_col_int(st, 0);
+	crm_stmt_done(st);
+	if (step == CRM_STEP_ROW)
+		return 0;
+	/*
+	 * The name is the only constraint a validated rule can break (the
+	 * action is one of the three the table allows).
+	 */
+	if (step == -CRM_EEXIST)
+		return crm_error_set(err, CRM_EEXIST,
+			_("a rule named %s already exists"), r->name);
+	return crm_db_error(ctx->db, "adding a rule", err);
+}
+
+/* Runs one statement on one rule id (?1) and, for RULE_MOVE, a number (?2). */
+static int change_rule(const struct crm_ctx *ctx, enum crm_q q,
+	int64_t id, long long num, struct crm_error *err)
+{
+	struct crm_stmt *st;
+	int step;
+
+	if ((step = crm_db_prepare(ctx->db, q, &st, err)) != 0)
+		return step;
+	crm_bind_int(st, 1, id);
+	if (q == CRM_Q_RULE_MOVE)
+		crm_bind_int(st, 2, num);
+	step = crm_stmt_step(st);
+	crm_stmt_done(st);
+	if (step != CRM_STEP_DONE)
+		return crm_db_error(ctx->db, "changing a rule", err);
 	return 0;
 }
 
@@ -684,8 +675,7 @@ int crm_rules_del(const struct crm_ctx *ctx, const char *name,
 	if (rc == 0)
 		rc = guard_before(ctx, &g, guard_user, guard_rhost, err);
 	if (rc == 0)
-		rc = change_rule(ctx, "DELETE FROM rules WHERE id = ?1", r.id, 0,
-			err);
+		rc = change_rule(ctx, CRM_Q_RULE_DEL, r.id, 0, err);
 	if (rc == 0)
 		rc = guard_after(ctx, &g, G_DEL, force, err);
 	if (rc == 0)
@@ -715,8 +705,7 @@ int crm_rules_move(const struct crm_ctx *ctx, const char *name,
 	if (rc == 0)
 		rc = guard_before(ctx, &g, guard_user, guard_rhost, err);
 	if (rc == 0)
-		rc = change_rule(ctx, "UPDATE rules SET priority = ?2 WHERE id = ?1",
-			r.id, priority, err);
+		rc = change_rule(ctx, CRM_Q_RULE_MOVE, r.id, priority, err);
 	if (rc == 0)
 		rc = guard_after(ctx, &g, G_MOVE, force, err);
 	if (rc == 0)
