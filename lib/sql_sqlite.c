@@ -12,6 +12,85 @@ const char *const crm_sql_sqlite[CRM_Q_COUNT] = {
 		"INSERT INTO settings(key, value) VALUES(?1, ?2)"
 		" ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 	/* ---- lib/store.c: accounts, groups, members, policy rows, password history ---- */
+/* An account's columns, in the order read_account reads them. */
+#define ACCOUNT_COLS "id, name, email, email_verified, pw_hash, origin," \
+	" created, pw_changed, enabled_at, must_change, disabled," \
+	" disabled_reason, disabled_at, failures, first_fail, last_fail," \
+	" locked_at, fails_since_login, last_login, last_service," \
+	" last_rhost, prev_login, prev_service, prev_rhost, prev_fails," \
+	" last_place, prev_place"
+	[CRM_Q_ACCOUNT_GET] =
+		"SELECT " ACCOUNT_COLS " FROM accounts WHERE name = ?1",
+	/* RETURNING: the new id comes back as a row, on either engine. */
+	[CRM_Q_ACCOUNT_INSERT] =
+		"INSERT INTO accounts(" ACCOUNT_COLS ") VALUES("
+		"NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+		" ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
+		" ?26, ?27) RETURNING id",
+	[CRM_Q_ACCOUNT_UPDATE] =
+		"UPDATE accounts SET name = ?2, email = ?3,"
+		" email_verified = ?4, pw_hash = ?5, origin = ?6,"
+		" created = ?7, pw_changed = ?8, enabled_at = ?9,"
+		" must_change = ?10, disabled = ?11, disabled_reason = ?12,"
+		" disabled_at = ?13, failures = ?14, first_fail = ?15,"
+		" last_fail = ?16, locked_at = ?17, fails_since_login = ?18,"
+		" last_login = ?19, last_service = ?20, last_rhost = ?21,"
+		" prev_login = ?22, prev_service = ?23, prev_rhost = ?24,"
+		" prev_fails = ?25, last_place = ?26, prev_place = ?27"
+		" WHERE id = ?1",
+	[CRM_Q_ACCOUNT_DELETE] =
+		"DELETE FROM accounts WHERE name = ?1",
+	[CRM_Q_ACCOUNT_POLICY_DELETE] =
+		"DELETE FROM policy WHERE scope = 'user' AND target = ?1",
+	[CRM_Q_ACCOUNT_LIST] =
+		"SELECT " ACCOUNT_COLS " FROM accounts ORDER BY name",
+	[CRM_Q_GROUP_ADD] =
+		"INSERT INTO groups(name) VALUES(?1)",
+	[CRM_Q_GROUP_DELETE] =
+		"DELETE FROM groups WHERE name = ?1",
+	[CRM_Q_GROUP_EXISTS] =
+		"SELECT name FROM groups WHERE name = ?1",
+	[CRM_Q_GROUP_LIST] =
+		"SELECT name FROM groups ORDER BY name",
+	[CRM_Q_MEMBER_ADD] =
+		"INSERT OR IGNORE INTO members(group_id, account_id)"
+		" SELECT g.id, a.id FROM groups g, accounts a"
+		" WHERE g.name = ?1 AND a.name = ?2",
+	[CRM_Q_MEMBER_DELETE] =
+		"DELETE FROM members WHERE"
+		" group_id = (SELECT id FROM groups WHERE name = ?1) AND"
+		" account_id = (SELECT id FROM accounts WHERE name = ?2)",
+	[CRM_Q_MEMBER_LIST] =
+		"SELECT a.name FROM members m"
+		" JOIN groups g ON g.id = m.group_id"
+		" JOIN accounts a ON a.id = m.account_id"
+		" WHERE g.name = ?1 ORDER BY a.name",
+	[CRM_Q_MEMBER_GROUPS] =
+		"SELECT g.name FROM members m"
+		" JOIN groups g ON g.id = m.group_id"
+		" JOIN accounts a ON a.id = m.account_id"
+		" WHERE a.name = ?1 ORDER BY g.name",
+	[CRM_Q_POLICY_ROW_SET] =
+		"INSERT INTO policy(scope, target, key, value)"
+		" VALUES(?1, ?2, ?3, ?4) ON CONFLICT(scope, target, key)"
+		" DO UPDATE SET value = excluded.value",
+	[CRM_Q_POLICY_ROW_DELETE] =
+		"DELETE FROM policy WHERE scope = ?1"
+		" AND target = ?2 AND key = ?3",
+	[CRM_Q_POLICY_ROW_LIST] =
+		"SELECT key, value FROM policy WHERE scope = ?1"
+		" AND target = ?2 ORDER BY key",
+	[CRM_Q_PWHIST_ADD] =
+		"INSERT INTO pw_history(account_id, hash, created)"
+		" VALUES(?1, ?2, ?3)",
+	[CRM_Q_PWHIST_LIST] =
+		"SELECT hash FROM pw_history WHERE account_id = ?1"
+		" ORDER BY id DESC LIMIT ?2",
+	[CRM_Q_PWHIST_PRUNE] =
+		"DELETE FROM pw_history WHERE account_id = ?1"
+		" AND id NOT IN (SELECT id FROM pw_history"
+		" WHERE account_id = ?1 ORDER BY id DESC LIMIT ?2)",
+#undef ACCOUNT_COLS
 	/* ---- end lib/store.c ---- */
 	/* ---- lib/history.c: login history ---- */
 	/* ---- end lib/history.c ---- */
