@@ -93,6 +93,48 @@ const char *const crm_sql_sqlite[CRM_Q_COUNT] = {
 #undef ACCOUNT_COLS
 	/* ---- end lib/store.c ---- */
 	/* ---- lib/history.c: login history ---- */
+	[CRM_Q_LOGIN_NEWEST_SUCCESS] =
+		"SELECT id, count FROM logins"
+		" WHERE user = ?1 AND service = ?2 AND rhost = ?3"
+		" AND type = ?4 AND success = 1 AND last_time >= ?5"
+		" ORDER BY last_time DESC, id DESC LIMIT 1",
+	[CRM_Q_LOGIN_MERGE] =
+		"UPDATE logins SET count = count + 1,"
+		" last_time = max(last_time, ?2) WHERE id = ?1",
+	[CRM_Q_LOGIN_INSERT] =
+		"INSERT INTO logins(time, last_time,"
+		" count, user, service, rhost, tty, type, success, reason,"
+		" country_code, country, city, org, new_ip) VALUES(?1, ?1, 1,"
+		" ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+	[CRM_Q_LOGIN_RETYPE] =
+		"UPDATE logins SET type = ?3 WHERE id = ?1",
+	[CRM_Q_LOGIN_SPLIT] =
+		"INSERT INTO logins(time, last_time, count, user,"
+		" service, rhost, tty, type, success, reason, country_code,"
+		" country, city, org, new_ip) SELECT ?2, ?2, 1, user,"
+		" service, rhost, tty, ?3, success, reason, country_code,"
+		" country, city, org, 0 FROM logins WHERE id = ?1",
+	[CRM_Q_LOGIN_DELETE] =
+		"DELETE FROM logins WHERE id = ?1",
+	[CRM_Q_LOGIN_UNMERGE] =
+		"UPDATE logins SET count = count - 1 WHERE id = ?1",
+	/*
+	 * A merged row spans time..last_time: it matches a period it
+	 * overlaps. One for all users and one for a user, which can use
+	 * logins_user.
+	 */
+	[CRM_Q_LOGIN_LIST] =
+		"SELECT id, time, last_time, count, user, service, rhost,"
+		" tty, type, success, reason, country_code, country, city, org,"
+		" new_ip FROM logins WHERE"
+		" (?2 <= 0 OR last_time >= ?2) AND (?3 <= 0 OR time <= ?3)"
+		" AND (?4 = 0 OR success = 0) ORDER BY time, id",
+	[CRM_Q_LOGIN_LIST_USER] =
+		"SELECT id, time, last_time, count, user, service, rhost,"
+		" tty, type, success, reason, country_code, country, city, org,"
+		" new_ip FROM logins WHERE user = ?1 AND"
+		" (?2 <= 0 OR last_time >= ?2) AND (?3 <= 0 OR time <= ?3)"
+		" AND (?4 = 0 OR success = 0) ORDER BY time, id",
 	/* ---- end lib/history.c ---- */
 	/* ---- lib/knownip.c: known addresses ---- */
 	/* ---- end lib/knownip.c ---- */
