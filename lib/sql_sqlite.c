@@ -137,6 +137,26 @@ const char *const crm_sql_sqlite[CRM_Q_COUNT] = {
 		" AND (?4 = 0 OR success = 0) ORDER BY time, id",
 	/* ---- end lib/history.c ---- */
 	/* ---- lib/knownip.c: known addresses ---- */
+	[CRM_Q_KNOWNIP_PRUNE] =
+		"DELETE FROM known_ips WHERE"
+		" account_id = ?1 AND last_seen < ?2",
+	[CRM_Q_KNOWNIP_TOUCH] =
+		"UPDATE known_ips SET last_seen = ?3,"
+		" count = count + 1 WHERE account_id = ?1 AND ip = ?2",
+	[CRM_Q_KNOWNIP_INSERT] =
+		"INSERT INTO known_ips(account_id, ip,"
+		" first_seen, last_seen, count) VALUES(?1, ?2, ?3, ?3, 1)",
+	[CRM_Q_KNOWNIP_LIST] =
+		"SELECT a.name, k.ip, k.first_seen, k.last_seen, k.count"
+		" FROM known_ips k JOIN accounts a ON a.id = k.account_id"
+		" WHERE k.last_seen >= ?2 ORDER BY a.name, k.ip",
+	[CRM_Q_KNOWNIP_LIST_USER] =
+		"SELECT a.name, k.ip, k.first_seen, k.last_seen, k.count"
+		" FROM known_ips k JOIN accounts a ON a.id = k.account_id"
+		" WHERE a.name = ?1 AND k.last_seen >= ?2 ORDER BY k.ip",
+	[CRM_Q_KNOWNIP_DELETE] =
+		"DELETE FROM known_ips"
+		" WHERE account_id = ?1 AND ip = ?2",
 	/* ---- end lib/knownip.c ---- */
 	/* ---- lib/audit.c: the audit trail ---- */
 	/* ---- end lib/audit.c ---- */
