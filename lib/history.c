@@ -22,29 +22,26 @@ static int newest_success(const struct crm_ctx *ctx, const char *user,
 	const char *service, const char *key, const char *type, int64_t since,
 	int64_t *id, int64_t *count, struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc;
 
 	*id = 0;
 	*count = 0;
-	if (crm_sql_prepare(ctx->db, "SELECT id, count FROM logins"
-			" WHERE user = ?1 AND service = ?2 AND rhost = ?3"
-			" AND type = ?4 AND success = 1 AND last_time >= ?5"
-			" ORDER BY last_time DESC, id DESC LIMIT 1", -1, &st,
-			NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, WHAT, err);
-	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, service, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, type, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, since);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		*count = sqlite3_column_int64(st, 1);
+	if ((rc = crm_db_prepare(ctx->db, CRM_Q_LOGIN_NEWEST_SUCCESS, &st,
+			err)) != CRM_OK)
+		return rc;
+	crm_bind_text(st, 1, user);
+	crm_bind_text(st, 2, service);
+	crm_bind_text(st, 3, key);
+	crm_bind_text(st, 4, type);
+	crm_bind_int(st, 5, since);
+	rc = crm_stmt_step(st);
+	if (rc == CRM_STEP_ROW) {
+		*id = crm_col_int(st, 0);
+		*count = crm_col_int(st, 1);
 	}
-	crm_sql_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	crm_stmt_done(st);
+	if (rc != CRM_STEP_ROW && rc != CRM_STEP_DONE)
 		return crm_store_error(ctx->db, WHAT, err);
 	return CRM_OK;
 }
@@ -67,21 +64,29 @@ static int find_merge(const struct crm_ctx *ctx, const char *user,
 		id, &count, err);
 }
 
+/* Runs q with ?1, ?2 bound to a, b and ?3 to text t (may be NULL). */
+static int exec3(const struct crm_ctx *ctx, enum crm_q q, int64_t a,
+	int64_t b, const char *t, struct crm_error *err)
+{
+	struct crm_stmt *st;
+	int rc;
+
+	if ((rc = crm_db_prepare(ctx->db, q, &st, err)) != CRM_OK)
+		return rc;
+	crm_bind_int(st, 1, a);
+	crm_bind_int(st, 2, b);
+	if (t != NULL)
+		crm_bind_text(st, 3, t);
+	rc = crm_stmt_step(st);
+	crm_stmt_done(st);
+	return rc == CRM_STEP_DONE ? CRM_OK :
+		crm_store_error(ctx->db, WHAT, err);
+}
+
 static int merge(const struct crm_ctx *ctx, int64_t id,
 	struct crm_error *err)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if (crm_sql_prepare(ctx->db, "UPDATE logins SET count = count + 1,"
-			" last_time = max(last_time, ?2) WHERE id = ?1", -1, &st,
-			NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, WHAT, err);
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, ctx->now);
-	rc = sqlite3_step(st);
-	crm_sql_done(st);
-	return rc == SQLITE_DONE ? CRM_OK : crm_store_error(ctx->db, WHAT, err);
+	return exec3(ctx, CRM_Q_LOGIN_MERGE, id, ctx->now, NULL, err);
 }
 
 int crm_history_record(const struct crm_ctx *ctx, const char *user,
@@ -92,7 +97,7 @@ int crm_history_record(const struct crm_ctx *ctx, const char *user,
 	struct crm_place found;
 	struct crm_addr a;
 	char key[CRM_RHOST_MAX + 1];
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int64_t id = 0;
 	int rc;
 
@@ -123,47 +128,26 @@ int crm_history_record(const struct crm_ctx *ctx, const char *user,
 	if (place == NULL)
 		place = &found;
 
-	if (crm_sql_prepare(ctx->db, "INSERT INTO logins(time, last_time,"
-			" count, user, service, rhost, tty, type, success, reason,"
-			" country_code, country, city, org, new_ip) VALUES(?1, ?1, 1,"
-			" ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", -1,
-			&st, NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, WHAT, err);
-	sqlite3_bind_int64(st, 1, ctx->now);
-	sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, service, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, ctx->tty ? ctx->tty : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, type, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 7, success != 0);
-	sqlite3_bind_text(st, 8, success || reason == NULL ? "" : reason, -1,
-		SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, place->country_code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, place->country, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 11, place->city, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 12, place->org, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 13, new_ip != 0);
-	rc = sqlite3_step(st);
-	crm_sql_done(st);
-	return rc == SQLITE_DONE ? CRM_OK : crm_store_error(ctx->db, WHAT, err);
-}
-
-/* Runs sql with ?1, ?2 bound to a, b and ?3 to text t (may be NULL). */
-static int exec3(const struct crm_ctx *ctx, const char *sql, int64_t a,
-	int64_t b, const char *t, struct crm_error *err)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (crm_sql_prepare(ctx->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, WHAT, err);
-	sqlite3_bind_int64(st, 1, a);
-	sqlite3_bind_int64(st, 2, b);
-	if (t != NULL)
-		sqlite3_bind_text(st, 3, t, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	crm_sql_done(st);
-	return rc == SQLITE_DONE ? CRM_OK : crm_store_error(ctx->db, WHAT, err);
+	if ((rc = crm_db_prepare(ctx->db, CRM_Q_LOGIN_INSERT, &st, err)) !=
+			CRM_OK)
+		return rc;
+	crm_bind_int(st, 1, ctx->now);
+	crm_bind_text(st, 2, user);
+	crm_bind_text(st, 3, service);
+	crm_bind_text(st, 4, key);
+	crm_bind_text(st, 5, ctx->tty ? ctx->tty : "");
+	crm_bind_text(st, 6, type);
+	crm_bind_int(st, 7, success != 0);
+	crm_bind_text(st, 8, success || reason == NULL ? "" : reason);
+	crm_bind_text(st, 9, place->country_code);
+	crm_bind_text(st, 10, place->country);
+	crm_bind_text(st, 11, place->city);
+	crm_bind_text(st, 12, place->org);
+	crm_bind_int(st, 13, new_ip != 0);
+	rc = crm_stmt_step(st);
+	crm_stmt_done(st);
+	return rc == CRM_STEP_DONE ? CRM_OK :
+		crm_store_error(ctx->db, WHAT, err);
 }
 
 int crm_history_retype(const struct crm_ctx *ctx, const char *user,
@@ -188,94 +172,72 @@ int crm_history_retype(const struct crm_ctx *ctx, const char *user,
 	 * type or starts one.
 	 */
 	if (count <= 1 && into == 0)
-		return exec3(ctx, "UPDATE logins SET type = ?3 WHERE id = ?1", id,
-			0, to, err);
+		return exec3(ctx, CRM_Q_LOGIN_RETYPE, id, 0, to, err);
 	if (into != 0)
-		rc = exec3(ctx, "UPDATE logins SET count = count + 1,"
-			" last_time = max(last_time, ?2) WHERE id = ?1", into,
-			ctx->now, NULL, err);
+		rc = merge(ctx, into, err);
 	else
-		rc = exec3(ctx, "INSERT INTO logins(time, last_time, count, user,"
-			" service, rhost, tty, type, success, reason, country_code,"
-			" country, city, org, new_ip) SELECT ?2, ?2, 1, user,"
-			" service, rhost, tty, ?3, success, reason, country_code,"
-			" country, city, org, 0 FROM logins WHERE id = ?1", id,
-			ctx->now, to, err);
+		rc = exec3(ctx, CRM_Q_LOGIN_SPLIT, id, ctx->now, to, err);
 	if (rc != CRM_OK)
 		return rc;
-	return exec3(ctx, count <= 1 ? "DELETE FROM logins WHERE id = ?1" :
-		"UPDATE logins SET count = count - 1 WHERE id = ?1", id, 0, NULL,
-		err);
+	return exec3(ctx, count <= 1 ? CRM_Q_LOGIN_DELETE :
+		CRM_Q_LOGIN_UNMERGE, id, 0, NULL, err);
 }
 
-static void copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)
+static void copy_text(char *dst, size_t len, struct crm_stmt *st, int col)
 {
-	const unsigned char *s = sqlite3_column_text(st, col);
-
-	snprintf(dst, len, "%s", s ? (const char *)s : "");
+	snprintf(dst, len, "%s", crm_col_text(st, col));
 }
 
-static void read_login(sqlite3_stmt *st, struct crm_login *l)
+/* The columns of LOGIN_LIST and LOGIN_LIST_USER, in their order. */
+static void read_login(struct crm_stmt *st, struct crm_login *l)
 {
 	memset(l, 0, sizeof(*l));
-	l->id = sqlite3_column_int64(st, 0);
-	l->time = sqlite3_column_int64(st, 1);
-	l->last_time = sqlite3_column_int64(st, 2);
-	l->count = sqlite3_column_int64(st, 3);
+	l->id = crm_col_int(st, 0);
+	l->time = crm_col_int(st, 1);
+	l->last_time = crm_col_int(st, 2);
+	l->count = crm_col_int(st, 3);
 	copy_text(l->user, sizeof(l->user), st, 4);
 	copy_text(l->service, sizeof(l->service), st, 5);
 	copy_text(l->rhost, sizeof(l->rhost), st, 6);
 	copy_text(l->tty, sizeof(l->tty), st, 7);
 	copy_text(l->type, sizeof(l->type), st, 8);
-	l->success = sqlite3_column_int(st, 9);
+	l->success = (int)crm_col_int(st, 9);
 	copy_text(l->reason, sizeof(l->reason), st, 10);
 	copy_text(l->place.country_code, sizeof(l->place.country_code), st, 11);
 	copy_text(l->place.country, sizeof(l->place.country), st, 12);
 	copy_text(l->place.city, sizeof(l->place.city), st, 13);
 	copy_text(l->place.org, sizeof(l->place.org), st, 14);
-	l->new_ip = sqlite3_column_int(st, 15);
+	l->new_ip = (int)crm_col_int(st, 15);
 }
-
-#define LOGIN_COLS "SELECT id, time, last_time, count, user, service, rhost," \
-	" tty, type, success, reason, country_code, country, city, org, new_ip" \
-	" FROM logins WHERE "
-/*
- * A merged row spans time..last_time: it matches a period it overlaps.
- * Two fixed statements, so the one for a user can use logins_user.
- */
-#define LOGIN_FILTER "(?2 <= 0 OR last_time >= ?2) AND (?3 <= 0 OR time <= ?3)" \
-	" AND (?4 = 0 OR success = 0) ORDER BY time, id"
 
 int crm_history_foreach(const struct crm_ctx *ctx,
 	const struct crm_login_filter *f, crm_login_cb cb, void *arg,
 	struct crm_error *err)
 {
-	static const char *const by_user = LOGIN_COLS "user = ?1 AND "
-		LOGIN_FILTER;
-	static const char *const all = LOGIN_COLS LOGIN_FILTER;
 	struct crm_login l;
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc;
 
-	if (crm_sql_prepare(ctx->db, f->user ? by_user : all, -1, &st,
-			NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, "reading the login history", err);
+	/* Two fixed statements, so the one for a user can use logins_user. */
+	if ((rc = crm_db_prepare(ctx->db, f->user ? CRM_Q_LOGIN_LIST_USER :
+			CRM_Q_LOGIN_LIST, &st, err)) != CRM_OK)
+		return rc;
 	if (f->user != NULL)
-		sqlite3_bind_text(st, 1, f->user, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, f->since);
-	sqlite3_bind_int64(st, 3, f->until);
-	sqlite3_bind_int(st, 4, f->failed_only != 0);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		crm_bind_text(st, 1, f->user);
+	crm_bind_int(st, 2, f->since);
+	crm_bind_int(st, 3, f->until);
+	crm_bind_int(st, 4, f->failed_only != 0);
+	while ((rc = crm_stmt_step(st)) == CRM_STEP_ROW) {
 		int r;
 
 		read_login(st, &l);
 		if ((r = cb(arg, &l)) != 0) {
-			crm_sql_done(st);
+			crm_stmt_done(st);
 			return r;
 		}
 	}
-	crm_sql_done(st);
-	if (rc != SQLITE_DONE)
+	crm_stmt_done(st);
+	if (rc != CRM_STEP_DONE)
 		return crm_store_error(ctx->db, "reading the login history", err);
 	return CRM_OK;
 }

@@ -28,6 +28,30 @@ static int audited(int rc, struct crm_error *err)
 	return 0;
 }
 
+/*
+ * Runs q with ?1 = account_id, ?2 = key and ?3 = now; *changes gets the
+ * rows it changed.
+ */
+static int exec_key(const struct crm_ctx *ctx, enum crm_q q,
+	int64_t account_id, const char *key, const char *what,
+	int64_t *changes, struct crm_error *err)
+{
+	struct crm_stmt *st;
+	int rc;
+
+	if ((rc = crm_db_prepare(ctx->db, q, &st, err)) != CRM_OK)
+		return rc;
+	crm_bind_int(st, 1, account_id);
+	crm_bind_text(st, 2, key);
+	crm_bind_int(st, 3, ctx->now);
+	rc = crm_stmt_step(st);
+	*changes = rc == CRM_STEP_DONE ? crm_stmt_changes(st) : 0;
+	crm_stmt_done(st);
+	if (rc != CRM_STEP_DONE)
+		return crm_store_error(ctx->db, what, err);
+	return CRM_OK;
+}
+
 int crm_knownip_seen(const struct crm_ctx *ctx, int64_t account_id,
 	const char *user, const struct crm_policy *pol, int *is_new,
 	struct crm_error *err)
@@ -35,52 +59,35 @@ int crm_knownip_seen(const struct crm_ctx *ctx, int64_t account_id,
 	static const char *const what = "recording a known address";
 	const long long days = pol->num[CRM_K_KNOWN_IP_DAYS];
 	char key[CRM_RHOST_MAX + 1];
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
+	int64_t changes;
 	int rc;
 
 	*is_new = 0;
 	/* Pruning only this account's rows keeps the work per login bounded. */
 	if (days > 0) {
-		if (crm_sql_prepare(ctx->db, "DELETE FROM known_ips WHERE"
-				" account_id = ?1 AND last_seen < ?2", -1, &st,
-				NULL) != SQLITE_OK)
-			return crm_store_error(ctx->db, what, err);
-		sqlite3_bind_int64(st, 1, account_id);
-		sqlite3_bind_int64(st, 2, cutoff(ctx, days));
-		rc = sqlite3_step(st);
-		crm_sql_done(st);
-		if (rc != SQLITE_DONE)
+		if ((rc = crm_db_prepare(ctx->db, CRM_Q_KNOWNIP_PRUNE, &st,
+				err)) != CRM_OK)
+			return rc;
+		crm_bind_int(st, 1, account_id);
+		crm_bind_int(st, 2, cutoff(ctx, days));
+		rc = crm_stmt_step(st);
+		crm_stmt_done(st);
+		if (rc != CRM_STEP_DONE)
 			return crm_store_error(ctx->db, what, err);
 	}
 	crm_addr_key(ctx->rhost ? ctx->rhost : "", key, sizeof(key));
 	if (key[0] == '\0')
 		return CRM_OK;
 
-	if (crm_sql_prepare(ctx->db, "UPDATE known_ips SET last_seen = ?3,"
-			" count = count + 1 WHERE account_id = ?1 AND ip = ?2", -1,
-			&st, NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, what, err);
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, ctx->now);
-	rc = sqlite3_step(st);
-	crm_sql_done(st);
-	if (rc != SQLITE_DONE)
-		return crm_store_error(ctx->db, what, err);
-	if (sqlite3_changes(crm_db_sqlite(ctx->db)) > 0)
+	if ((rc = exec_key(ctx, CRM_Q_KNOWNIP_TOUCH, account_id, key, what,
+			&changes, err)) != CRM_OK)
+		return rc;
+	if (changes > 0)
 		return CRM_OK;
-
-	if (crm_sql_prepare(ctx->db, "INSERT INTO known_ips(account_id, ip,"
-			" first_seen, last_seen, count) VALUES(?1, ?2, ?3, ?3, 1)",
-			-1, &st, NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, what, err);
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, ctx->now);
-	rc = sqlite3_step(st);
-	crm_sql_done(st);
-	if (rc != SQLITE_DONE)
-		return crm_store_error(ctx->db, what, err);
+	if ((rc = exec_key(ctx, CRM_Q_KNOWNIP_INSERT, account_id, key, what,
+			&changes, err)) != CRM_OK)
+		return rc;
 	if ((rc = audited(crm_audit_add(ctx, "ip.new", user, "ip=%s", key),
 			err)) != 0)
 		return rc;
@@ -88,11 +95,9 @@ int crm_knownip_seen(const struct crm_ctx *ctx, int64_t account_id,
 	return CRM_OK;
 }
 
-static void copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)
+static void copy_text(char *dst, size_t len, struct crm_stmt *st, int col)
 {
-	const unsigned char *s = sqlite3_column_text(st, col);
-
-	snprintf(dst, len, "%s", s ? (const char *)s : "");
+	snprintf(dst, len, "%s", crm_col_text(st, col));
 }
 
 static int check_user(const char *user, struct crm_error *err)
@@ -114,7 +119,7 @@ int crm_knownip_foreach(const struct crm_ctx *ctx, const char *user,
 	struct crm_account a;
 	struct crm_policy pol;
 	struct crm_knownip k;
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc;
 
 	if (user != NULL) {
@@ -132,34 +137,29 @@ int crm_knownip_foreach(const struct crm_ctx *ctx, const char *user,
 	}
 	if (rc != 0)
 		return rc;
-	if (crm_sql_prepare(ctx->db, user != NULL ?
-			"SELECT a.name, k.ip, k.first_seen, k.last_seen, k.count"
-			" FROM known_ips k JOIN accounts a ON a.id = k.account_id"
-			" WHERE a.name = ?1 AND k.last_seen >= ?2 ORDER BY k.ip" :
-			"SELECT a.name, k.ip, k.first_seen, k.last_seen, k.count"
-			" FROM known_ips k JOIN accounts a ON a.id = k.account_id"
-			" WHERE k.last_seen >= ?2 ORDER BY a.name, k.ip", -1, &st,
-			NULL) != SQLITE_OK)
-		return crm_store_error(ctx->db, what, err);
+	if ((rc = crm_db_prepare(ctx->db, user != NULL ?
+			CRM_Q_KNOWNIP_LIST_USER : CRM_Q_KNOWNIP_LIST, &st,
+			err)) != CRM_OK)
+		return rc;
 	if (user != NULL)
-		sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, cutoff(ctx, pol.num[CRM_K_KNOWN_IP_DAYS]));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		crm_bind_text(st, 1, user);
+	crm_bind_int(st, 2, cutoff(ctx, pol.num[CRM_K_KNOWN_IP_DAYS]));
+	while ((rc = crm_stmt_step(st)) == CRM_STEP_ROW) {
 		int r;
 
 		memset(&k, 0, sizeof(k));
 		copy_text(k.user, sizeof(k.user), st, 0);
 		copy_text(k.ip, sizeof(k.ip), st, 1);
-		k.first_seen = sqlite3_column_int64(st, 2);
-		k.last_seen = sqlite3_column_int64(st, 3);
-		k.count = sqlite3_column_int64(st, 4);
+		k.first_seen = crm_col_int(st, 2);
+		k.last_seen = crm_col_int(st, 3);
+		k.count = crm_col_int(st, 4);
 		if ((r = cb(arg, &k)) != 0) {
-			crm_sql_done(st);
+			crm_stmt_done(st);
 			return r;
 		}
 	}
-	crm_sql_done(st);
-	if (rc != SQLITE_DONE)
+	crm_stmt_done(st);
+	if (rc != CRM_STEP_DONE)
 		return crm_store_error(ctx->db, what, err);
 	return CRM_OK;
 }
@@ -170,7 +170,8 @@ int crm_knownip_delete(const struct crm_ctx *ctx, const char *user,
 	static const char *const what = "forgetting a known address";
 	struct crm_account a;
 	char key[CRM_RHOST_MAX + 1];
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
+	int64_t changes = 0;
 	int rc;
 
 	if ((rc = check_user(user ? user : "", err)) != 0)
@@ -188,18 +189,18 @@ int crm_knownip_delete(const struct crm_ctx *ctx, const char *user,
 	rc = crm_account_get(ctx->db, user, &a, err);
 	if (rc == CRM_ENOENT)
 		crm_error_set(err, rc, _("no such user in the store: %s"), user);
-	if (rc == 0 && crm_sql_prepare(ctx->db, "DELETE FROM known_ips"
-			" WHERE account_id = ?1 AND ip = ?2", -1, &st, NULL) !=
-			SQLITE_OK)
-		rc = crm_store_error(ctx->db, what, err);
+	if (rc == 0)
+		rc = crm_db_prepare(ctx->db, CRM_Q_KNOWNIP_DELETE, &st, err);
 	if (rc == 0) {
-		sqlite3_bind_int64(st, 1, a.id);
-		sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
+		crm_bind_int(st, 1, a.id);
+		crm_bind_text(st, 2, key);
+		if (crm_stmt_step(st) == CRM_STEP_DONE)
+			changes = crm_stmt_changes(st);
+		else
 			rc = crm_store_error(ctx->db, what, err);
-		crm_sql_done(st);
+		crm_stmt_done(st);
 	}
-	if (rc == 0 && sqlite3_changes(crm_db_sqlite(ctx->db)) == 0)
+	if (rc == 0 && changes == 0)
 		rc = crm_error_set(err, CRM_ENOENT,
 			_("%s is not a known address of %s"), key, user);
 	if (rc == 0)

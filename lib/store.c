@@ -491,25 +491,20 @@ void crm_store_rollback(struct crm_db *db)
 
 /* ---- statements ---- */
 
-static int prepare(struct crm_db *db, const char *sql, sqlite3_stmt **st,
-	struct crm_error *err)
+/*
+ * Steps a statement that returns no rows and ends its use; *changes (if
+ * not NULL) gets the rows it changed.
+ */
+static int run(struct crm_db *db, struct crm_stmt *st, const char *what,
+	int64_t *changes, struct crm_error *err)
 {
-	if (crm_sql_prepare(db, sql, -1, st, NULL) != SQLITE_OK) {
-		*st = NULL;
-		return crm_store_error(db, "preparing a statement", err);
-	}
-	return CRM_OK;
-}
+	int rc = crm_stmt_step(st);
 
-/* Steps a statement that returns no rows, then finalizes it. */
-static int run(struct crm_db *db, sqlite3_stmt *st, const char *what,
-	struct crm_error *err)
-{
-	int rc = sqlite3_step(st);
-
-	crm_sql_done(st);
-	if (rc != SQLITE_DONE) {
-		if ((rc & 0xff) == SQLITE_CONSTRAINT)
+	if (changes != NULL)
+		*changes = rc == CRM_STEP_DONE ? crm_stmt_changes(st) : 0;
+	crm_stmt_done(st);
+	if (rc != CRM_STEP_DONE) {
+		if (rc == -CRM_EEXIST)
 			return crm_error_set(err, CRM_EEXIST, "%s: already exists",
 				what);
 		return crm_store_error(db, what, err);
@@ -517,105 +512,94 @@ static int run(struct crm_db *db, sqlite3_stmt *st, const char *what,
 	return CRM_OK;
 }
 
-static void copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)
+static void copy_text(char *dst, size_t len, struct crm_stmt *st, int col)
 {
-	const unsigned char *s = sqlite3_column_text(st, col);
-
-	dst[0] = '\0';
-	if (s != NULL) {
-		strncpy(dst, (const char *)s, len - 1);
-		dst[len - 1] = '\0';
-	}
+	strncpy(dst, crm_col_text(st, col), len - 1);
+	dst[len - 1] = '\0';
 }
 
-#define ACCOUNT_COLS "id, name, email, email_verified, pw_hash, origin, " \
-	"created, pw_changed, enabled_at, must_change, disabled, " \
-	"disabled_reason, disabled_at, failures, first_fail, last_fail, " \
-	"locked_at, fails_since_login, last_login, last_service, last_rhost, " \
-	"prev_login, prev_service, prev_rhost, prev_fails, last_place, prev_place"
-
-static void read_account(sqlite3_stmt *st, struct crm_account *a)
+/* The columns of ACCOUNT_GET and ACCOUNT_LIST, in their order. */
+static void read_account(struct crm_stmt *st, struct crm_account *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->id = sqlite3_column_int64(st, 0);
+	a->id = crm_col_int(st, 0);
 	copy_text(a->name, sizeof(a->name), st, 1);
 	copy_text(a->email, sizeof(a->email), st, 2);
-	a->email_verified = sqlite3_column_int(st, 3);
+	a->email_verified = (int)crm_col_int(st, 3);
 	copy_text(a->pw_hash, sizeof(a->pw_hash), st, 4);
-	a->origin = sqlite3_column_int(st, 5);
-	a->created = sqlite3_column_int64(st, 6);
-	a->pw_changed = sqlite3_column_int64(st, 7);
-	a->enabled_at = sqlite3_column_int64(st, 8);
-	a->must_change = sqlite3_column_int(st, 9);
-	a->disabled = sqlite3_column_int(st, 10);
+	a->origin = (int)crm_col_int(st, 5);
+	a->created = crm_col_int(st, 6);
+	a->pw_changed = crm_col_int(st, 7);
+	a->enabled_at = crm_col_int(st, 8);
+	a->must_change = (int)crm_col_int(st, 9);
+	a->disabled = (int)crm_col_int(st, 10);
 	copy_text(a->disabled_reason, sizeof(a->disabled_reason), st, 11);
-	a->disabled_at = sqlite3_column_int64(st, 12);
-	a->failures = sqlite3_column_int(st, 13);
-	a->first_fail = sqlite3_column_int64(st, 14);
-	a->last_fail = sqlite3_column_int64(st, 15);
-	a->locked_at = sqlite3_column_int64(st, 16);
-	a->fails_since_login = sqlite3_column_int(st, 17);
-	a->last_login = sqlite3_column_int64(st, 18);
+	a->disabled_at = crm_col_int(st, 12);
+	a->failures = (int)crm_col_int(st, 13);
+	a->first_fail = crm_col_int(st, 14);
+	a->last_fail = crm_col_int(st, 15);
+	a->locked_at = crm_col_int(st, 16);
+	a->fails_since_login = (int)crm_col_int(st, 17);
+	a->last_login = crm_col_int(st, 18);
 	copy_text(a->last_service, sizeof(a->last_service), st, 19);
 	copy_text(a->last_rhost, sizeof(a->last_rhost), st, 20);
-	a->prev_login = sqlite3_column_int64(st, 21);
+	a->prev_login = crm_col_int(st, 21);
 	copy_text(a->prev_service, sizeof(a->prev_service), st, 22);
 	copy_text(a->prev_rhost, sizeof(a->prev_rhost), st, 23);
-	a->prev_fails = sqlite3_column_int(st, 24);
+	a->prev_fails = (int)crm_col_int(st, 24);
 	copy_text(a->last_place, sizeof(a->last_place), st, 25);
 	copy_text(a->prev_place, sizeof(a->prev_place), st, 26);
 }
 
 /* Binds the fields after id and name, from parameter 3 on. */
-static void bind_account(sqlite3_stmt *st, const struct crm_account *a)
+static void bind_account(struct crm_stmt *st, const struct crm_account *a)
 {
-	sqlite3_bind_text(st, 3, a->email, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, a->email_verified);
-	sqlite3_bind_text(st, 5, a->pw_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 6, a->origin);
-	sqlite3_bind_int64(st, 7, a->created);
-	sqlite3_bind_int64(st, 8, a->pw_changed);
-	sqlite3_bind_int64(st, 9, a->enabled_at);
-	sqlite3_bind_int(st, 10, a->must_change);
-	sqlite3_bind_int(st, 11, a->disabled);
-	sqlite3_bind_text(st, 12, a->disabled_reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 13, a->disabled_at);
-	sqlite3_bind_int(st, 14, a->failures);
-	sqlite3_bind_int64(st, 15, a->first_fail);
-	sqlite3_bind_int64(st, 16, a->last_fail);
-	sqlite3_bind_int64(st, 17, a->locked_at);
-	sqlite3_bind_int(st, 18, a->fails_since_login);
-	sqlite3_bind_int64(st, 19, a->last_login);
-	sqlite3_bind_text(st, 20, a->last_service, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 21, a->last_rhost, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 22, a->prev_login);
-	sqlite3_bind_text(st, 23, a->prev_service, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 24, a->prev_rhost, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 25, a->prev_fails);
-	sqlite3_bind_text(st, 26, a->last_place, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 27, a->prev_place, -1, SQLITE_STATIC);
+	crm_bind_text(st, 3, a->email);
+	crm_bind_int(st, 4, a->email_verified);
+	crm_bind_text(st, 5, a->pw_hash);
+	crm_bind_int(st, 6, a->origin);
+	crm_bind_int(st, 7, a->created);
+	crm_bind_int(st, 8, a->pw_changed);
+	crm_bind_int(st, 9, a->enabled_at);
+	crm_bind_int(st, 10, a->must_change);
+	crm_bind_int(st, 11, a->disabled);
+	crm_bind_text(st, 12, a->disabled_reason);
+	crm_bind_int(st, 13, a->disabled_at);
+	crm_bind_int(st, 14, a->failures);
+	crm_bind_int(st, 15, a->first_fail);
+	crm_bind_int(st, 16, a->last_fail);
+	crm_bind_int(st, 17, a->locked_at);
+	crm_bind_int(st, 18, a->fails_since_login);
+	crm_bind_int(st, 19, a->last_login);
+	crm_bind_text(st, 20, a->last_service);
+	crm_bind_text(st, 21, a->last_rhost);
+	crm_bind_int(st, 22, a->prev_login);
+	crm_bind_text(st, 23, a->prev_service);
+	crm_bind_text(st, 24, a->prev_rhost);
+	crm_bind_int(st, 25, a->prev_fails);
+	crm_bind_text(st, 26, a->last_place);
+	crm_bind_text(st, 27, a->prev_place);
 }
 
 int crm_account_get(struct crm_db *db, const char *name, struct crm_account *a,
 	struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc, r;
 
-	if ((r = prepare(db, "SELECT " ACCOUNT_COLS
-			" FROM accounts WHERE name = ?1", &st, err)))
+	if ((r = crm_db_prepare(db, CRM_Q_ACCOUNT_GET, &st, err)) != CRM_OK)
 		return r;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	crm_bind_text(st, 1, name);
+	rc = crm_stmt_step(st);
+	if (rc == CRM_STEP_ROW) {
 		read_account(st, a);
 		r = CRM_OK;
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == CRM_STEP_DONE) {
 		r = crm_error_set(err, CRM_ENOENT, "no such user");
 	} else {
 		r = crm_store_error(db, "reading an account", err);
 	}
-	crm_sql_done(st);
+	crm_stmt_done(st);
 	return r;
 }
 
@@ -634,46 +618,49 @@ int crm_account_find(struct crm_db *db, const char *name, struct crm_account *a,
 int crm_account_insert(struct crm_db *db, struct crm_account *a,
 	struct crm_error *err)
 {
-	sqlite3_stmt *st;
-	int r;
+	static const char *const what = "adding the account";
+	struct crm_stmt *st;
+	int64_t id = 0;
+	int rc, r;
 
-	if ((r = prepare(db, "INSERT INTO accounts(" ACCOUNT_COLS ") VALUES("
-			"NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-			" ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
-			" ?26, ?27)",
-			&st, err)))
+	if ((r = crm_db_prepare(db, CRM_Q_ACCOUNT_INSERT, &st, err)) != CRM_OK)
 		return r;
-	sqlite3_bind_text(st, 2, a->name, -1, SQLITE_STATIC);
+	crm_bind_text(st, 2, a->name);
 	bind_account(st, a);
-	if ((r = run(db, st, "adding the account", err)) != CRM_OK)
-		return r;
-	a->id = sqlite3_last_insert_rowid(db->sq);
+	/* The new id is the one row; the step after it ends the insert. */
+	rc = crm_stmt_step(st);
+	if (rc == CRM_STEP_ROW) {
+		id = crm_col_int(st, 0);
+		rc = crm_stmt_step(st);
+	} else if (rc == CRM_STEP_DONE) {
+		rc = -CRM_ESTORE;	/* no row, so no id: not inserted */
+	}
+	crm_stmt_done(st);
+	if (rc == -CRM_EEXIST)
+		return crm_error_set(err, CRM_EEXIST, "%s: already exists",
+			what);
+	if (rc != CRM_STEP_DONE)
+		return crm_store_error(db, what, err);
+	a->id = id;
 	return CRM_OK;
 }
 
 int crm_account_update(struct crm_db *db, const struct crm_account *a,
 	struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
+	int64_t changes;
 	int r;
 
-	if ((r = prepare(db, "UPDATE accounts SET name = ?2, email = ?3,"
-			" email_verified = ?4, pw_hash = ?5, origin = ?6,"
-			" created = ?7, pw_changed = ?8, enabled_at = ?9,"
-			" must_change = ?10, disabled = ?11, disabled_reason = ?12,"
-			" disabled_at = ?13, failures = ?14, first_fail = ?15,"
-			" last_fail = ?16, locked_at = ?17, fails_since_login = ?18,"
-			" last_login = ?19, last_service = ?20, last_rhost = ?21,"
-			" prev_login = ?22, prev_service = ?23, prev_rhost = ?24,"
-			" prev_fails = ?25, last_place = ?26, prev_place = ?27"
-			" WHERE id = ?1", &st, err)))
+	if ((r = crm_db_prepare(db, CRM_Q_ACCOUNT_UPDATE, &st, err)) != CRM_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, a->id);
-	sqlite3_bind_text(st, 2, a->name, -1, SQLITE_STATIC);
+	crm_bind_int(st, 1, a->id);
+	crm_bind_text(st, 2, a->name);
 	bind_account(st, a);
-	if ((r = run(db, st, "updating the account", err)) != CRM_OK)
+	if ((r = run(db, st, "updating the account", &changes, err)) !=
+			CRM_OK)
 		return r;
-	if (sqlite3_changes(db->sq) != 1)
+	if (changes != 1)
 		return crm_error_set(err, CRM_ESTORE,
 			"store: the account to update has vanished");
 	return CRM_OK;
@@ -681,102 +668,103 @@ int crm_account_update(struct crm_db *db, const struct crm_account *a,
 
 int crm_account_delete(struct crm_db *db, const char *name, struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
+	int64_t changes;
 	int r;
 
-	if ((r = prepare(db, "DELETE FROM accounts WHERE name = ?1", &st, err)))
+	if ((r = crm_db_prepare(db, CRM_Q_ACCOUNT_DELETE, &st, err)) != CRM_OK)
 		return r;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	if ((r = run(db, st, "deleting the account", err)) != CRM_OK)
+	crm_bind_text(st, 1, name);
+	if ((r = run(db, st, "deleting the account", &changes, err)) !=
+			CRM_OK)
 		return r;
-	if (sqlite3_changes(db->sq) == 0)
+	if (changes == 0)
 		return crm_error_set(err, CRM_ENOENT, "no such user");
-	if ((r = prepare(db, "DELETE FROM policy WHERE scope = 'user'"
-			" AND target = ?1", &st, err)))
+	if ((r = crm_db_prepare(db, CRM_Q_ACCOUNT_POLICY_DELETE, &st,
+			err)) != CRM_OK)
 		return r;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	return run(db, st, "deleting the account's policy", err);
+	crm_bind_text(st, 1, name);
+	return run(db, st, "deleting the account's policy", NULL, err);
 }
 
 int crm_account_foreach(struct crm_db *db, crm_account_cb cb, void *arg,
 	struct crm_error *err)
 {
 	struct crm_account *a;
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc, r;
 
-	if ((r = prepare(db, "SELECT " ACCOUNT_COLS
-			" FROM accounts ORDER BY name", &st, err)))
+	if ((r = crm_db_prepare(db, CRM_Q_ACCOUNT_LIST, &st, err)) != CRM_OK)
 		return r;
 	a = malloc(sizeof(*a));
 	if (a == NULL) {
-		crm_sql_done(st);
+		crm_stmt_done(st);
 		return crm_error_set(err, CRM_ENOMEM, "out of memory");
 	}
 	r = CRM_OK;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = crm_stmt_step(st)) == CRM_STEP_ROW) {
 		read_account(st, a);
 		if ((r = cb(arg, a)) != 0)
 			break;
 	}
-	if (r == CRM_OK && rc != SQLITE_DONE)
+	if (r == CRM_OK && rc != CRM_STEP_DONE)
 		r = crm_store_error(db, "listing accounts", err);
 	sodium_memzero(a, sizeof(*a));
 	free(a);
-	crm_sql_done(st);
+	crm_stmt_done(st);
 	return r;
 }
 
-/* Runs a one-row-per-name query with up to two text parameters. */
-static int foreach_name(struct crm_db *db, const char *sql, const char *p1,
+/* Runs a one-row-per-name query with at most one text parameter. */
+static int foreach_name(struct crm_db *db, enum crm_q q, const char *p1,
 	crm_name_cb cb, void *arg, const char *what, struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc, r;
 
-	if ((r = prepare(db, sql, &st, err)))
+	if ((r = crm_db_prepare(db, q, &st, err)) != CRM_OK)
 		return r;
 	if (p1 != NULL)
-		sqlite3_bind_text(st, 1, p1, -1, SQLITE_STATIC);
+		crm_bind_text(st, 1, p1);
 	r = CRM_OK;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *n = (const char *)sqlite3_column_text(st, 0);
-
-		if ((r = cb(arg, n ? n : "")) != 0)
+	while ((rc = crm_stmt_step(st)) == CRM_STEP_ROW)
+		if ((r = cb(arg, crm_col_text(st, 0))) != 0)
 			break;
-	}
-	if (r == CRM_OK && rc != SQLITE_DONE)
+	if (r == CRM_OK && rc != CRM_STEP_DONE)
 		r = crm_store_error(db, what, err);
-	crm_sql_done(st);
+	crm_stmt_done(st);
 	return r;
 }
 
-static int exec_names(struct crm_db *db, const char *sql, const char *p1,
-	const char *p2, const char *what, struct crm_error *err)
+/* Runs a change with up to two text parameters; *changes as for run. */
+static int exec_names(struct crm_db *db, enum crm_q q, const char *p1,
+	const char *p2, const char *what, int64_t *changes,
+	struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int r;
 
-	if ((r = prepare(db, sql, &st, err)))
+	if ((r = crm_db_prepare(db, q, &st, err)) != CRM_OK)
 		return r;
-	sqlite3_bind_text(st, 1, p1, -1, SQLITE_STATIC);
+	crm_bind_text(st, 1, p1);
 	if (p2 != NULL)
-		sqlite3_bind_text(st, 2, p2, -1, SQLITE_STATIC);
-	return run(db, st, what, err);
+		crm_bind_text(st, 2, p2);
+	return run(db, st, what, changes, err);
 }
 
 int crm_group_add(struct crm_db *db, const char *group, struct crm_error *err)
 {
-	return exec_names(db, "INSERT INTO groups(name) VALUES(?1)", group,
-		NULL, "adding the group", err);
+	return exec_names(db, CRM_Q_GROUP_ADD, group, NULL,
+		"adding the group", NULL, err);
 }
 
 int crm_group_del(struct crm_db *db, const char *group, struct crm_error *err)
 {
-	int r = exec_names(db, "DELETE FROM groups WHERE name = ?1", group,
-		NULL, "deleting the group", err);
+	int64_t changes;
+	int r = exec_names(db, CRM_Q_GROUP_DELETE, group, NULL,
+		"deleting the group", &changes, err);
 
-	if (r == CRM_OK && sqlite3_changes(db->sq) == 0)
+	if (r == CRM_OK && changes == 0)
 		return crm_error_set(err, CRM_ENOENT, "no such group");
 	return r;
 }
@@ -792,24 +780,22 @@ int crm_group_exists(struct crm_db *db, const char *group, int *exists,
 	struct crm_error *err)
 {
 	*exists = 0;
-	return foreach_name(db, "SELECT name FROM groups WHERE name = ?1",
-		group, set_found, exists, "reading groups", err);
+	return foreach_name(db, CRM_Q_GROUP_EXISTS, group, set_found, exists,
+		"reading groups", err);
 }
 
 int crm_group_foreach(struct crm_db *db, crm_name_cb cb, void *arg,
 	struct crm_error *err)
 {
-	return foreach_name(db, "SELECT name FROM groups ORDER BY name", NULL,
-		cb, arg, "listing groups", err);
+	return foreach_name(db, CRM_Q_GROUP_LIST, NULL, cb, arg,
+		"listing groups", err);
 }
 
 int crm_member_add(struct crm_db *db, const char *group, const char *user,
 	struct crm_error *err)
 {
-	int r = exec_names(db, "INSERT OR IGNORE INTO members(group_id, account_id)"
-		" SELECT g.id, a.id FROM groups g, accounts a"
-		" WHERE g.name = ?1 AND a.name = ?2", group, user,
-		"adding the member", err);
+	int r = exec_names(db, CRM_Q_MEMBER_ADD, group, user,
+		"adding the member", NULL, err);
 	int exists = 0;
 
 	if (r != CRM_OK)
@@ -824,12 +810,11 @@ int crm_member_add(struct crm_db *db, const char *group, const char *user,
 int crm_member_del(struct crm_db *db, const char *group, const char *user,
 	struct crm_error *err)
 {
-	int r = exec_names(db, "DELETE FROM members WHERE"
-		" group_id = (SELECT id FROM groups WHERE name = ?1) AND"
-		" account_id = (SELECT id FROM accounts WHERE name = ?2)",
-		group, user, "removing the member", err);
+	int64_t changes;
+	int r = exec_names(db, CRM_Q_MEMBER_DELETE, group, user,
+		"removing the member", &changes, err);
 
-	if (r == CRM_OK && sqlite3_changes(db->sq) == 0)
+	if (r == CRM_OK && changes == 0)
 		return crm_error_set(err, CRM_ENOENT, "not a member");
 	return r;
 }
@@ -837,132 +822,113 @@ int crm_member_del(struct crm_db *db, const char *group, const char *user,
 int crm_member_foreach(struct crm_db *db, const char *group, crm_name_cb cb,
 	void *arg, struct crm_error *err)
 {
-	return foreach_name(db, "SELECT a.name FROM members m"
-		" JOIN groups g ON g.id = m.group_id"
-		" JOIN accounts a ON a.id = m.account_id"
-		" WHERE g.name = ?1 ORDER BY a.name", group, cb, arg,
+	return foreach_name(db, CRM_Q_MEMBER_LIST, group, cb, arg,
 		"listing members", err);
 }
 
 int crm_member_groups(struct crm_db *db, const char *user, crm_name_cb cb,
 	void *arg, struct crm_error *err)
 {
-	return foreach_name(db, "SELECT g.name FROM members m"
-		" JOIN groups g ON g.id = m.group_id"
-		" JOIN accounts a ON a.id = m.account_id"
-		" WHERE a.name = ?1 ORDER BY g.name", user, cb, arg,
+	return foreach_name(db, CRM_Q_MEMBER_GROUPS, user, cb, arg,
 		"reading the user's groups", err);
 }
 
 int crm_policy_row_set(struct crm_db *db, const char *scope, const char *target,
 	const char *key, const char *value, struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int r;
 
-	if ((r = prepare(db, "INSERT INTO policy(scope, target, key, value)"
-			" VALUES(?1, ?2, ?3, ?4) ON CONFLICT(scope, target, key)"
-			" DO UPDATE SET value = excluded.value", &st, err)))
+	if ((r = crm_db_prepare(db, CRM_Q_POLICY_ROW_SET, &st, err)) != CRM_OK)
 		return r;
-	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, target ? target : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, value, -1, SQLITE_STATIC);
-	return run(db, st, "writing the policy", err);
+	crm_bind_text(st, 1, scope);
+	crm_bind_text(st, 2, target ? target : "");
+	crm_bind_text(st, 3, key);
+	crm_bind_text(st, 4, value);
+	return run(db, st, "writing the policy", NULL, err);
 }
 
 int crm_policy_row_del(struct crm_db *db, const char *scope, const char *target,
 	const char *key, struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int r;
 
-	if ((r = prepare(db, "DELETE FROM policy WHERE scope = ?1"
-			" AND target = ?2 AND key = ?3", &st, err)))
+	if ((r = crm_db_prepare(db, CRM_Q_POLICY_ROW_DELETE, &st, err)) !=
+			CRM_OK)
 		return r;
-	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, target ? target : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
-	return run(db, st, "removing a policy value", err);
+	crm_bind_text(st, 1, scope);
+	crm_bind_text(st, 2, target ? target : "");
+	crm_bind_text(st, 3, key);
+	return run(db, st, "removing a policy value", NULL, err);
 }
 
 int crm_policy_row_foreach(struct crm_db *db, const char *scope, const char *target,
 	crm_policy_row_cb cb, void *arg, struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc, r;
 
-	if ((r = prepare(db, "SELECT key, value FROM policy WHERE scope = ?1"
-			" AND target = ?2 ORDER BY key", &st, err)))
+	if ((r = crm_db_prepare(db, CRM_Q_POLICY_ROW_LIST, &st, err)) != CRM_OK)
 		return r;
-	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, target ? target : "", -1, SQLITE_STATIC);
+	crm_bind_text(st, 1, scope);
+	crm_bind_text(st, 2, target ? target : "");
 	r = CRM_OK;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *k = (const char *)sqlite3_column_text(st, 0);
-		const char *v = (const char *)sqlite3_column_text(st, 1);
-
-		if ((r = cb(arg, k ? k : "", v ? v : "")) != 0)
+	while ((rc = crm_stmt_step(st)) == CRM_STEP_ROW)
+		if ((r = cb(arg, crm_col_text(st, 0),
+				crm_col_text(st, 1))) != 0)
 			break;
-	}
-	if (r == CRM_OK && rc != SQLITE_DONE)
+	if (r == CRM_OK && rc != CRM_STEP_DONE)
 		r = crm_store_error(db, "reading the policy", err);
-	crm_sql_done(st);
+	crm_stmt_done(st);
 	return r;
 }
 
 int crm_pwhist_add(struct crm_db *db, int64_t account_id, const char *hash,
 	int64_t when, struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int r;
 
-	if ((r = prepare(db, "INSERT INTO pw_history(account_id, hash, created)"
-			" VALUES(?1, ?2, ?3)", &st, err)))
+	if ((r = crm_db_prepare(db, CRM_Q_PWHIST_ADD, &st, err)) != CRM_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, when);
-	return run(db, st, "recording password history", err);
+	crm_bind_int(st, 1, account_id);
+	crm_bind_text(st, 2, hash);
+	crm_bind_int(st, 3, when);
+	return run(db, st, "recording password history", NULL, err);
 }
 
 int crm_pwhist_foreach(struct crm_db *db, int64_t account_id, int limit,
 	crm_hash_cb cb, void *arg, struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int rc, r;
 
-	if ((r = prepare(db, "SELECT hash FROM pw_history WHERE account_id = ?1"
-			" ORDER BY id DESC LIMIT ?2", &st, err)))
+	if ((r = crm_db_prepare(db, CRM_Q_PWHIST_LIST, &st, err)) != CRM_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int(st, 2, limit);
+	crm_bind_int(st, 1, account_id);
+	crm_bind_int(st, 2, limit);
 	r = CRM_OK;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *h = (const char *)sqlite3_column_text(st, 0);
-
-		if ((r = cb(arg, h ? h : "")) != 0)
+	while ((rc = crm_stmt_step(st)) == CRM_STEP_ROW)
+		if ((r = cb(arg, crm_col_text(st, 0))) != 0)
 			break;
-	}
-	if (r == CRM_OK && rc != SQLITE_DONE)
+	if (r == CRM_OK && rc != CRM_STEP_DONE)
 		r = crm_store_error(db, "reading password history", err);
-	crm_sql_done(st);
+	crm_stmt_done(st);
 	return r;
 }
 
 int crm_pwhist_prune(struct crm_db *db, int64_t account_id, int keep,
 	struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	int r;
 
-	if ((r = prepare(db, "DELETE FROM pw_history WHERE account_id = ?1"
-			" AND id NOT IN (SELECT id FROM pw_history"
-			" WHERE account_id = ?1 ORDER BY id DESC LIMIT ?2)", &st, err)))
+	if ((r = crm_db_prepare(db, CRM_Q_PWHIST_PRUNE, &st, err)) != CRM_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int(st, 2, keep);
-	return run(db, st, "pruning password history", err);
+	crm_bind_int(st, 1, account_id);
+	crm_bind_int(st, 2, keep);
+	return run(db, st, "pruning password history", NULL, err);
 }
 
 int crm_setting_get(struct crm_db *db, const char *key, char *value,
