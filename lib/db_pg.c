@@ -645,6 +645,11 @@ static int read_version(struct crm_db *db, int *version,
 		err);
 }
 
+int crm_db_pg_version(struct crm_db *db, int *version, struct crm_error *err)
+{
+	return read_version(db, version, err);
+}
+
 /*
  * Brings the schema to the version SQLite's has, in one transaction
  * under the migration lock, the version read again once the lock is

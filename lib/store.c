@@ -264,7 +264,9 @@ static int exec_sql(struct crm_db *db, const char *sql, const char *what,
 	return CRM_OK;
 }
 
-int crm_store_version(struct crm_db *db, int *version, struct crm_error *err)
+/* PRAGMA user_version: where SQLite keeps the schema's version. */
+static int sqlite_version(struct crm_db *db, int *version,
+	struct crm_error *err)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -279,6 +281,13 @@ int crm_store_version(struct crm_db *db, int *version, struct crm_error *err)
 	*version = sqlite3_column_int(st, 0);
 	crm_sql_done(st);
 	return CRM_OK;
+}
+
+int crm_store_version(struct crm_db *db, int *version, struct crm_error *err)
+{
+	if (db->kind == CRM_DB_POSTGRESQL)
+		return crm_db_pg_version(db, version, err);
+	return sqlite_version(db, version, err);
 }
 
 /* Brings the schema to CRM_SCHEMA_VERSION inside one write transaction. */
@@ -426,6 +435,11 @@ int crm_sql_prepare(struct crm_db *db, const char *sql, int n, sqlite3_stmt **st
 {
 	sqlite3_stmt *s = NULL;
 
+	/* SQLite's own statements: nothing to run on another backend. */
+	if (db == NULL || db->kind != CRM_DB_SQLITE) {
+		*st = NULL;
+		return SQLITE_MISUSE;
+	}
 	/*
 	 * The connection's own list of statements is the cache: no state
 	 * of ours outlives a call. A statement in use (stepped, not reset)
