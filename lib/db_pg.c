@@ -40,10 +40,13 @@ struct crm_pg_conn {
 	char where[160];	/* host(s)/dbname, for messages */
 	char msg[256];		/* the last error */
 	unsigned prepared;	/* statements prepared: names them */
+	unsigned session;	/* counts reconnections */
+	int in_tx;		/* a transaction was begun and not ended */
 };
 
 struct crm_pg_stmt {
 	char name[32];
+	unsigned session;	/* the session it was prepared in */
 	int nparams;
 	char *values[MAX_PARAMS];
 	int lengths[MAX_PARAMS];
@@ -98,12 +101,43 @@ static int count_params(const char *sql)
 	return max;
 }
 
+static void revive(struct crm_pg_conn *pc);
+
+/*
+ * Prepares ps under its name in the connection's current session; a
+ * session found lost on the way is made again once, outside a
+ * transaction (preparing changes nothing in the store).
+ */
+static int send_prepare(struct crm_stmt *st, struct crm_pg_stmt *ps)
+{
+	struct crm_pg_conn *pc = st->db->pg;
+
+	for (int tries = 0; tries < 2; tries++) {
+		PGresult *res;
+		int ok;
+
+		revive(pc);
+		res = PQprepare(pc->conn, ps->name, crm_sql_pg[st->q], 0, NULL);
+		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		if (!ok)
+			keep_msg(pc, res ? PQresultErrorMessage(res) :
+				PQerrorMessage(pc->conn));
+		PQclear(res);
+		if (ok) {
+			ps->session = pc->session;
+			return CRM_OK;
+		}
+		if (pc->in_tx || PQstatus(pc->conn) != CONNECTION_BAD)
+			break;
+	}
+	return CRM_ESTORE;
+}
+
 static int pg_prepare(struct crm_stmt *st, struct crm_error *err)
 {
 	struct crm_pg_conn *pc = st->db->pg;
 	const char *sql = crm_sql_pg[st->q];
 	struct crm_pg_stmt *ps;
-	PGresult *res;
 
 	if (sql == NULL)
 		return crm_error_set(err, CRM_ESTORE, "store postgresql %s: no"
@@ -121,17 +155,29 @@ static int pg_prepare(struct crm_stmt *st, struct crm_error *err)
 	/* Nested uses of one statement get their own prepared name. */
 	snprintf(ps->name, sizeof(ps->name), "crm_%d_%u", (int)st->q,
 		pc->prepared++);
-	res = PQprepare(pc->conn, ps->name, sql, 0, NULL);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		keep_msg(pc, PQresultErrorMessage(res));
-		PQclear(res);
+	if (send_prepare(st, ps) != CRM_OK) {
 		free(ps);
 		return pg_error(st->db, crm_q_name(st->q), err);
 	}
-	PQclear(res);
 	ps->blob_col = -1;
 	st->pg = ps;
 	return CRM_OK;
+}
+
+/*
+ * A connection the server dropped (a restart, a failover) is made again
+ * when no transaction was open on it: what a transaction had done is
+ * gone with it, so a broken one stays an error for its caller. The
+ * statements kept on the connection are prepared again as they are next
+ * used.
+ */
+static void revive(struct crm_pg_conn *pc)
+{
+	if (pc->in_tx || PQstatus(pc->conn) != CONNECTION_BAD)
+		return;
+	PQreset(pc->conn);
+	if (PQstatus(pc->conn) == CONNECTION_OK)
+		pc->session++;
 }
 
 static void clear_params(struct crm_pg_stmt *ps)
@@ -231,16 +277,38 @@ static void pg_bind_null(struct crm_stmt *st, int i)
 	ps->lengths[i - 1] = 0;
 }
 
+static ExecStatusType exec_prepared(struct crm_stmt *st)
+{
+	struct crm_pg_conn *pc = st->db->pg;
+	struct crm_pg_stmt *ps = st->pg;
+
+	revive(pc);
+	if (ps->session != pc->session && send_prepare(st, ps) != CRM_OK)
+		return PGRES_FATAL_ERROR;
+	ps->res = PQexecPrepared(pc->conn, ps->name, ps->nparams,
+		(const char *const *)ps->values, ps->lengths, ps->formats, 0);
+	return PQresultStatus(ps->res);
+}
+
 static int run(struct crm_stmt *st)
 {
 	struct crm_pg_conn *pc = st->db->pg;
 	struct crm_pg_stmt *ps = st->pg;
 	const char *state;
-	ExecStatusType status;
+	ExecStatusType status = exec_prepared(st);
 
-	ps->res = PQexecPrepared(pc->conn, ps->name, ps->nparams,
-		(const char *const *)ps->values, ps->lengths, ps->formats, 0);
-	status = PQresultStatus(ps->res);
+	/*
+	 * A session found lost by this very statement, outside a
+	 * transaction: a read is asked again on a new session. A write is
+	 * not, since whether it was done cannot be known; its caller gets
+	 * the error, as for any failed write.
+	 */
+	if (status == PGRES_FATAL_ERROR && !pc->in_tx &&
+			PQstatus(pc->conn) == CONNECTION_BAD &&
+			strncmp(crm_sql_pg[st->q], "SELECT", 6) == 0) {
+		clear_result(ps);
+		status = exec_prepared(st);
+	}
 	if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
 		const char *n = PQcmdTuples(ps->res);
 
@@ -373,7 +441,9 @@ static int exec_simple(struct crm_db *db, const char *sql, const char *what,
 
 static int pg_in_transaction(struct crm_db *db)
 {
-	return PQtransactionStatus(db->pg->conn) != PQTRANS_IDLE;
+	return db->pg->in_tx ||
+		PQtransactionStatus(db->pg->conn) == PQTRANS_INTRANS ||
+		PQtransactionStatus(db->pg->conn) == PQTRANS_INERROR;
 }
 
 /*
@@ -381,9 +451,12 @@ static int pg_in_transaction(struct crm_db *db)
  * relaxed one lets its commit return before the WAL is flushed, which is
  * the same bargain as SQLite's synchronous = NORMAL (see the README).
  */
+static void pg_rollback(struct crm_db *db);
+
 static int pg_begin(struct crm_db *db, enum crm_tx tx, struct crm_error *err)
 {
 	char sql[160];
+	int r;
 
 	switch (tx) {
 	case CRM_TX_WRITE:
@@ -399,7 +472,14 @@ static int pg_begin(struct crm_db *db, enum crm_tx tx, struct crm_error *err)
 			" READ");
 		break;
 	}
-	return exec_simple(db, sql, "starting a transaction", err);
+	revive(db->pg);
+	if ((r = exec_simple(db, sql, "starting a transaction", err)) != CRM_OK) {
+		db->pg->in_tx = 1;	/* whatever BEGIN left, end it */
+		pg_rollback(db);
+		return r;
+	}
+	db->pg->in_tx = 1;
+	return CRM_OK;
 }
 
 static int pg_commit(struct crm_db *db, struct crm_error *err)
@@ -411,10 +491,11 @@ static int pg_commit(struct crm_db *db, struct crm_error *err)
 	/* A transaction a statement broke answers COMMIT with ROLLBACK. */
 	if (PQtransactionStatus(pc->conn) == PQTRANS_INERROR) {
 		keep_msg(pc, "the transaction failed and was rolled back");
-		exec_simple(db, "ROLLBACK", "rolling back", NULL);
+		pg_rollback(db);
 		return pg_error(db, "committing", err);
 	}
 	res = PQexec(pc->conn, "COMMIT");
+	pc->in_tx = 0;
 	ok = PQresultStatus(res) == PGRES_COMMAND_OK &&
 		strcmp(PQcmdStatus(res), "COMMIT") == 0;
 	if (!ok)
@@ -426,8 +507,15 @@ static int pg_commit(struct crm_db *db, struct crm_error *err)
 
 static void pg_rollback(struct crm_db *db)
 {
-	if (pg_in_transaction(db))
-		(void)exec_simple(db, "ROLLBACK", "rolling back", NULL);
+	struct crm_pg_conn *pc = db->pg;
+	PGTransactionStatusType ts = PQtransactionStatus(pc->conn);
+
+	pc->in_tx = 0;
+	if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) {
+		PGresult *res = PQexec(pc->conn, "ROLLBACK");
+
+		PQclear(res);
+	}
 }
 
 static int pg_close(struct crm_db *db)

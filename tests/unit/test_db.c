@@ -306,6 +306,56 @@ static void first_host_down_second_serves(void **state)
 	crm_store_close(db);
 }
 
+/* Ends the server sessions of the store of e, as a restart would. */
+static void drop_sessions(struct env *e)
+{
+	char sql[256];
+	const char *super = getenv("CRM_TEST_PG");
+	PGconn *c = PQconnectdb(super);
+	PGresult *res;
+
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	snprintf(sql, sizeof(sql), "SELECT count(pg_terminate_backend(pid))"
+		" FROM pg_stat_activity WHERE datname = '%s' AND"
+		" application_name = 'crmpolicy'", e->name);
+	res = PQexec(c, sql);
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	assert_string_equal(PQgetvalue(res, 0, 0), "1");
+	PQclear(res);
+	PQfinish(c);
+}
+
+/*
+ * A session the server ends between transactions is made again; one
+ * ended inside a transaction fails that transaction, whose writes are
+ * gone, and the next one works.
+ */
+static void a_lost_session_is_made_again_between_transactions(void **state)
+{
+	struct env *e = *state;
+	struct crm_error err;
+	char v[64];
+
+	assert_int_equal(crm_setting_set(e->db, "k", "one", &err), CRM_OK);
+	drop_sessions(e);
+	assert_int_equal(crm_setting_get(e->db, "k", v, sizeof(v), &err), 0);
+	assert_string_equal(v, "one");
+	assert_int_equal(crm_store_begin(e->db, &err), CRM_OK);
+	assert_int_equal(crm_setting_set(e->db, "k", "two", &err), CRM_OK);
+	drop_sessions(e);
+	assert_int_not_equal(crm_setting_set(e->db, "k", "three", &err),
+		CRM_OK);
+	assert_int_not_equal(crm_store_commit(e->db, &err), CRM_OK);
+	assert_false(crm_db_in_transaction(e->db));
+	assert_int_equal(crm_setting_get(e->db, "k", v, sizeof(v), &err), 0);
+	assert_string_equal(v, "one");
+	assert_int_equal(crm_store_begin(e->db, &err), CRM_OK);
+	assert_int_equal(crm_setting_set(e->db, "k", "four", &err), CRM_OK);
+	assert_int_equal(crm_store_commit(e->db, &err), CRM_OK);
+	assert_int_equal(crm_setting_get(e->db, "k", v, sizeof(v), &err), 0);
+	assert_string_equal(v, "four");
+}
+
 static void bad_connection_string_is_refused(void **state)
 {
 	struct crm_db *db;
@@ -371,6 +421,9 @@ int main(void)
 		cmocka_unit_test(store_names_are_told_apart),
 		cmocka_unit_test(unreachable_server_is_a_store_error_naming_it),
 		cmocka_unit_test_setup_teardown(first_host_down_second_serves,
+			setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(
+			a_lost_session_is_made_again_between_transactions,
 			setup_pg, teardown),
 		cmocka_unit_test(bad_connection_string_is_refused),
 		cmocka_unit_test(a_password_in_the_connection_string_is_refused),
