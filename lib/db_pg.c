@@ -295,6 +295,7 @@ static int run(struct crm_stmt *st)
 	struct crm_pg_conn *pc = st->db->pg;
 	struct crm_pg_stmt *ps = st->pg;
 	const char *state;
+	int constraint;
 	ExecStatusType status = exec_prepared(st);
 
 	/*
@@ -320,10 +321,10 @@ static int run(struct crm_stmt *st)
 	keep_msg(pc, ps->res ? PQresultErrorMessage(ps->res) :
 		PQerrorMessage(pc->conn));
 	state = ps->res ? PQresultErrorField(ps->res, PG_DIAG_SQLSTATE) : NULL;
-	clear_result(ps);
 	/* Class 23: an integrity constraint refused the change. */
-	return state != NULL && strncmp(state, "23", 2) == 0 ? CRM_EEXIST :
-		CRM_ESTORE;
+	constraint = state != NULL && strncmp(state, "23", 2) == 0;
+	clear_result(ps);	/* state goes with it */
+	return constraint ? CRM_EEXIST : CRM_ESTORE;
 }
 
 static int pg_step(struct crm_stmt *st)
@@ -634,7 +635,9 @@ static int parse(const char *conninfo, struct opts *o, char *where,
 		opt(o, "connect_timeout", CONNECT_TIMEOUT);
 	if (!has_ssl)
 		opt(o, "sslmode", remote ? "verify-full" : "prefer");
-	if (!has_root && remote)
+	/* Only with the default mode: with a CA file, libpq's require is
+	 * verify-ca, which the string did not ask for. */
+	if (!has_root && remote && !has_ssl)
 		opt(o, "sslrootcert", "/etc/ssl/certs/ca-certificates.crt");
 	opt(o, "application_name", "crmpolicy");
 	/* Last: what the conninfo says wins over the defaults above. */

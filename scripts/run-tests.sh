@@ -24,7 +24,7 @@ pgdir="$BUILD/pgtest"
 trap 'rm -f "$log"; scripts/pg-cluster.sh stop "$pgdir" >/dev/null 2>&1 || true' EXIT
 if pgenv=$(scripts/pg-cluster.sh start "$pgdir" auto 2>"$log"); then
 	eval "$pgenv"
-	export CRM_TEST_PG="$PGSUPER_URL"
+	export CRM_TEST_PG="$PGSUPER_URL" CRM_TEST_PG_TCP="$PGTCP_URL"
 else
 	echo "---- cannot start the test PostgreSQL ----"; cat "$log"
 	fail=$((fail + 1)); failed_names="$failed_names pg-cluster"

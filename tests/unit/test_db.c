@@ -356,6 +356,87 @@ static void a_lost_session_is_made_again_between_transactions(void **state)
 	assert_string_equal(v, "four");
 }
 
+/* The value of keyword kw in connection string info. */
+static void info_value(const char *info, const char *kw, char *out,
+	size_t len)
+{
+	PQconninfoOption *ci = PQconninfoParse(info, NULL);
+
+	out[0] = '\0';
+	assert_non_null(ci);
+	for (PQconninfoOption *p = ci; p->keyword != NULL; p++)
+		if (strcmp(p->keyword, kw) == 0 && p->val != NULL)
+			snprintf(out, len, "%s", p->val);
+	PQconninfoFree(ci);
+}
+
+/*
+ * The cluster's passfile names its host; the test reaches it under
+ * another name: a copy whose lines match any host, in pass instead.
+ */
+static void pass_for_any_host(char *pass, size_t len)
+{
+	char line[512], copy[] = "/tmp/crmtpass.XXXXXX";
+	FILE *in = fopen(pass, "r"), *out;
+	int fd = mkstemp(copy);
+
+	assert_non_null(in);
+	assert_true(fd >= 0);
+	out = fdopen(fd, "w");
+	assert_non_null(out);
+	while (fgets(line, sizeof(line), in) != NULL) {
+		const char *rest = strchr(line, ':');
+
+		if (rest != NULL)
+			fprintf(out, "*%s", rest);
+	}
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+	snprintf(pass, len, "%s", copy);
+}
+
+/*
+ * A host that is not this one gets TLS with its name verified unless
+ * the string says otherwise: the test server's certificate names
+ * localhost, so reaching it as db.example.test (hostaddr 127.0.0.1) is
+ * refused, by the system's CAs and by the test's own alike; saying
+ * sslmode=require (no name check) lets the same connection through.
+ */
+static void a_remote_host_is_verified_by_default(void **state)
+{
+	const char *tcp = getenv("CRM_TEST_PG_TCP");
+	char port[16], pass[512], ca[512], dbname[64], info[1400];
+	struct crm_db *db;
+	struct crm_error err;
+
+	(void)state;
+	if (tcp == NULL || *tcp == '\0')
+		fail_msg("CRM_TEST_PG_TCP is not set (scripts/run-tests.sh sets"
+			" it)");
+	info_value(tcp, "port", port, sizeof(port));
+	info_value(tcp, "passfile", pass, sizeof(pass));
+	info_value(tcp, "sslrootcert", ca, sizeof(ca));
+	info_value(tcp, "dbname", dbname, sizeof(dbname));
+	pass_for_any_host(pass, sizeof(pass));
+	snprintf(info, sizeof(info), "host=db.example.test hostaddr=127.0.0.1"
+		" port=%s dbname=%s user=crm passfile=%s", port, dbname, pass);
+	assert_int_equal(crm_store_open(info, 0, &db, &err), CRM_ESTORE);
+	assert_non_null(strstr(err.msg, "cannot connect"));
+	assert_non_null(strstr(err.msg, "certificate"));
+	snprintf(info, sizeof(info), "host=db.example.test hostaddr=127.0.0.1"
+		" port=%s dbname=%s user=crm passfile=%s sslrootcert=%s", port,
+		dbname, pass, ca);
+	assert_int_equal(crm_store_open(info, 0, &db, &err), CRM_ESTORE);
+	assert_non_null(strstr(err.msg, "does not match host name"));
+	snprintf(info, sizeof(info), "host=db.example.test hostaddr=127.0.0.1"
+		" port=%s dbname=%s user=crm passfile=%s sslmode=require", port,
+		dbname, pass);
+	if (crm_store_open(info, 0, &db, &err) != CRM_OK)
+		fail_msg("%s", err.msg);
+	crm_store_close(db);
+	unlink(pass);
+}
+
 static void bad_connection_string_is_refused(void **state)
 {
 	struct crm_db *db;
@@ -427,6 +508,7 @@ int main(void)
 			setup_pg, teardown),
 		cmocka_unit_test(bad_connection_string_is_refused),
 		cmocka_unit_test(a_password_in_the_connection_string_is_refused),
+		cmocka_unit_test(a_remote_host_is_verified_by_default),
 	};
 
 	/* make check always gives a server; by hand, SQLite alone is fine. */
