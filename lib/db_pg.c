@@ -237,6 +237,7 @@ static int run(struct crm_stmt *st)
 	struct crm_pg_stmt *ps = st->pg;
 	const char *state;
 	ExecStatusType status;
+	int r;
 
 	ps->res = PQexecPrepared(pc->conn, ps->name, ps->nparams,
 		(const char *const *)ps->values, ps->lengths, ps->formats, 0);
@@ -252,10 +253,11 @@ static int run(struct crm_stmt *st)
 	keep_msg(pc, ps->res ? PQresultErrorMessage(ps->res) :
 		PQerrorMessage(pc->conn));
 	state = ps->res ? PQresultErrorField(ps->res, PG_DIAG_SQLSTATE) : NULL;
-	clear_result(ps);
 	/* Class 23: an integrity constraint refused the change. */
-	return state != NULL && strncmp(state, "23", 2) == 0 ? CRM_EEXIST :
+	r = state != NULL && strncmp(state, "23", 2) == 0 ? CRM_EEXIST :
 		CRM_ESTORE;
+	clear_result(ps);	/* state was the result's: read it before */
+	return r;
 }
 
 static int pg_step(struct crm_stmt *st)
