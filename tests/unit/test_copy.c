@@ -32,6 +32,8 @@ struct store {
 };
 
 static int seq;
+/* The stores not yet freed: a failed test leaves them to the teardown. */
+static struct store *open_stores[8];
 
 static int have_pg(void)
 {
@@ -133,6 +135,11 @@ static struct store *store_new(int pg)
 		snprintf(s->conninfo, sizeof(s->conninfo), "%s/store.db",
 			s->dir);
 	}
+	for (size_t i = 0; i < 8; i++)
+		if (open_stores[i] == NULL) {
+			open_stores[i] = s;
+			break;
+		}
 	if (crm_store_open(s->conninfo, 1, &s->db, &err) != CRM_OK)
 		fail_msg("opening %s: %s", s->conninfo, err.msg);
 	return s;
@@ -142,6 +149,9 @@ static void store_free(struct store *s)
 {
 	char cmd[200];
 
+	for (size_t i = 0; i < 8; i++)
+		if (open_stores[i] == s)
+			open_stores[i] = NULL;
 	crm_store_close(s->db);
 	if (s->pg) {
 		snprintf(cmd, sizeof(cmd), "DROP DATABASE IF EXISTS %s WITH"
@@ -666,25 +676,36 @@ static void compare_finds_a_changed_value_and_a_missing_row(void **state)
 	store_free(dst);
 }
 
+static int free_left_stores(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < 8; i++)
+		if (open_stores[i] != NULL)
+			store_free(open_stores[i]);
+	return 0;
+}
+
+#define T(f) cmocka_unit_test_teardown(f, free_left_stores)
+
 int main(void)
 {
 	const struct CMUnitTest sqlite_only[] = {
-		cmocka_unit_test(covers_every_table_and_column),
-		cmocka_unit_test(sqlite_to_sqlite_keeps_every_row),
-		cmocka_unit_test(refuses_a_sqlite_destination_with_rows),
-		cmocka_unit_test(refuses_to_copy_twice),
-		cmocka_unit_test(missing_table_in_sqlite_rolls_back),
-		cmocka_unit_test(refuses_a_value_of_the_wrong_kind),
-		cmocka_unit_test(compare_finds_a_changed_value_and_a_missing_row),
+		T(covers_every_table_and_column),
+		T(sqlite_to_sqlite_keeps_every_row),
+		T(refuses_a_sqlite_destination_with_rows),
+		T(refuses_to_copy_twice),
+		T(missing_table_in_sqlite_rolls_back),
+		T(refuses_a_value_of_the_wrong_kind),
+		T(compare_finds_a_changed_value_and_a_missing_row),
 	};
 	const struct CMUnitTest with_pg[] = {
-		cmocka_unit_test(covers_every_pg_table_and_column),
-		cmocka_unit_test(sqlite_to_pg_keeps_every_row_and_moves_ids),
-		cmocka_unit_test(pg_to_sqlite_gives_the_store_back),
-		cmocka_unit_test(refuses_a_pg_destination_with_rows),
-		cmocka_unit_test(constraint_in_pg_rolls_back),
-		cmocka_unit_test(missing_table_in_pg_rolls_back),
-		cmocka_unit_test(a_value_pg_cannot_hold_undoes_the_copy),
+		T(covers_every_pg_table_and_column),
+		T(sqlite_to_pg_keeps_every_row_and_moves_ids),
+		T(pg_to_sqlite_gives_the_store_back),
+		T(refuses_a_pg_destination_with_rows),
+		T(constraint_in_pg_rolls_back),
+		T(missing_table_in_pg_rolls_back),
+		T(a_value_pg_cannot_hold_undoes_the_copy),
 	};
 	int r = cmocka_run_group_tests_name("sqlite", sqlite_only, NULL, NULL);
 
