@@ -259,9 +259,9 @@ static int copy_all(struct crm_db *src, struct crm_db *dst,
 		if ((r = pass(dst, NULL, &tables[i], &back, err)) != CRM_OK)
 			return r;
 		if (differ(&rep->tables[i], &back, msg, sizeof(msg)))
-			return crm_error_set(err, CRM_ESTORE, "the copy does not"
-				" match its source: %s; nothing was written",
-				msg);
+			return crm_error_set(err, CRM_ESTORE, "the copy does"
+				" not match its source: %s; nothing was"
+				" written", msg);
 	}
 	return CRM_OK;
 }

@@ -26,7 +26,7 @@ struct crm_copy_table {
 struct crm_copy_report {
 	struct crm_copy_table tables[CRM_COPY_TABLES];	/* in copy order */
 	int64_t rows;		/* all tables together */
-	int equal;		/* crm_store_compare: both stores hold the same */
+	int equal;		/* crm_store_compare: both hold the same */
 	char problem[256];	/* crm_store_compare: the first difference */
 };
 

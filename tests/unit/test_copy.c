@@ -76,7 +76,7 @@ static long long sql_int(struct store *s, const char *sql)
 		sqlite3_stmt *st;
 		const char *tail = sql;
 
-		/* Every statement of sql; the value of the last that has one. */
+		/* Every statement of sql; the last value there is. */
 		while (*tail) {
 			int rc = sqlite3_prepare_v2(crm_db_sqlite(s->db), tail,
 				-1, &st, &tail);
@@ -243,7 +243,8 @@ static void assert_same_sqlite(struct store *a, struct store *b)
 		snprintf(sql, sizeof(sql), "SELECT (SELECT count(*) FROM"
 			" (SELECT * FROM a.%s EXCEPT SELECT * FROM main.%s))"
 			" + (SELECT count(*) FROM (SELECT * FROM main.%s EXCEPT"
-			" SELECT * FROM a.%s)) + abs((SELECT count(*) FROM a.%s)"
+			" SELECT * FROM a.%s))"
+			" + abs((SELECT count(*) FROM a.%s)"
 			" - (SELECT count(*) FROM main.%s))", t, t, t, t, t, t);
 		if (sql_int(b, sql) != 0)
 			fail_msg("table %s differs", t);
