@@ -93,6 +93,7 @@ int cmd_import(struct cli *c, int argc, char **argv);
 int cmd_email(struct cli *c, int argc, char **argv);
 int cmd_backup(struct cli *c, int argc, char **argv);
 int cmd_restore(struct cli *c, int argc, char **argv);
+int cmd_migrate(struct cli *c, int argc, char **argv);
 
 /*
  * The administration commands' warning: one line to stderr when the

@@ -119,6 +119,8 @@ static const struct command {
 	  N_("backup [--to DIR] [--json]\n"
 	     "backup verify FILE [--json]") },
 	{ "restore", cmd_restore, NEED_ADMIN, N_("restore FILE [--json]") },
+	{ "migrate", cmd_migrate, NEED_ROOT,
+	  N_("migrate --to postgresql://HOST/DB|CONNINFO|PATH [--json]") },
 };
 
 /* ---- messages and exit codes ---- */
