@@ -37,7 +37,7 @@ static const struct table tables[CRM_COPY_TABLES] = {
 	T("policy", POLICY, "tttt"),
 	TI("pw_history", PW_HISTORY, "iiti"),
 	TI("reservations", RESERVATIONS, "iii"),
-	TI("audit", AUDIT, "iittttttbb"),
+	TI("audit", AUDIT, "iittttttbbt"),
 	TI("audit_checkpoints", AUDIT_CHECKPOINTS, "iiibib"),
 	TI("rules", RULES, "ititttti"),
 	T("settings", SETTINGS, "tt"),

@@ -125,13 +125,13 @@ const char *const crm_sql_pg[CRM_Q_COUNT] = {
 		" FROM reservations",
 	[CRM_Q_COPY_AUDIT_READ] =
 		"SELECT id, time, event, actor, subject, service, rhost,"
-		" details, prev_hash, hash"
+		" details, prev_hash, hash, host"
 		" FROM audit"
 		" ORDER BY id",
 	[CRM_Q_COPY_AUDIT_WRITE] =
 		"INSERT INTO audit(id, time, event, actor, subject, service,"
-		" rhost, details, prev_hash, hash)"
-		" VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+		" rhost, details, prev_hash, hash, host)"
+		" VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
 	[CRM_Q_COPY_AUDIT_IDS] =
 		"SELECT setval(pg_get_serial_sequence('audit', 'id'),"
 		" coalesce(max(id), 1), max(id) IS NOT NULL)"

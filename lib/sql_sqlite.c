@@ -493,13 +493,13 @@ const char *const crm_sql_sqlite[CRM_Q_COUNT] = {
 		" VALUES(?1, ?2, ?3)",
 	[CRM_Q_COPY_AUDIT_READ] =
 		"SELECT id, time, event, actor, subject, service, rhost,"
-		" details, prev_hash, hash"
+		" details, prev_hash, hash, host"
 		" FROM audit"
 		" ORDER BY id",
 	[CRM_Q_COPY_AUDIT_WRITE] =
 		"INSERT INTO audit(id, time, event, actor, subject, service,"
-		" rhost, details, prev_hash, hash)"
-		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+		" rhost, details, prev_hash, hash, host)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 	[CRM_Q_COPY_AUDIT_CHECKPOINTS_READ] =
 		"SELECT id, time, first_id, prev_hash, removed, mac"
 		" FROM audit_checkpoints"
