@@ -209,7 +209,8 @@ int crm_compliance_files(const struct crm_config *cfg, const char *conf_path,
 				cfg->str[CRM_K_KEY_FILE], "%s", e.msg);
 		sodium_memzero(key, sizeof(key));
 	}
-	if (r == CRM_OK)
+	/* A fleet's store is a database on a server, not a file here. */
+	if (r == CRM_OK && !crm_store_is_pg(db))
 		r = check_path(out, _("store"), db, K_SECRET, 0);
 	/* A missing directory is already said by its missing store. */
 	if (r == CRM_OK && db != NULL && db[0] == '/') {

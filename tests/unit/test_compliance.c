@@ -656,6 +656,24 @@ static void safe_files_have_no_finding(void **state)
 	crm_findings_free(&f);
 }
 
+/* A fleet's store is no file of this host: none is looked for. */
+static void a_postgresql_store_is_no_missing_file(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_findings f;
+
+	file_setup(t);
+	conf_set(t, "db", "postgresql://crm@db.example.test/crmpolicy");
+	files(t, &f);
+	assert_int_equal(f.n, 0);
+	crm_findings_free(&f);
+	/* The same name as a path would be a missing store. */
+	conf_set(t, "db", "/nonexistent/crmpolicy.db");
+	files(t, &f);
+	assert_true(f.n >= 1);
+	crm_findings_free(&f);
+}
+
 static void unsafe_key_mode_is_critical(void **state)
 {
 	struct tenv *t = *state;
@@ -860,6 +878,7 @@ int main(void)
 		cmocka_unit_test(config_problems_are_critical),
 		cmocka_unit_test(unreadable_config_is_one_critical_finding),
 		T(safe_files_have_no_finding),
+		T(a_postgresql_store_is_no_missing_file),
 		T(unsafe_key_mode_is_critical),
 		T(missing_key_is_critical),
 		T(store_reached_through_symlink_is_critical),
