@@ -23,6 +23,7 @@
 #include <sodium.h>
 
 #include "crmpolicy/backup.h"
+#include "crmpolicy/copy.h"
 #include "crmpolicy/key.h"
 #include "crmpolicy/store.h"
 
@@ -267,15 +268,29 @@ static int copy_to(struct crm_db *src, int dfd, const char *dir, const char *nam
 			strerror(errno));
 		goto fail;
 	}
-	if (crm_db_open_file(tpath, SQLITE_OPEN_READWRITE |
-			SQLITE_OPEN_NOFOLLOW, &dst) != SQLITE_OK) {
-		r = crm_error_set(err, CRM_ESTORE, "backup %s: %s", tpath,
-			dst ? sqlite3_errmsg(crm_db_sqlite(dst)) : "out of memory");
-		goto fail;
+	if (crm_db_kind(src) == CRM_DB_POSTGRESQL) {
+		/*
+		 * A fleet's store is copied row by row into a new SQLite
+		 * file with the same schema: the same verifiable backup as
+		 * one host's, restorable into either.
+		 */
+		if ((r = crm_store_open(tpath, 1, &dst, err)) != CRM_OK ||
+		    (r = crm_store_copy(src, dst, NULL, err)) != CRM_OK ||
+		    (r = self_contained(dst, tpath, err)) != CRM_OK)
+			goto fail;
+	} else {
+		if (crm_db_open_file(tpath, SQLITE_OPEN_READWRITE |
+				SQLITE_OPEN_NOFOLLOW, &dst) != SQLITE_OK) {
+			r = crm_error_set(err, CRM_ESTORE, "backup %s: %s",
+				tpath, dst ? sqlite3_errmsg(crm_db_sqlite(dst)) :
+				"out of memory");
+			goto fail;
+		}
+		if ((r = copy_pages(dst, src, "copying the store", err)) !=
+				CRM_OK ||
+		    (r = self_contained(dst, tpath, err)) != CRM_OK)
+			goto fail;
 	}
-	if ((r = copy_pages(dst, src, "copying the store", err)) != CRM_OK ||
-	    (r = self_contained(dst, tpath, err)) != CRM_OK)
-		goto fail;
 	if (crm_store_close(dst) != SQLITE_OK) {
 		r = crm_error_set(err, CRM_ESTORE, "backup %s: %s", tpath,
 			sqlite3_errmsg(crm_db_sqlite(dst)));
@@ -547,6 +562,12 @@ static int pre_restore_copy(const struct crm_ctx *ctx, const char *dir,
 	snprintf(name, sizeof(name), PRE_RESTORE "%s", stamp + strlen(PREFIX));
 	if ((r = open_dir(dir, 1, &dfd, err)) != CRM_OK)
 		return r;
+	if (crm_db_kind(ctx->db) == CRM_DB_POSTGRESQL) {
+		r = copy_to(ctx->db, dfd, dir, name, ctx->now, pre, prelen,
+			&bytes, err);
+		close(dfd);
+		return r;
+	}
 	if (crm_db_open_file(sqlite3_db_filename(crm_db_sqlite(ctx->db), "main"),
 			SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, &live) !=
 			SQLITE_OK) {
@@ -568,6 +589,22 @@ static int pre_restore_copy(const struct crm_ctx *ctx, const char *dir,
  * holds everything the restore discards. If anything fails before the
  * last step, finishing rolls the live store back untouched.
  */
+/*
+ * A fleet's store: the copy it had goes aside, then its rows are
+ * replaced by the backup's in one transaction. src is left outside any
+ * transaction (the file is this command's alone).
+ */
+static int replace_pg(const struct crm_ctx *ctx, struct crm_db *src,
+	const char *dir, char *pre, size_t prelen, struct crm_error *err)
+{
+	int r;
+
+	crm_store_rollback(src);
+	if ((r = pre_restore_copy(ctx, dir, pre, prelen, err)) != CRM_OK)
+		return r;
+	return crm_store_replace(src, ctx->db, NULL, err);
+}
+
 static int replace(const struct crm_ctx *ctx, struct crm_db *src, const char *dir,
 	char *pre, size_t prelen, struct crm_error *err)
 {
@@ -620,7 +657,8 @@ int crm_backup_restore(struct crm_ctx *ctx, const char *path,
 		snprintf(abs, sizeof(abs), "%s", path);
 	if ((r = open_copy(path, 1, &src, err)) != CRM_OK)
 		return r;
-	if (same_file(path, sqlite3_db_filename(crm_db_sqlite(ctx->db), "main"))) {
+	if (crm_db_kind(ctx->db) == CRM_DB_SQLITE && same_file(path,
+			sqlite3_db_filename(crm_db_sqlite(ctx->db), "main"))) {
 		crm_store_close(src);
 		return crm_error_set(err, CRM_EINVAL, "%s is the store itself",
 			path);
@@ -635,7 +673,9 @@ int crm_backup_restore(struct crm_ctx *ctx, const char *path,
 		r = crm_error_set(err, CRM_EINVAL, "%s failed verification: %s",
 			path, rep->problem);
 	if (r == CRM_OK)
-		r = replace(ctx, src, dir, pre, prelen, err);
+		r = crm_db_kind(ctx->db) == CRM_DB_POSTGRESQL ?
+			replace_pg(ctx, src, dir, pre, prelen, err) :
+			replace(ctx, src, dir, pre, prelen, err);
 	sqlite3_exec(crm_db_sqlite(src), "ROLLBACK", NULL, NULL, NULL);
 	crm_store_close(src);
 	if (r != CRM_OK)

@@ -305,6 +305,63 @@ int crm_store_copy(struct crm_db *src, struct crm_db *dst,
 	return crm_store_commit(dst, err);
 }
 
+/* Runs statement q of db, which returns no row. */
+static int run_one(struct crm_db *db, enum crm_q q, struct crm_error *err)
+{
+	struct crm_stmt *st;
+	int r;
+
+	if ((r = crm_db_prepare(db, q, &st, err)) != CRM_OK)
+		return r;
+	r = crm_stmt_step(st);
+	crm_stmt_done(st);
+	return r < 0 ? crm_db_error(db, "emptying the store", err) : CRM_OK;
+}
+
+/* Empties every table of a PostgreSQL store, guards lifted meanwhile. */
+static int clear_all(struct crm_db *db, struct crm_error *err)
+{
+	int r;
+
+	if ((r = run_one(db, CRM_Q_COPY_GUARD_OFF_AUDIT, err)) ||
+	    (r = run_one(db, CRM_Q_COPY_GUARD_OFF_CHECKPOINTS, err)) ||
+	    (r = run_one(db, CRM_Q_COPY_CLEAR_ALL, err)) ||
+	    (r = run_one(db, CRM_Q_COPY_GUARD_ON_AUDIT, err)))
+		return r;
+	return run_one(db, CRM_Q_COPY_GUARD_ON_CHECKPOINTS, err);
+}
+
+int crm_store_replace(struct crm_db *src, struct crm_db *dst,
+	struct crm_copy_report *rep, struct crm_error *err)
+{
+	struct crm_copy_report own;
+	int r;
+
+	if (rep == NULL)
+		rep = &own;
+	memset(rep, 0, sizeof(*rep));
+	if ((r = usable_pair(src, dst, err)) != CRM_OK)
+		return r;
+	if (crm_db_kind(dst) != CRM_DB_POSTGRESQL)
+		return crm_error_set(err, CRM_EINVAL, "only a PostgreSQL store"
+			" is replaced row by row");
+	if ((r = crm_store_begin(dst, err)) != CRM_OK)
+		return r;
+	if ((r = crm_store_begin_read(src, err)) != CRM_OK) {
+		crm_store_rollback(dst);
+		return r;
+	}
+	r = clear_all(dst, err);
+	if (r == CRM_OK)
+		r = copy_all(src, dst, rep, err);
+	crm_store_rollback(src);
+	if (r != CRM_OK) {
+		crm_store_rollback(dst);
+		return r;
+	}
+	return crm_store_commit(dst, err);
+}
+
 /* ---- comparing ---- */
 
 /* The count and digest of every table of db, in one snapshot. */

@@ -238,5 +238,23 @@ const char *const crm_sql_pg[CRM_Q_COUNT] = {
 		"INSERT INTO sip_credentials(account_id, realm, sealed,"
 		" changed)"
 		" VALUES($1, $2, $3, $4)",
+	/*
+	 * Replacing a store's rows (restore): the append-only guards of the
+	 * audit trail are lifted for the transaction that empties it, by the
+	 * tables' owner, and put back before it commits.
+	 */
+	[CRM_Q_COPY_GUARD_OFF_AUDIT] =
+		"ALTER TABLE audit DISABLE TRIGGER USER",
+	[CRM_Q_COPY_GUARD_OFF_CHECKPOINTS] =
+		"ALTER TABLE audit_checkpoints DISABLE TRIGGER USER",
+	[CRM_Q_COPY_CLEAR_ALL] =
+		"TRUNCATE accounts, groups, members, policy, pw_history,"
+		" reservations, audit, audit_checkpoints, rules, settings,"
+		" ip_failures, ip_blocks, logins, known_ips, totp,"
+		" recovery_codes, otp_codes, sip_credentials",
+	[CRM_Q_COPY_GUARD_ON_AUDIT] =
+		"ALTER TABLE audit ENABLE TRIGGER USER",
+	[CRM_Q_COPY_GUARD_ON_CHECKPOINTS] =
+		"ALTER TABLE audit_checkpoints ENABLE TRIGGER USER",
 	/* ---- end lib/copy.c ---- */
 };

@@ -581,5 +581,10 @@ const char *const crm_sql_sqlite[CRM_Q_COUNT] = {
 		"INSERT INTO sip_credentials(account_id, realm, sealed,"
 		" changed)"
 		" VALUES(?1, ?2, ?3, ?4)",
+	/*
+	 * COPY_GUARD_* and COPY_CLEAR_ALL have no SQLite text: an SQLite
+	 * store is restored page by page (lib/backup.c), never emptied row
+	 * by row.
+	 */
 	/* ---- end lib/copy.c ---- */
 };

@@ -52,6 +52,17 @@ int crm_store_copy(struct crm_db *src, struct crm_db *dst,
 	__attribute__((warn_unused_result));
 
 /*
+ * crm_store_copy into a PostgreSQL store that may hold rows: in the same
+ * one transaction (under the fleet's writer lock, so every host waits),
+ * its tables are emptied first, the audit trail's guards lifted only for
+ * that. What restoring a backup into a fleet's store does. CRM_EINVAL
+ * for an SQLite dst (restored page by page instead).
+ */
+int crm_store_replace(struct crm_db *src, struct crm_db *dst,
+	struct crm_copy_report *rep, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
+/*
  * Reads every table of both stores, each in a snapshot of its own, and
  * compares rows and digest table by table. Returns 0 when both could be
  * read, with rep->equal saying whether they hold the same and
