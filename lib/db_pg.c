@@ -25,6 +25,7 @@
 
 #define BYTEAOID 17
 #define BOOLOID 16
+#define TEXTOID 25
 #define MAX_PARAMS 32
 /* Seconds to wait for a connection unless the conninfo says otherwise. */
 #define CONNECT_TIMEOUT "5"
@@ -48,6 +49,7 @@ struct crm_pg_stmt {
 	char name[32];
 	unsigned session;	/* the session it was prepared in */
 	int nparams;
+	Oid types[MAX_PARAMS];	/* 0: as PostgreSQL infers it */
 	char *values[MAX_PARAMS];
 	int lengths[MAX_PARAMS];
 	int formats[MAX_PARAMS];
@@ -80,10 +82,15 @@ static int pg_error(struct crm_db *db, const char *what, struct crm_error *err)
 
 /* ---- statements ---- */
 
-/* The highest $N of a statement's text: how many values it takes. */
-static int count_params(const char *sql)
+/*
+ * The highest $N of a statement's text, how many values it takes, and
+ * which of them it uses (used[n - 1]).
+ */
+static int count_params(const char *sql, char used[MAX_PARAMS])
 {
 	int max = 0;
+
+	memset(used, 0, MAX_PARAMS);
 
 	for (const char *p = sql; *p; p++) {
 		if (*p == '\'') {	/* skip a literal */
@@ -96,6 +103,8 @@ static int count_params(const char *sql)
 
 			if (n > max)
 				max = n;
+			if (n >= 1 && n <= MAX_PARAMS)
+				used[n - 1] = 1;
 		}
 	}
 	return max;
@@ -117,7 +126,8 @@ static int send_prepare(struct crm_stmt *st, struct crm_pg_stmt *ps)
 		int ok;
 
 		revive(pc);
-		res = PQprepare(pc->conn, ps->name, crm_sql_pg[st->q], 0, NULL);
+		res = PQprepare(pc->conn, ps->name, crm_sql_pg[st->q],
+			ps->nparams, ps->types);
 		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 		if (!ok)
 			keep_msg(pc, res ? PQresultErrorMessage(res) :
@@ -138,6 +148,7 @@ static int pg_prepare(struct crm_stmt *st, struct crm_error *err)
 	struct crm_pg_conn *pc = st->db->pg;
 	const char *sql = crm_sql_pg[st->q];
 	struct crm_pg_stmt *ps;
+	char used[MAX_PARAMS];
 
 	if (sql == NULL)
 		return crm_error_set(err, CRM_ESTORE, "store postgresql %s: no"
@@ -146,12 +157,20 @@ static int pg_prepare(struct crm_stmt *st, struct crm_error *err)
 	ps = calloc(1, sizeof(*ps));
 	if (ps == NULL)
 		return crm_error_set(err, CRM_ENOMEM, "out of memory");
-	ps->nparams = count_params(sql);
+	ps->nparams = count_params(sql, used);
 	if (ps->nparams > MAX_PARAMS) {
 		free(ps);
 		return crm_error_set(err, CRM_ESTORE, "statement %s takes too"
 			" many values", crm_q_name(st->q));
 	}
+	/*
+	 * A value the code binds but the text leaves unused (a number
+	 * skipped, as SQLite allows) has no type PostgreSQL can infer: it
+	 * is declared text, which takes whatever is sent. The others are
+	 * left to PostgreSQL (0).
+	 */
+	for (int i = 0; i < ps->nparams; i++)
+		ps->types[i] = used[i] ? 0 : TEXTOID;
 	/* Nested uses of one statement get their own prepared name. */
 	snprintf(ps->name, sizeof(ps->name), "crm_%d_%u", (int)st->q,
 		pc->prepared++);
