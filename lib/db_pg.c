@@ -25,6 +25,7 @@
 
 #define BYTEAOID 17
 #define BOOLOID 16
+#define TEXTOID 25
 #define MAX_PARAMS 32
 /* Seconds to wait for a connection unless the conninfo says otherwise. */
 #define CONNECT_TIMEOUT "5"
@@ -77,10 +78,15 @@ static int pg_error(struct crm_db *db, const char *what, struct crm_error *err)
 
 /* ---- statements ---- */
 
-/* The highest $N of a statement's text: how many values it takes. */
-static int count_params(const char *sql)
+/*
+ * The highest $N of a statement's text, how many values it takes, and
+ * which of them it uses (used[n - 1]).
+ */
+static int count_params(const char *sql, char used[MAX_PARAMS])
 {
 	int max = 0;
+
+	memset(used, 0, MAX_PARAMS);
 
 	for (const char *p = sql; *p; p++) {
 		if (*p == '\'') {	/* skip a literal */
@@ -93,6 +99,8 @@ static int count_params(const char *sql)
 
 			if (n > max)
 				max = n;
+			if (n >= 1 && n <= MAX_PARAMS)
+				used[n - 1] = 1;
 		}
 	}
 	return max;
@@ -104,6 +112,8 @@ static int pg_prepare(struct crm_stmt *st, struct crm_error *err)
 	const char *sql = crm_sql_pg[st->q];
 	struct crm_pg_stmt *ps;
 	PGresult *res;
+	Oid types[MAX_PARAMS];
+	char used[MAX_PARAMS];
 
 	if (sql == NULL)
 		return crm_error_set(err, CRM_ESTORE, "store postgresql %s: no"
@@ -112,16 +122,24 @@ static int pg_prepare(struct crm_stmt *st, struct crm_error *err)
 	ps = calloc(1, sizeof(*ps));
 	if (ps == NULL)
 		return crm_error_set(err, CRM_ENOMEM, "out of memory");
-	ps->nparams = count_params(sql);
+	ps->nparams = count_params(sql, used);
 	if (ps->nparams > MAX_PARAMS) {
 		free(ps);
 		return crm_error_set(err, CRM_ESTORE, "statement %s takes too"
 			" many values", crm_q_name(st->q));
 	}
+	/*
+	 * A value the code binds but the text leaves unused (a number
+	 * skipped, as SQLite allows) has no type PostgreSQL can infer: it
+	 * is declared text, which takes whatever is sent. The others are
+	 * left to PostgreSQL (0).
+	 */
+	for (int i = 0; i < ps->nparams; i++)
+		types[i] = used[i] ? 0 : TEXTOID;
 	/* Nested uses of one statement get their own prepared name. */
 	snprintf(ps->name, sizeof(ps->name), "crm_%d_%u", (int)st->q,
 		pc->prepared++);
-	res = PQprepare(pc->conn, ps->name, sql, 0, NULL);
+	res = PQprepare(pc->conn, ps->name, sql, ps->nparams, types);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		keep_msg(pc, PQresultErrorMessage(res));
 		PQclear(res);
