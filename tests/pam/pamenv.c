@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <libpq-fe.h>
+#include <liboath/oath.h>
 #include <limits.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -18,16 +20,57 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "crmpolicy/config.h"
+#include "crmpolicy/context.h"
+#include "crmpolicy/mfa.h"
+
 #define PENV_PATH PATH_MAX
 
 static char g_dir[PENV_PATH];
 static char g_conf[PENV_PATH];
 static char g_build[PENV_PATH];
 static int g_made;	/* this process made g_dir */
+static int g_fleet;	/* hosts in fleet mode, else 0 */
+static char g_confs[PENV_FLEET_MAX][PENV_PATH];
+static char g_schema[64];	/* the current test's, on PostgreSQL */
+static char g_pgdb[PENV_PATH + 256];	/* its conninfo */
 
 const char *penv_dir(void) { return g_dir; }
 const char *penv_conf(void) { return g_conf; }
 const char *penv_build(void) { return g_build; }
+int penv_fleet_hosts(void) { return g_fleet; }
+
+const char *penv_conf_of(int host)
+{
+	if (g_fleet == 0 || host < 1 || host > g_fleet) {
+		fprintf(stderr, "pamenv: no host %d in this fleet\n", host);
+		exit(99);
+	}
+	return g_confs[host - 1];
+}
+
+/* The server of the PostgreSQL fleet, or NULL. */
+static const char *pg_url(void)
+{
+	const char *url = getenv("CRM_TEST_PG");
+
+	return url != NULL && *url != '\0' ? url : NULL;
+}
+
+int penv_fleet_pg(void)
+{
+	return g_fleet > 0 && pg_url() != NULL;
+}
+
+void penv_fleet(int hosts)
+{
+	if (hosts < 2 || hosts > PENV_FLEET_MAX) {
+		fprintf(stderr, "pamenv: a fleet has 2 to %d hosts\n",
+			PENV_FLEET_MAX);
+		exit(99);
+	}
+	g_fleet = hosts;
+}
 
 static void die(const char *what)
 {
@@ -100,6 +143,10 @@ static char *expand(const char *text)
 		} else if (strncmp(text, "@CONF@", 6) == 0) {
 			rep = g_conf;
 			skip = 6;
+		} else if (strncmp(text, "@CONF", 5) == 0 && text[5] >= '1'
+		    && text[5] <= '9' && text[6] == '@') {
+			rep = penv_conf_of(text[5] - '0');
+			skip = 7;
 		}
 		if (rep != NULL) {
 			size_t rl = strlen(rep);
@@ -130,6 +177,22 @@ static void add_env_word(const char *name, const char *word, const char *sep)
 	setenv(name, buf, 1);
 }
 
+/* The conf path(s): one, or in fleet mode one per host. */
+static void conf_paths(void)
+{
+	char name[32];
+
+	path_of(g_conf, sizeof g_conf, "crmpolicy.conf");
+	for (int k = 1; k <= g_fleet; k++) {
+		snprintf(name, sizeof name, "conf-h%d", k);
+		path_of(g_confs[k - 1], sizeof g_confs[0], name);
+	}
+	if (g_fleet > 0)
+		snprintf(g_conf, sizeof g_conf, "%s", g_confs[0]);
+}
+
+static void drop_schemas(pid_t owner);
+
 void penv_boot(char **argv, const struct penv_svc *svcs, size_t n)
 {
 	const char *dir = getenv("CRM_PAMTEST_DIR");
@@ -140,7 +203,7 @@ void penv_boot(char **argv, const struct penv_svc *svcs, size_t n)
 	if (getenv("PAM_WRAPPER") != NULL && dir != NULL) {
 		snprintf(g_dir, sizeof g_dir, "%s", dir);
 		find_build();
-		path_of(g_conf, sizeof g_conf, "crmpolicy.conf");
+		conf_paths();
 		return;
 	}
 	find_build();
@@ -148,7 +211,7 @@ void penv_boot(char **argv, const struct penv_svc *svcs, size_t n)
 	if (mkdtemp(g_dir) == NULL)
 		die("mkdtemp");
 	g_made = 1;
-	path_of(g_conf, sizeof g_conf, "crmpolicy.conf");
+	conf_paths();
 	path_of(svcdir, sizeof svcdir, "services");
 	if (mkdir(svcdir, 0755) != 0)
 		die(svcdir);
@@ -201,6 +264,9 @@ void penv_boot(char **argv, const struct penv_svc *svcs, size_t n)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			die("waitpid");
+	/* A test that died leaves its schema: it goes with the dir. */
+	if (penv_fleet_pg())
+		drop_schemas(pid);
 	penv_finish(0);
 	if (WIFSIGNALED(status)) {
 		fprintf(stderr, "pamenv: the test died of signal %d\n",
@@ -222,6 +288,8 @@ int penv_finish(int rc)
 {
 	const char *keep = getenv("CRM_KEEP");
 
+	if (g_schema[0] != '\0' && (keep == NULL || strcmp(keep, "1") != 0))
+		drop_schemas(getpid());
 	/* Only the process that made the directory removes it. */
 	if (!g_made)
 		return rc;
@@ -232,11 +300,96 @@ int penv_finish(int rc)
 	return rc;
 }
 
+/* ---- the fleet's PostgreSQL ---- */
+
+/* The server's notices (a cascade's list of what it dropped) are noise. */
+static void pg_quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+/* Runs sql on a new superuser connection; 0 or -1 (message printed). */
+static int pg_admin(const char *sql)
+{
+	PGconn *c = PQconnectdb(pg_url());
+	PGresult *res = NULL;
+	int ok = 0;
+
+	if (PQstatus(c) == CONNECTION_OK) {
+		PQsetNoticeProcessor(c, pg_quiet, NULL);
+		res = PQexec(c, sql);
+		ok = PQresultStatus(res) == PGRES_COMMAND_OK
+			|| PQresultStatus(res) == PGRES_TUPLES_OK;
+	}
+	if (!ok)
+		fprintf(stderr, "pamenv: %s: %s", sql, res != NULL ?
+			PQresultErrorMessage(res) : PQerrorMessage(c));
+	PQclear(res);
+	PQfinish(c);
+	return ok ? 0 : -1;
+}
+
+static PGconn *g_pg;		/* penv_sql's connection to g_schema */
+static pid_t g_pg_pid;
+
+static void pg_forget(void)
+{
+	/* A forked child leaves its parent's session alone. */
+	if (g_pg != NULL && g_pg_pid == getpid())
+		PQfinish(g_pg);
+	g_pg = NULL;
+}
+
+/* The schemas of the tests of process owner ("crmpam_PID_SEQ") go. */
+static void drop_schemas(pid_t owner)
+{
+	char sql[512];
+
+	pg_forget();
+	snprintf(sql, sizeof sql, "DO $$DECLARE s text; BEGIN FOR s IN SELECT"
+		" nspname FROM pg_namespace"
+		" WHERE nspname LIKE 'crmpam\\_%d\\_%%'"
+		" LOOP EXECUTE format('DROP SCHEMA %%I CASCADE', s); END LOOP;"
+		" END$$", (int)owner);
+	(void)pg_admin(sql);
+	if (owner == getpid())
+		g_schema[0] = '\0';
+}
+
+/*
+ * A fresh schema for the test; the db line of every host points at it
+ * (search_path in the options of the connection), the URI form of
+ * CRM_TEST_PG as well as the keyword form.
+ */
+static void pg_schema_new(void)
+{
+	static int seq;
+	const char *url = pg_url();
+	char sql[128];
+
+	drop_schemas(getpid());
+	snprintf(g_schema, sizeof g_schema, "crmpam_%d_%d", (int)getpid(),
+		++seq);
+	snprintf(sql, sizeof sql, "CREATE SCHEMA %s", g_schema);
+	if (pg_admin(sql) != 0)
+		exit(99);
+	if (strncmp(url, "postgres://", 11) == 0
+	    || strncmp(url, "postgresql://", 13) == 0)
+		snprintf(g_pgdb, sizeof g_pgdb,
+			"%s%coptions=-csearch_path%%3D%s", url,
+			strchr(url, '?') != NULL ? '&' : '?', g_schema);
+	else
+		snprintf(g_pgdb, sizeof g_pgdb, "%s options=-csearch_path=%s",
+			url, g_schema);
+}
+
 void penv_reset(const char *extra)
 {
 	static const char *const gone[] = { "crmpolicy.db", "crmpolicy.db-wal",
 		"crmpolicy.db-shm", "crmpolicy.db-journal", "crmpolicy.key" };
-	char path[PENV_PATH], text[4 * PENV_PATH + 4096];
+	char path[PENV_PATH], db[sizeof g_pgdb];
+	char text[4 * PENV_PATH + sizeof g_pgdb + 4096];
 
 	for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) {
 		path_of(path, sizeof path, gone[i]);
@@ -245,15 +398,30 @@ void penv_reset(const char *extra)
 	}
 	if (chmod(g_dir, 0700) != 0)
 		die(g_dir);
-	snprintf(text, sizeof text,
-		"# written by the PAM tests\n"
-		"db = %s/crmpolicy.db\n"
-		"key_file = %s/crmpolicy.key\n"
-		"badwords_file = %s/badwords\n"
-		"hash_opslimit = 1\n"
-		"hash_memlimit = 8192\n"
-		"%s", g_dir, g_dir, g_dir, extra != NULL ? extra : "");
-	write_file(g_conf, text, 0644);
+	if (penv_fleet_pg()) {
+		pg_schema_new();
+		snprintf(db, sizeof db, "%s", g_pgdb);
+	} else {
+		path_of(db, sizeof db, "crmpolicy.db");
+	}
+	/* One conf, or one per host differing only in host_name. */
+	for (int k = g_fleet > 0 ? 1 : 0; k <= g_fleet; k++) {
+		char host[32] = "";
+
+		if (k > 0)
+			snprintf(host, sizeof host, "host_name = h%d\n", k);
+		snprintf(text, sizeof text,
+			"# written by the PAM tests\n"
+			"db = %s\n"
+			"%s"
+			"key_file = %s/crmpolicy.key\n"
+			"badwords_file = %s/badwords\n"
+			"hash_opslimit = 1\n"
+			"hash_memlimit = 8192\n"
+			"%s", db, host, g_dir, g_dir,
+			extra != NULL ? extra : "");
+		write_file(k > 0 ? g_confs[k - 1] : g_conf, text, 0644);
+	}
 	path_of(path, sizeof path, "badwords");
 	write_file(path, "12345Aa!\npassword\nPassw0rd!\nqwerty123\n", 0644);
 	penv_crm_ok(NULL, "init", NULL);
@@ -265,7 +433,8 @@ int penv_setup(void **state)
 	return 0;
 }
 
-static int run_crm(const char *input, char *out, size_t outlen, va_list ap)
+static int run_crm(const char *conf, const char *input, char *out,
+	size_t outlen, va_list ap)
 {
 	char in_path[PENV_PATH], out_path[PENV_PATH], exe[PENV_PATH + 16];
 	const char *args[64];
@@ -280,7 +449,7 @@ static int run_crm(const char *input, char *out, size_t outlen, va_list ap)
 	snprintf(exe, sizeof exe, "%s/crmpasswd", g_build);
 	args[na++] = exe;
 	args[na++] = "--conf";
-	args[na++] = g_conf;
+	args[na++] = conf;
 	while ((a = va_arg(ap, const char *)) != NULL && na < 62)
 		args[na++] = a;
 	args[na] = NULL;
@@ -326,7 +495,18 @@ int penv_crm(const char *input, char *out, size_t outlen, ...)
 	int rc;
 
 	va_start(ap, outlen);
-	rc = run_crm(input, out, outlen, ap);
+	rc = run_crm(g_conf, input, out, outlen, ap);
+	va_end(ap);
+	return rc;
+}
+
+int penv_crm_at(int host, const char *input, char *out, size_t outlen, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, outlen);
+	rc = run_crm(penv_conf_of(host), input, out, outlen, ap);
 	va_end(ap);
 	return rc;
 }
@@ -338,7 +518,7 @@ void penv_crm_ok(const char *input, ...)
 	int rc;
 
 	va_start(ap, input);
-	rc = run_crm(input, out, sizeof out, ap);
+	rc = run_crm(g_conf, input, out, sizeof out, ap);
 	va_end(ap);
 	if (rc != 0) {
 		print_error("crmpasswd failed with exit code %d:\n%s\n", rc, out);
@@ -358,6 +538,45 @@ void penv_user(const char *svc, const char *user, const char *initial,
 	PENV_EXPECT(svc, user, NULL, &c,
 		pam_test_flags(PAMTEST_CHAUTHTOK, PAM_SUCCESS,
 			PAM_CHANGE_EXPIRED_AUTHTOK));
+}
+
+int64_t penv_totp_enrol(const char *user, const char *secret, size_t len,
+	char recovery[CRM_RECOVERY_COUNT][CRM_RECOVERY_LEN])
+{
+	struct crm_config cfg;
+	struct crm_problems probs;
+	struct crm_error err;
+	struct crm_ctx ctx;
+	int64_t t0;
+	char code[16];
+	int r;
+
+	memset(&ctx, 0, sizeof ctx);
+	crm_config_init(&cfg);
+	crm_problems_init(&probs);
+	r = crm_config_load(&cfg, g_conf, 1, &probs, &err);
+	for (size_t i = 0; i < probs.n; i++)
+		print_error("%s\n", probs.items[i]);
+	crm_problems_free(&probs);
+	assert_int_equal(r, 0);
+	if (crm_ctx_open(&ctx, &cfg, 0, &err) != 0) {
+		print_error("crm_ctx_open: %s\n", err.msg);
+		fail();
+	}
+	ctx.actor = "test";
+	ctx.service = "test";
+	t0 = ctx.now;
+	assert_int_equal(oath_init(), OATH_OK);
+	assert_int_equal(oath_totp_generate(secret, len, (time_t)ctx.now, 30,
+		0, 6, code), OATH_OK);
+	r = crm_totp_enroll(&ctx, user, (const unsigned char *)secret, len,
+		code, 1, recovery, &err);
+	if (r != 0)
+		print_error("crm_totp_enroll: %s\n", err.msg);
+	crm_ctx_close(&ctx);
+	crm_config_free(&cfg);
+	assert_int_equal(r, 0);
+	return t0;
 }
 
 void penv_conv_init(struct penv_conv *c, ...)
@@ -608,28 +827,111 @@ static sqlite3 *db_open(void)
 	return db;
 }
 
-int64_t penv_sql(const char *sql, ...)
+/*
+ * SQLite's parameters as PostgreSQL's: ?N becomes $N, a bare ? the next
+ * number; literals are copied as they are.
+ */
+static void pg_text(const char *sql, char *out, size_t len)
 {
-	sqlite3 *db = db_open();
+	size_t o = 0;
+	int next = 0, quoted = 0;
+
+	for (const char *c = sql; *c != '\0' && o + 16 < len; c++) {
+		if (*c == '\'')
+			quoted = !quoted;
+		if (quoted || *c != '?') {
+			out[o++] = *c;
+			continue;
+		}
+		if (c[1] >= '0' && c[1] <= '9') {
+			out[o++] = '$';
+			continue;
+		}
+		o += (size_t)snprintf(out + o, len - o, "$%d", ++next);
+	}
+	out[o] = '\0';
+}
+
+/* The connection to the current test's schema, kept for the process. */
+static PGconn *pg_conn(void)
+{
+	if (g_pg != NULL && g_pg_pid == getpid())
+		return g_pg;
+	g_pg = PQconnectdb(g_pgdb);
+	g_pg_pid = getpid();
+	if (PQstatus(g_pg) != CONNECTION_OK) {
+		print_error("cannot connect to %s: %s", g_pgdb,
+			PQerrorMessage(g_pg));
+		PQfinish(g_pg);
+		g_pg = NULL;
+		fail();
+	}
+	PQsetNoticeProcessor(g_pg, pg_quiet, NULL);
+	return g_pg;
+}
+
+/* sql with up to 16 text parameters from ap; the result or a failure. */
+static PGresult *pg_run(const char *sql, va_list ap)
+{
+	char text[8192];
+	const char *vals[16];
+	const char *a;
+	int n = 0;
+	PGresult *res;
+
+	pg_text(sql, text, sizeof text);
+	while ((a = va_arg(ap, const char *)) != NULL && n < 16)
+		vals[n++] = a;
+	res = PQexecParams(pg_conn(), text, n, NULL, vals, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK
+	    && PQresultStatus(res) != PGRES_COMMAND_OK) {
+		print_error("SQL %s: %s", text, PQresultErrorMessage(res));
+		PQclear(res);
+		fail();
+	}
+	return res;
+}
+
+/*
+ * The first column of the first row of sql, as text, on either engine:
+ * 1 with a row (NULL reads as ""), 0 without.
+ */
+static int sql_first(char *out, size_t len, const char *sql, va_list ap)
+{
+	sqlite3 *db;
 	sqlite3_stmt *st = NULL;
 	const char *a;
-	int i = 1, rc;
-	int64_t v = -1;
-	va_list ap;
+	int i = 1, rc, got = 0;
 
+	out[0] = '\0';
+	if (penv_fleet_pg()) {
+		PGresult *res = pg_run(sql, ap);
+
+		if (PQntuples(res) > 0 && PQnfields(res) > 0) {
+			const char *v = PQgetvalue(res, 0, 0);
+			/* Booleans read as SQLite's 1 and 0. */
+			if (PQftype(res, 0) == 16 /* BOOLOID */)
+				v = v[0] == 't' ? "1" : "0";
+			snprintf(out, len, "%s", v);
+			got = 1;
+		}
+		PQclear(res);
+		return got;
+	}
+	db = db_open();
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 		print_error("SQL %s: %s\n", sql, sqlite3_errmsg(db));
 		sqlite3_close(db);
 		fail();
 	}
-	va_start(ap, sql);
 	while ((a = va_arg(ap, const char *)) != NULL)
 		sqlite3_bind_text(st, i++, a, -1, SQLITE_TRANSIENT);
-	va_end(ap);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	else if (rc != SQLITE_DONE) {
+	if (rc == SQLITE_ROW) {
+		const unsigned char *v = sqlite3_column_text(st, 0);
+		snprintf(out, len, "%s", v != NULL ? (const char *)v : "");
+		got = 1;
+	} else if (rc != SQLITE_DONE) {
 		print_error("SQL %s: %s\n", sql, sqlite3_errmsg(db));
 		sqlite3_finalize(st);
 		sqlite3_close(db);
@@ -637,14 +939,52 @@ int64_t penv_sql(const char *sql, ...)
 	}
 	sqlite3_finalize(st);
 	sqlite3_close(db);
-	return v;
+	return got;
+}
+
+int64_t penv_sql(const char *sql, ...)
+{
+	char v[4096];
+	va_list ap;
+	int got;
+
+	va_start(ap, sql);
+	got = sql_first(v, sizeof v, sql, ap);
+	va_end(ap);
+	/* As sqlite3_column_int64: NULL or text without digits is 0. */
+	return got ? (int64_t)strtoll(v, NULL, 10) : -1;
+}
+
+int penv_sql_text(char *out, size_t len, const char *sql, ...)
+{
+	va_list ap;
+	int got;
+
+	va_start(ap, sql);
+	got = sql_first(out, len, sql, ap);
+	va_end(ap);
+	return got;
 }
 
 void penv_sql_exec(const char *sql)
 {
-	sqlite3 *db = db_open();
+	sqlite3 *db;
 	char *msg = NULL;
 
+	if (penv_fleet_pg()) {
+		PGresult *res = PQexec(pg_conn(), sql);
+
+		if (PQresultStatus(res) != PGRES_COMMAND_OK
+		    && PQresultStatus(res) != PGRES_TUPLES_OK) {
+			print_error("SQL %s: %s", sql,
+				PQresultErrorMessage(res));
+			PQclear(res);
+			fail();
+		}
+		PQclear(res);
+		return;
+	}
+	db = db_open();
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		print_error("SQL %s: %s\n", sql, msg != NULL ? msg : "?");
 		sqlite3_free(msg);
@@ -668,21 +1008,17 @@ struct race_result {
 };
 
 static void race_child(int idx, const char *service, const char *user,
-	const char *const answers[], const char *rhost, int gate, int ready,
-	int out)
+	struct penv_conv *c, const char *rhost, int gate, int ready, int out)
 {
 	struct pam_testcase tc[] = { pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS) };
-	struct penv_conv c;
 	struct pam_conv conv;
 	struct race_result r = { idx, 200 };
 	pam_handle_t *ph = NULL;
 	char b = 'r';
 
-	penv_conv_init(&c, NULL);
-	for (size_t i = 0; answers[i] != NULL && i < PENV_MSGS - 1; i++)
-		c.answers[i] = answers[i];
-	conv.conv = penv_conv_fn;
-	conv.appdata_ptr = &c;
+	/* c is this child's own copy since the fork. */
+	conv.conv = c->fn != NULL ? c->fn : penv_conv_fn;
+	conv.appdata_ptr = c;
 	if (pam_start(service, user, &conv, &ph) == PAM_SUCCESS
 	    && pam_set_item(ph, PAM_RHOST, rhost) == PAM_SUCCESS) {
 		if (write(ready, &b, 1) != 1)
@@ -690,7 +1026,7 @@ static void race_child(int idx, const char *service, const char *user,
 		/* EOF when the parent closes its end: all go at once. */
 		while (read(gate, &b, 1) < 0 && errno == EINTR)
 			;
-		if (_pamtest_conv(service, user, penv_conv_fn, &c, tc, 1, ph)
+		if (_pamtest_conv(service, user, conv.conv, c, tc, 1, ph)
 		    <= PAMTEST_ERR_CASE)
 			r.rc = tc[0].op_rv;
 	} else if (write(ready, &b, 1) != 1) {
@@ -712,11 +1048,25 @@ void penv_race(const char *service, const char *user, const char *password,
 void penv_race_answers(const char *service, const char *user,
 	const char *const answers[], const char *rhost, int rcs[PENV_RACE_N])
 {
+	const char *const services[] = { service };
+	struct penv_conv c;
+
+	penv_conv_init(&c, NULL);
+	for (size_t i = 0; answers[i] != NULL && i < PENV_MSGS - 1; i++)
+		c.answers[i] = answers[i];
+	penv_race_fleet(services, 1, user, rhost, &c, NULL, NULL, rcs);
+}
+
+void penv_race_fleet(const char *const services[], size_t n,
+	const char *user, const char *rhost, struct penv_conv *c,
+	void (*during)(void *), void *arg, int rcs[PENV_RACE_N])
+{
 	int gate[2], ready[2], out[2];
 	pid_t pids[PENV_RACE_N];
 	struct race_result r;
 	char b;
 
+	assert_true(n > 0);
 	assert_int_equal(pipe(gate), 0);
 	assert_int_equal(pipe(ready), 0);
 	assert_int_equal(pipe(out), 0);
@@ -729,8 +1079,8 @@ void penv_race_answers(const char *service, const char *user,
 			close(gate[1]);
 			close(ready[0]);
 			close(out[0]);
-			race_child(i, service, user, answers, rhost, gate[0],
-				ready[1], out[1]);
+			race_child(i, services[(size_t)i % n], user, c, rhost,
+				gate[0], ready[1], out[1]);
 		}
 		assert_int_equal(read(ready[0], &b, 1), 1);
 	}
@@ -739,6 +1089,8 @@ void penv_race_answers(const char *service, const char *user,
 	close(ready[1]);
 	close(out[1]);
 	close(gate[1]);
+	if (during != NULL)
+		during(arg);
 	while (read(out[0], &r, sizeof r) == (ssize_t)sizeof r)
 		if (r.idx >= 0 && r.idx < PENV_RACE_N)
 			rcs[r.idx] = r.rc;

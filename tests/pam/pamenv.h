@@ -14,9 +14,15 @@
 #include <security/pam_appl.h>
 #include <libpamtest.h>
 
+#include "crmpolicy/otp.h"
+
 #define PENV_MSGS 16
 
-/* A PAM service file; "@MOD@" becomes the module path, "@CONF@" the conf. */
+/*
+ * A PAM service file; "@MOD@" becomes the module path, "@CONF@" the conf,
+ * and in fleet mode "@CONF1@".."@CONF9@" the conf of that host (@CONF@ is
+ * host 1's).
+ */
 struct penv_svc {
 	const char *name;
 	const char *text;
@@ -61,6 +67,24 @@ const char *penv_dir(void);
 const char *penv_conf(void);
 const char *penv_build(void);
 
+#define PENV_FLEET_MAX 9
+
+/*
+ * Fleet mode, called in main before penv_boot: hosts (2..PENV_FLEET_MAX)
+ * separate confs, conf-h1 ... conf-hN in the test's dir, identical but for
+ * host_name = hN, sharing one store and one key file. The store is a
+ * schema of its own per test on the server CRM_TEST_PG names (made by
+ * penv_reset, dropped by the next one and at the end); without
+ * CRM_TEST_PG the hosts share one SQLite file instead.
+ */
+void penv_fleet(int hosts);
+/* The number of hosts (0: not in fleet mode). */
+int penv_fleet_hosts(void);
+/* 1 when the fleet's store is on PostgreSQL. */
+int penv_fleet_pg(void);
+/* The conf of host k (1-based); penv_conf() is host 1's. */
+const char *penv_conf_of(int host);
+
 /*
  * A fresh store for one test: removes db and key, writes the conf (the
  * test settings plus extra, may be NULL), the bad-words file, and runs
@@ -78,11 +102,22 @@ int penv_crm(const char *input, char *out, size_t outlen, ...)
 	__attribute__((sentinel));
 /* The same, failing the test unless the exit code is 0. */
 void penv_crm_ok(const char *input, ...) __attribute__((sentinel));
+/* penv_crm with the conf of host k (fleet mode). */
+int penv_crm_at(int host, const char *input, char *out, size_t outlen, ...)
+	__attribute__((sentinel));
 
 /* Adds a standalone user with a password and clears must-change by a real
  * chauthtok through service svc. */
 void penv_user(const char *svc, const char *user, const char *initial,
 	const char *password);
+
+/*
+ * Enrols user in TOTP with secret (len bytes) through the core library on
+ * penv_conf()'s store, with the code of the current 30 s step (which is
+ * then used up); fills recovery and returns the time of the enrolment.
+ */
+int64_t penv_totp_enrol(const char *user, const char *secret, size_t len,
+	char recovery[CRM_RECOVERY_COUNT][CRM_RECOVERY_LEN]);
 
 void penv_conv_init(struct penv_conv *c, ...) __attribute__((sentinel));
 /* 1 if some captured info or error message contains needle. */
@@ -127,8 +162,13 @@ const char *penv_capture_end(void);
 /*
  * The first column of the first row of sql on the store, with text
  * parameters bound in order (NULL-terminated); -1 when there is no row.
+ * On PostgreSQL the parameters ?, ?N become $N: write SQL both engines
+ * take (the column logins.user as "user").
  */
 int64_t penv_sql(const char *sql, ...) __attribute__((sentinel));
+/* The same as text into out; returns 0 when there is no row. */
+int penv_sql_text(char *out, size_t len, const char *sql, ...)
+	__attribute__((sentinel));
 /* Executes sql (no parameters) on the store, failing the test on error. */
 void penv_sql_exec(const char *sql);
 
@@ -147,5 +187,16 @@ void penv_race(const char *service, const char *user, const char *password,
  * answers (NULL-terminated; at most PENV_MSGS - 1), as penv_conv_init. */
 void penv_race_answers(const char *service, const char *user,
 	const char *const answers[], const char *rhost, int rcs[PENV_RACE_N]);
+/*
+ * The race across hosts: child i authenticates through services[i % n]
+ * with its own copy of c (its answers and, when set, c->fn with c as
+ * appdata: a struct that begins with a penv_conv may carry more). during
+ * (may be NULL) runs in the parent once the children are let go, before
+ * their results are collected; it must not fail the test itself, since
+ * the children would be left waiting.
+ */
+void penv_race_fleet(const char *const services[], size_t n,
+	const char *user, const char *rhost, struct penv_conv *c,
+	void (*during)(void *), void *arg, int rcs[PENV_RACE_N]);
 
 #endif

@@ -91,38 +91,8 @@ static struct {
  */
 static void enrol(const char *user)
 {
-	struct crm_config cfg;
-	struct crm_problems probs;
-	struct crm_error err;
-	struct crm_ctx ctx;
-	char code[16];
-	int r;
-
-	memset(&ctx, 0, sizeof ctx);
-	crm_config_init(&cfg);
-	crm_problems_init(&probs);
-	r = crm_config_load(&cfg, penv_conf(), 1, &probs, &err);
-	for (size_t i = 0; i < probs.n; i++)
-		print_error("%s\n", probs.items[i]);
-	crm_problems_free(&probs);
-	assert_int_equal(r, 0);
-	if (crm_ctx_open(&ctx, &cfg, 0, &err) != 0) {
-		print_error("crm_ctx_open: %s\n", err.msg);
-		fail();
-	}
-	ctx.actor = "test";
-	ctx.service = "test";
-	g_totp.t0 = ctx.now;
-	assert_int_equal(oath_init(), OATH_OK);
-	assert_int_equal(oath_totp_generate(SECRET, SECRET_LEN,
-		(time_t)ctx.now, 30, 0, 6, code), OATH_OK);
-	r = crm_totp_enroll(&ctx, user, (const unsigned char *)SECRET,
-		SECRET_LEN, code, 1, g_totp.recovery, &err);
-	if (r != 0)
-		print_error("crm_totp_enroll: %s\n", err.msg);
-	crm_ctx_close(&ctx);
-	crm_config_free(&cfg);
-	assert_int_equal(r, 0);
+	g_totp.t0 = penv_totp_enrol(user, SECRET, SECRET_LEN,
+		g_totp.recovery);
 }
 
 /* The code of the k-th step after the enrolment's (k = 0: its own). */
