@@ -30,10 +30,11 @@
 /* Seconds to wait for a connection unless the conninfo says otherwise. */
 #define CONNECT_TIMEOUT "5"
 /*
- * The advisory lock every writer of the store takes, fleet-wide: the
- * prefix of CRM_PG_LOCK_MIGRATE ("crmpol"), then 2.
+ * The advisory lock every writer of the store takes, fleet-wide: "crmp"
+ * and the store's schema, so that two stores kept in two schemas of one
+ * database do not wait on each other (a shared hash only makes them wait).
  */
-#define LOCK_WRITE "7165064483209248770" /* 0x63726d706f6c0002 */
+#define LOCK_WRITE "1668443504, hashtext(current_schema())"
 
 struct crm_pg_conn {
 	PGconn *conn;
