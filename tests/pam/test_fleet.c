@@ -743,6 +743,58 @@ static void new_address_alert_once_across_hosts(void **state)
 	chain_sound();
 }
 
+/* ---- the store unreachable ---- */
+
+/*
+ * Host 4 loses the database (its db line names a port nobody listens
+ * on): every login there is refused as PAM_AUTHINFO_UNAVAIL, never let
+ * through, with one log line naming the server; the other hosts go on.
+ */
+static void unreachable_store_refuses_with_one_log_line(void **state)
+{
+	char path[PATH_MAX], text[8192], *db;
+	struct penv_conv c;
+	const char *log;
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	penv_user(fleet[0], "dora", "Init1al!Pw", "Corr3ct!Horse");
+	dir_path(path, sizeof path, "conf-h4");
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	db = strstr(text, "\ndb = ");
+	assert_non_null(db);
+	{
+		char *end = strchr(db + 1, '\n'), rest[8192];
+
+		assert_non_null(end);
+		snprintf(rest, sizeof rest, "%s", end);
+		snprintf(db, sizeof(text) - (size_t)(db - text), "\ndb ="
+			" host=127.0.0.1 port=1 dbname=crm user=crm%s", rest);
+	}
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	penv_capture_start();
+	assert_int_equal(pw_on(4, "dora", "Corr3ct!Horse", "127.0.7.5", &c),
+		PAM_AUTHINFO_UNAVAIL);
+	log = penv_capture_end();
+	assert_int_equal(count_of(log, "cannot connect"), 1);
+	assert_non_null(strstr(log, "127.0.0.1"));
+	/* A wrong password there is no different: refused, not counted. */
+	assert_int_equal(pw_on(4, "dora", "Wr0ng!Guess", "127.0.7.5", &c),
+		PAM_AUTHINFO_UNAVAIL);
+	assert_int_equal(failures("dora"), 0);
+	/* The other hosts still reach the store. */
+	assert_int_equal(pw_on(2, "dora", "Corr3ct!Horse", "127.0.7.5", &c),
+		PAM_SUCCESS);
+}
+
 /* ---- main ---- */
 
 /* Each race against one account: no IP throttling in the way. */
@@ -767,6 +819,7 @@ int main(int argc, char **argv)
 		T(email_code_accepted_once_across_hosts, totp_conf),
 		T(one_audit_chain_names_each_host, lock_conf),
 		T(new_address_alert_once_across_hosts, alert_conf),
+		T(unreachable_store_refuses_with_one_log_line, lock_conf),
 	};
 	const char *sqlite = getenv("CRM_FLEET_SQLITE");
 
