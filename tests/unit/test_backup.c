@@ -393,6 +393,65 @@ static void sample_backup(struct tenv *t, struct crm_backup_info *info)
 	take(t, info);
 }
 
+/*
+ * A fleet's store (PostgreSQL, when CRM_TEST_PG names a server) backs
+ * up into the same verifiable SQLite file, and a restore puts its rows
+ * back in one transaction, the store's own copy kept aside.
+ */
+static void postgresql_store_backs_up_and_restores(void **state)
+{
+	struct crm_backup_report rep, pre_rep;
+	struct crm_backup_info info;
+	struct crm_audit_report ar;
+	struct crm_error e;
+	char pre[CRM_BACKUP_PATH_MAX];
+	struct tenv *t;
+	const char *was = getenv("CRM_TEST_BACKEND");
+
+	(void)state;
+	if (getenv("CRM_TEST_PG") == NULL || *getenv("CRM_TEST_PG") == '\0')
+		skip();
+	setenv("CRM_TEST_BACKEND", "postgresql", 1);
+	t = tenv_new(NULL);
+	if (was != NULL)
+		setenv("CRM_TEST_BACKEND", was, 1);
+	else
+		unsetenv("CRM_TEST_BACKEND");
+	assert_non_null(t->pg);
+	sample_backup(t, &info);
+	verify(t, info.path, &rep);
+	assert_true(rep.ok);
+	assert_int_equal(file_int(info.path, "SELECT count(*) FROM accounts"
+		" WHERE name = 'alice'"), 1);
+	assert_int_equal(file_int(info.path, "SELECT count(*) FROM"
+		" pragma_journal_mode WHERE journal_mode = 'delete'"), 1);
+	tenv_add_user(t, "bob", NULL);
+	t->ctx.now = T0 + 60;
+	if (crm_backup_restore(&t->ctx, info.path, NULL, pre, sizeof(pre), &rep,
+			&e) != CRM_OK)
+		fail_msg("restore: %s", e.msg);
+	assert_true(rep.ok);
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM accounts"
+		" WHERE name = ?1", "bob", NULL), 0);
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM accounts"
+		" WHERE name = ?1", "alice", NULL), 1);
+	assert_int_equal(file_int(pre, "SELECT count(*) FROM accounts WHERE"
+		" name = 'bob'"), 1);
+	verify(t, pre, &pre_rep);
+	assert_true(pre_rep.ok);
+	assert_true(tenv_has_event(t, "restore", "", info.path));
+	assert_int_equal(crm_audit_verify(t->ctx.db, t->ctx.audit_key, &ar, &e),
+		CRM_OK);
+	assert_true(ar.ok);
+	/* The trail's guards are back once the restore has committed. */
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM pg_trigger g"
+		" JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON"
+		" n.oid = c.relnamespace WHERE n.nspname = current_schema() AND"
+		" g.tgname = 'audit_no_delete' AND g.tgenabled = 'O'", NULL,
+		NULL), 1);
+	tenv_free(t);
+}
+
 static void damaged_copy_fails_the_integrity_check(void **state)
 {
 	struct tenv *t = *state;
@@ -757,6 +816,7 @@ int main(void)
 		T(verify_refuses_symlinks_directories_and_missing_files),
 		T(copy_without_a_trail_is_refused),
 		T(restore_round_trip),
+		cmocka_unit_test(postgresql_store_backs_up_and_restores),
 		T(restore_of_a_bad_copy_changes_nothing),
 		T(restore_refuses_a_copy_others_may_write),
 		T(restore_refuses_the_store_itself),
