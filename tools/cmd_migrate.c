@@ -13,6 +13,7 @@
 #include <libpq-fe.h>
 
 #include "cli.h"
+#include "crmpolicy/audit.h"
 #include "crmpolicy/copy.h"
 #include "crmpolicy/i18n.h"
 #include "crmpolicy/store.h"
@@ -143,21 +144,30 @@ int cmd_migrate(struct cli *c, int argc, char **argv)
 	 * on this host), which the copy does not hold.
 	 */
 	rc = crm_store_compare(c->ctx.db, dst, &check, &err);
-	/*
-	 * TODO(store.migrate): record the migration in the new store's
-	 * audit trail, crm_audit_add(ctx on dst, "store.migrate", "",
-	 * "from=%s rows=%lld"), once lib/audit.c writes through the storage
-	 * interface: it still reaches SQLite directly and cannot write to a
-	 * PostgreSQL store.
-	 */
-	crm_store_close(dst);
-	if (rc != CRM_OK)
-		return cli_fail(&err);
-	if (!check.equal)
+	if (rc == CRM_OK && !check.equal) {
+		crm_store_close(dst);
 		return cli_error(CLI_FAIL, _("the store changed while it was"
 			" copied (%s), so the copy misses that change: stop the"
 			" services that use the store, empty the target and run"
 			" migrate again"), check.problem);
+	}
+	/* Both trails tell of the move: the new store's chain goes on. */
+	if (rc == CRM_OK) {
+		struct crm_ctx there = c->ctx;
+
+		there.db = dst;
+		if ((rc = crm_audit_add(&there, "store.migrate", NULL,
+				"from=%s rows=%lld", from, (long long)rep.rows)) ==
+				CRM_OK)
+			rc = crm_audit_add(&c->ctx, "store.migrate", NULL,
+				"to=%s rows=%lld", to, (long long)rep.rows);
+		if (rc != CRM_OK)
+			crm_error_set(&err, rc, _("the store was copied but the"
+				" move could not be audited"));
+	}
+	crm_store_close(dst);
+	if (rc != CRM_OK)
+		return cli_fail(&err);
 	if (c->json)
 		return print_json(from, to, &rep);
 	print_text(c, from, to, &rep);
