@@ -65,6 +65,10 @@ struct crm_db {
 extern const char *const crm_sql_sqlite[CRM_Q_COUNT];
 extern const char *const crm_sql_pg[CRM_Q_COUNT];
 
+/* SQLite's schema migrations: entry v takes version v to v + 1. */
+extern const size_t crm_sqlite_migration_count;
+const char *crm_sqlite_migration(int v);
+
 extern const struct crm_db_ops crm_db_sqlite_ops;
 extern const struct crm_db_ops crm_db_pg_ops;
 

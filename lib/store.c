@@ -23,161 +23,6 @@
 /* Log pages past which a commit checkpoints (SQLite's default: 1000). */
 #define WAL_CHECKPOINT_PAGES 64
 
-/*
- * Migrations: migrations[i] takes the schema from version i to i + 1.
- * A released migration is never edited; a change is a new entry.
- */
-static const char *const migrations[] = {
-	/* 0 -> 1: accounts, groups, policy, history, reservations, audit */
-	"CREATE TABLE accounts("
-	" id INTEGER PRIMARY KEY,"
-	" name TEXT NOT NULL UNIQUE,"
-	" email TEXT NOT NULL DEFAULT '',"
-	" email_verified INTEGER NOT NULL DEFAULT 0,"
-	" pw_hash TEXT NOT NULL DEFAULT '',"
-	" origin INTEGER NOT NULL DEFAULT 0,"
-	" created INTEGER NOT NULL,"
-	" pw_changed INTEGER NOT NULL DEFAULT 0,"
-	" enabled_at INTEGER NOT NULL DEFAULT 0,"
-	" must_change INTEGER NOT NULL DEFAULT 0,"
-	" disabled INTEGER NOT NULL DEFAULT 0,"
-	" disabled_reason TEXT NOT NULL DEFAULT '',"
-	" disabled_at INTEGER NOT NULL DEFAULT 0,"
-	" failures INTEGER NOT NULL DEFAULT 0,"
-	" first_fail INTEGER NOT NULL DEFAULT 0,"
-	" last_fail INTEGER NOT NULL DEFAULT 0,"
-	" locked_at INTEGER NOT NULL DEFAULT 0,"
-	" fails_since_login INTEGER NOT NULL DEFAULT 0,"
-	" last_login INTEGER NOT NULL DEFAULT 0,"
-	" last_service TEXT NOT NULL DEFAULT '',"
-	" last_rhost TEXT NOT NULL DEFAULT '',"
-	" prev_login INTEGER NOT NULL DEFAULT 0,"
-	" prev_service TEXT NOT NULL DEFAULT '',"
-	" prev_rhost TEXT NOT NULL DEFAULT '',"
-	" prev_fails INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE groups(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
-	"CREATE TABLE members("
-	" group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
-	" account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
-	" PRIMARY KEY(group_id, account_id));"
-	"CREATE INDEX members_account ON members(account_id);"
-	"CREATE TABLE policy("
-	" scope TEXT NOT NULL CHECK(scope IN ('global','group','user')),"
-	" target TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
-	" PRIMARY KEY(scope, target, key));"
-	"CREATE TABLE pw_history("
-	" id INTEGER PRIMARY KEY,"
-	" account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
-	" hash TEXT NOT NULL, created INTEGER NOT NULL);"
-	"CREATE INDEX pw_history_account ON pw_history(account_id, id);"
-	"CREATE TABLE reservations("
-	" id INTEGER PRIMARY KEY,"
-	" account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
-	" started INTEGER NOT NULL);"
-	"CREATE INDEX reservations_account ON reservations(account_id);"
-	"CREATE TABLE audit("
-	" id INTEGER PRIMARY KEY,"
-	" time INTEGER NOT NULL, event TEXT NOT NULL, actor TEXT NOT NULL,"
-	" subject TEXT NOT NULL DEFAULT '', service TEXT NOT NULL DEFAULT '',"
-	" rhost TEXT NOT NULL DEFAULT '', details TEXT NOT NULL DEFAULT '',"
-	" prev_hash BLOB, hash BLOB);"
-	"CREATE INDEX audit_subject ON audit(subject, time);"
-	"CREATE INDEX audit_event ON audit(event, time);",
-	/* 1 -> 2: source-IP rules, IP throttling, login history, known addresses */
-	"CREATE TABLE rules("
-	" id INTEGER PRIMARY KEY,"
-	" name TEXT NOT NULL UNIQUE,"
-	" priority INTEGER NOT NULL,"
-	" scope TEXT NOT NULL DEFAULT 'all',"
-	" services TEXT NOT NULL DEFAULT '',"
-	" network TEXT NOT NULL,"
-	" action TEXT NOT NULL CHECK(action IN ('allow','deny','disabled')),"
-	" created INTEGER NOT NULL);"
-	"CREATE INDEX rules_order ON rules(priority, id);"
-	"CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-	"CREATE TABLE ip_failures("
-	" id INTEGER PRIMARY KEY, ip TEXT NOT NULL, time INTEGER NOT NULL);"
-	"CREATE INDEX ip_failures_ip ON ip_failures(ip, time);"
-	"CREATE TABLE ip_blocks("
-	" ip TEXT PRIMARY KEY, blocked_at INTEGER NOT NULL,"
-	" until INTEGER NOT NULL, failures INTEGER NOT NULL);"
-	"CREATE TABLE logins("
-	" id INTEGER PRIMARY KEY,"
-	" time INTEGER NOT NULL, last_time INTEGER NOT NULL,"
-	" count INTEGER NOT NULL DEFAULT 1,"
-	" user TEXT NOT NULL, service TEXT NOT NULL, rhost TEXT NOT NULL,"
-	" tty TEXT NOT NULL, type TEXT NOT NULL, success INTEGER NOT NULL,"
-	" reason TEXT NOT NULL, country_code TEXT NOT NULL, country TEXT NOT NULL,"
-	" city TEXT NOT NULL, org TEXT NOT NULL, new_ip INTEGER NOT NULL DEFAULT 0);"
-	"CREATE INDEX logins_user ON logins(user, time);"
-	"CREATE INDEX logins_time ON logins(time);"
-	"CREATE TABLE known_ips("
-	" account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
-	" ip TEXT NOT NULL, first_seen INTEGER NOT NULL,"
-	" last_seen INTEGER NOT NULL, count INTEGER NOT NULL,"
-	" PRIMARY KEY(account_id, ip));"
-	"ALTER TABLE accounts ADD COLUMN last_place TEXT NOT NULL DEFAULT '';"
-	"ALTER TABLE accounts ADD COLUMN prev_place TEXT NOT NULL DEFAULT '';",
-	/*
-	 * 2 -> 3: second factors. A TOTP secret is sealed under the key file;
-	 * last_step is the newest time step accepted (replay protection).
-	 * Recovery and e-mailed codes are kept only as keyed hashes; an
-	 * e-mailed code is bound to the address it was sent to.
-	 */
-	"CREATE TABLE totp("
-	" account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,"
-	" secret TEXT NOT NULL,"
-	" last_step INTEGER NOT NULL,"
-	" enrolled INTEGER NOT NULL);"
-	"CREATE TABLE recovery_codes("
-	" id INTEGER PRIMARY KEY,"
-	" account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
-	" hash TEXT NOT NULL);"
-	"CREATE INDEX recovery_codes_account ON recovery_codes(account_id);"
-	"CREATE TABLE otp_codes("
-	" account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
-	" purpose TEXT NOT NULL CHECK(purpose IN ('login','verify')),"
-	" hash TEXT NOT NULL, address TEXT NOT NULL,"
-	" created INTEGER NOT NULL, expires INTEGER NOT NULL,"
-	" tries INTEGER NOT NULL DEFAULT 0,"
-	" PRIMARY KEY(account_id, purpose));",
-	/*
-	 * 3 -> 4: the audit trail becomes append-only. A row may only be
-	 * sealed (its hash set once, when a trail from before the chain is
-	 * adopted); pruning drops and restores the delete trigger in its own
-	 * transaction and leaves a signed checkpoint.
-	 */
-	"CREATE TABLE audit_checkpoints("
-	" id INTEGER PRIMARY KEY,"
-	" time INTEGER NOT NULL, first_id INTEGER NOT NULL,"
-	" prev_hash BLOB NOT NULL, removed INTEGER NOT NULL, mac BLOB NOT NULL);"
-	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
-	" WHEN OLD.hash IS NOT NULL"
-	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
-	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
-	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
-	"CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE"
-	" ON audit_checkpoints"
-	" BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;"
-	"CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE"
-	" ON audit_checkpoints"
-	" BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;",
-	/*
-	 * 4 -> 5: SIP digest credentials. HA1 for MD5 and SHA-256 of the
-	 * account's password in its realm, sealed under the key file; gone
-	 * with the account.
-	 */
-	"CREATE TABLE sip_credentials("
-	" account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,"
-	" realm TEXT NOT NULL,"
-	" sealed TEXT NOT NULL,"
-	" changed INTEGER NOT NULL);",
-	/*
-	 * 5 -> 6: a store shared by hosts (PostgreSQL) names the host of
-	 * each audit event; rows from before name none.
-	 */
-	"ALTER TABLE audit ADD COLUMN host TEXT NOT NULL DEFAULT '';",
-};
 
 int crm_store_error(struct crm_db *db, const char *what, struct crm_error *err)
 {
@@ -293,7 +138,7 @@ int crm_store_version(struct crm_db *db, int *version, struct crm_error *err)
 /* Brings the schema to CRM_SCHEMA_VERSION inside one write transaction. */
 static int migrate(struct crm_db *db, struct crm_error *err)
 {
-	const int target = (int)(sizeof(migrations) / sizeof(migrations[0]));
+	const int target = (int)crm_sqlite_migration_count;
 	char pragma[64];
 	int version, r;
 
@@ -313,7 +158,8 @@ static int migrate(struct crm_db *db, struct crm_error *err)
 		goto fail;
 	}
 	for (int v = version; v < target; v++)
-		if ((r = exec_sql(db, migrations[v], "migrating the schema",
+		if ((r = exec_sql(db, crm_sqlite_migration(v),
+				"migrating the schema",
 				err)) != CRM_OK)
 			goto fail;
 	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", target);

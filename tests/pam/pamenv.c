@@ -6,6 +6,7 @@
 #include "pamenv.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <libpq-fe.h>
@@ -1057,6 +1058,31 @@ void penv_race_answers(const char *service, const char *user,
 	penv_race_fleet(services, 1, user, rhost, &c, NULL, NULL, rcs);
 }
 
+/*
+ * Waits for child i to say it is ready. The parent holds the pipe's
+ * write end too, so a child that died first would never be noticed by a
+ * plain read: it is looked for while waiting, and fails the test.
+ */
+static void wait_ready(int fd, pid_t pid, int i)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	char b;
+
+	for (;;) {
+		int status, n = poll(&p, 1, 200);
+
+		if (n > 0) {
+			assert_int_equal(read(fd, &b, 1), 1);
+			return;
+		}
+		if (n < 0)
+			assert_int_equal(errno, EINTR);
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			fail_msg("child %d ended with status %#x before it was"
+				" ready", i, status);
+	}
+}
+
 void penv_race_fleet(const char *const services[], size_t n,
 	const char *user, const char *rhost, struct penv_conv *c,
 	void (*during)(void *), void *arg, int rcs[PENV_RACE_N])
@@ -1064,7 +1090,6 @@ void penv_race_fleet(const char *const services[], size_t n,
 	int gate[2], ready[2], out[2];
 	pid_t pids[PENV_RACE_N];
 	struct race_result r;
-	char b;
 
 	assert_true(n > 0);
 	assert_int_equal(pipe(gate), 0);
@@ -1082,7 +1107,7 @@ void penv_race_fleet(const char *const services[], size_t n,
 			race_child(i, services[(size_t)i % n], user, c, rhost,
 				gate[0], ready[1], out[1]);
 		}
-		assert_int_equal(read(ready[0], &b, 1), 1);
+		wait_ready(ready[0], pids[i], i);
 	}
 	close(gate[0]);
 	close(ready[0]);
