@@ -426,6 +426,14 @@ static int pg_commit(struct crm_db *db, struct crm_error *err)
 	PGresult *res;
 	int ok;
 
+	/*
+	 * PostgreSQL answers COMMIT outside a transaction with a warning
+	 * only; SQLite, and so the core, take it for the error it is.
+	 */
+	if (PQtransactionStatus(pc->conn) == PQTRANS_IDLE) {
+		keep_msg(pc, "cannot commit: no transaction is active");
+		return pg_error(db, "committing", err);
+	}
 	/* A transaction a statement broke answers COMMIT with ROLLBACK. */
 	if (PQtransactionStatus(pc->conn) == PQTRANS_INERROR) {
 		keep_msg(pc, "the transaction failed and was rolled back");
@@ -661,6 +669,12 @@ static int read_version(struct crm_db *db, int *version,
 		return r;
 	return query_int(db, "SELECT version FROM schema_version", 0, version,
 		err);
+}
+
+int crm_db_pg_version(struct crm_db *db, int *version,
+	struct crm_error *err)
+{
+	return read_version(db, version, err);
 }
 
 /*

@@ -269,6 +269,8 @@ int crm_store_version(struct crm_db *db, int *version, struct crm_error *err)
 	sqlite3_stmt *st;
 	int rc;
 
+	if (db->kind == CRM_DB_POSTGRESQL)
+		return crm_db_pg_version(db, version, err);
 	if (crm_sql_prepare(db, "PRAGMA user_version", -1, &st, NULL))
 		return crm_store_error(db, "reading the schema version", err);
 	rc = sqlite3_step(st);
