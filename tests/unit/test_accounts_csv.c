@@ -118,19 +118,22 @@ static int member(struct tenv *t, const char *group, const char *user)
 }
 
 /* The user's own mfa override, "" when there is none (static buffer). */
+static int mfa_row(void *arg, const char *key, const char *value)
+{
+	if (strcmp(key, "mfa") == 0)
+		snprintf(arg, 32, "%s", value);
+	return 0;
+}
+
 static const char *mfa_of(struct tenv *t, const char *user)
 {
 	static char v[32];
-	sqlite3_stmt *st;
+	struct crm_error e;
 
 	v[0] = '\0';
-	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), "SELECT value FROM"
-		" policy WHERE scope = 'user' AND target = ?1 AND key = 'mfa'",
-		-1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(v, sizeof(v), "%s", sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	if (crm_policy_row_foreach(t->ctx.db, "user", user, mfa_row, v, &e)
+			!= CRM_OK)
+		fail_msg("policy rows of %s: %s", user, e.msg);
 	return v;
 }
 
