@@ -509,6 +509,15 @@ static int pg_commit(struct crm_db *db, struct crm_error *err)
 	PGresult *res;
 	int ok;
 
+	/*
+	 * PostgreSQL answers COMMIT outside a transaction with a warning
+	 * only; SQLite, and so the core, take it for the error it is.
+	 */
+	if (PQtransactionStatus(pc->conn) == PQTRANS_IDLE) {
+		pc->in_tx = 0;
+		keep_msg(pc, "cannot commit: no transaction is active");
+		return pg_error(db, "committing", err);
+	}
 	/* A transaction a statement broke answers COMMIT with ROLLBACK. */
 	if (PQtransactionStatus(pc->conn) == PQTRANS_INERROR) {
 		keep_msg(pc, "the transaction failed and was rolled back");
@@ -756,7 +765,8 @@ static int read_version(struct crm_db *db, int *version,
 		err);
 }
 
-int crm_db_pg_version(struct crm_db *db, int *version, struct crm_error *err)
+int crm_db_pg_version(struct crm_db *db, int *version,
+	struct crm_error *err)
 {
 	return read_version(db, version, err);
 }

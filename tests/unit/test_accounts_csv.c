@@ -118,19 +118,22 @@ static int member(struct tenv *t, const char *group, const char *user)
 }
 
 /* The user's own mfa override, "" when there is none (static buffer). */
+static int mfa_row(void *arg, const char *key, const char *value)
+{
+	if (strcmp(key, "mfa") == 0)
+		snprintf(arg, 32, "%s", value);
+	return 0;
+}
+
 static const char *mfa_of(struct tenv *t, const char *user)
 {
 	static char v[32];
-	sqlite3_stmt *st;
+	struct crm_error e;
 
 	v[0] = '\0';
-	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), "SELECT value FROM"
-		" policy WHERE scope = 'user' AND target = ?1 AND key = 'mfa'",
-		-1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(v, sizeof(v), "%s", sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	if (crm_policy_row_foreach(t->ctx.db, "user", user, mfa_row, v, &e)
+			!= CRM_OK)
+		fail_msg("policy rows of %s: %s", user, e.msg);
 	return v;
 }
 
@@ -245,8 +248,10 @@ static void temporary_passwords_work_and_must_be_changed(void **state)
 			&failed, &e), CRM_OK);
 		assert_int_equal(failed, 0);
 		/* Never in the audit trail. */
-		assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM audit"
-			" WHERE instr(details, ?1) > 0", pw, NULL), 0);
+		assert_int_equal(tenv_query_int(t, tenv_pg() ?
+			"SELECT count(*) FROM audit WHERE strpos(details, ?1) > 0" :
+			"SELECT count(*) FROM audit WHERE instr(details, ?1) > 0",
+			pw, NULL), 0);
 	}
 	assert_string_not_equal(password_of(&r, "alice"),
 		password_of(&r, "bob"));
@@ -296,8 +301,10 @@ static void password_hash_is_imported_as_given(void **state)
 	/* The owner's own password, not one an administrator knows. */
 	assert_int_equal(a.must_change, 0);
 	assert_true(tenv_has_event(t, "user.add", "erin", "password=hash"));
-	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM audit"
-		" WHERE instr(details, ?1) > 0", hash, NULL), 0);
+	assert_int_equal(tenv_query_int(t, tenv_pg() ?
+		"SELECT count(*) FROM audit WHERE strpos(details, ?1) > 0" :
+		"SELECT count(*) FROM audit WHERE instr(details, ?1) > 0",
+		hash, NULL), 0);
 	run_free(&r);
 }
 

@@ -20,30 +20,14 @@
 
 static int audit_count(struct tenv *t, const char *event)
 {
-	sqlite3_stmt *st;
-	int n = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db),
-		"SELECT count(*) FROM audit WHERE event = ?1", -1, &st, NULL),
-		SQLITE_OK);
-	sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	return (int)tenv_query_int(t, "SELECT count(*) FROM audit"
+		" WHERE event = ?1", event, NULL);
 }
 
 static int policy_rows(struct tenv *t)
 {
-	sqlite3_stmt *st;
-	int n = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db),
-		"SELECT count(*) FROM policy", -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	return (int)tenv_query_int(t, "SELECT count(*) FROM policy", NULL,
+		NULL);
 }
 
 static void add_user(struct tenv *t, const char *user, const char *pw)

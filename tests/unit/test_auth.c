@@ -14,6 +14,8 @@
 #include <time.h>
 #include <sys/stat.h>
 
+#include <libpq-fe.h>
+
 #include "crmpolicy/admin.h"
 #include "crmpolicy/auth.h"
 #include "crmpolicy/mfa.h"
@@ -432,8 +434,27 @@ static void login_denied_when_it_cannot_be_recorded(void **state)
 
 	(void)state;
 	tenv_add_user(t, "alice", PW1);
-	assert_int_equal(sqlite3_exec(crm_db_sqlite(t->ctx.db), "PRAGMA query_only = 1", NULL,
-		NULL, NULL), SQLITE_OK);
+	if (tenv_pg()) {
+		/* What a login writes is refused, as query_only does. */
+		tenv_exec_ok(t, "CREATE FUNCTION read_only() RETURNS trigger"
+			" LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION"
+			" 'read only'; END $$");
+		tenv_exec_ok(t, "CREATE TRIGGER ro_accounts BEFORE INSERT OR"
+			" UPDATE OR DELETE ON accounts FOR EACH STATEMENT"
+			" EXECUTE FUNCTION read_only()");
+		tenv_exec_ok(t, "CREATE TRIGGER ro_logins BEFORE INSERT OR"
+			" UPDATE OR DELETE ON logins FOR EACH STATEMENT"
+			" EXECUTE FUNCTION read_only()");
+		tenv_exec_ok(t, "CREATE TRIGGER ro_reservations BEFORE"
+			" INSERT OR UPDATE OR DELETE ON reservations"
+			" FOR EACH STATEMENT EXECUTE FUNCTION read_only()");
+		tenv_exec_ok(t, "CREATE TRIGGER ro_audit BEFORE INSERT ON"
+			" audit FOR EACH STATEMENT"
+			" EXECUTE FUNCTION read_only()");
+	} else {
+		assert_int_equal(sqlite3_exec(crm_db_sqlite(t->ctx.db),
+			"PRAGMA query_only = 1", NULL, NULL, NULL), SQLITE_OK);
+	}
 	crm_error_clear(&e);
 	assert_int_not_equal(crm_auth_password(&t->ctx, &req, &res, &e), CRM_OK);
 	assert_int_equal(e.code, CRM_ESTORE);
@@ -914,20 +935,32 @@ static void check_refused_everywhere(struct tenv *t, const char *user)
 		CRM_OK);
 }
 
+static void assert_printable(const unsigned char *s)
+{
+	for (; s && *s; s++)
+		if (*s < 0x20 || *s == 0x7f)
+			fail_msg("audit subject with control byte 0x%02x", *s);
+}
+
 /* No audit subject may carry a control byte. */
 static void assert_audit_subjects_printable(struct tenv *t)
 {
 	sqlite3_stmt *st;
 
+	if (tenv_pg()) {
+		PGresult *res = PQexec(t->pg, "SELECT subject FROM audit");
+
+		assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+		for (int i = 0; i < PQntuples(res); i++)
+			assert_printable((const unsigned char *)
+				PQgetvalue(res, i, 0));
+		PQclear(res);
+		return;
+	}
 	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db),
 		"SELECT subject FROM audit", -1, &st, NULL), SQLITE_OK);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const unsigned char *s = sqlite3_column_text(st, 0);
-
-		for (; s && *s; s++)
-			if (*s < 0x20 || *s == 0x7f)
-				fail_msg("audit subject with control byte 0x%02x", *s);
-	}
+	while (sqlite3_step(st) == SQLITE_ROW)
+		assert_printable(sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 }
 
@@ -1437,8 +1470,10 @@ static enum crm_verdict code_phase(struct tenv *t, const char *user,
 static long long logins_of_type(struct tenv *t, const char *user,
 	const char *type)
 {
-	return tenv_query_int(t, "SELECT count(*) FROM logins WHERE user = ?1"
-		" AND type = ?2 AND success = 1", user, type);
+	/* Quoted: user alone is a reserved word on PostgreSQL. */
+	return tenv_query_int(t, "SELECT count(*) FROM logins"
+		" WHERE \"user\" = ?1 AND type = ?2 AND success = 1", user,
+		type);
 }
 
 static void set_address(struct tenv *t, const char *user, int verified)

@@ -98,8 +98,16 @@ static void refusal_that_cannot_be_audited_is_an_error(void **state)
 	int allowed = 1;
 
 	t->ctx.service = "crm-web";
-	tenv_exec_ok(t, "CREATE TRIGGER no_audit BEFORE INSERT ON audit"
-		" BEGIN SELECT RAISE(ABORT, 'audit refused'); END");
+	if (tenv_pg()) {
+		tenv_exec_ok(t, "CREATE FUNCTION audit_refused() RETURNS"
+			" trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION"
+			" 'audit refused'; END $$");
+		tenv_exec_ok(t, "CREATE TRIGGER no_audit BEFORE INSERT ON"
+			" audit FOR EACH ROW EXECUTE FUNCTION audit_refused()");
+	} else {
+		tenv_exec_ok(t, "CREATE TRIGGER no_audit BEFORE INSERT ON"
+			" audit BEGIN SELECT RAISE(ABORT, 'audit refused'); END");
+	}
 	assert_int_equal(crm_helper_admit(&t->ctx, "alice", 65534, &allowed,
 		&e), CRM_ESTORE);
 	assert_false(allowed);

@@ -71,15 +71,8 @@ static void list(struct tenv *t, const char *user, struct rows *r)
 
 static long long table_rows(struct tenv *t)
 {
-	sqlite3_stmt *st;
-	long long n;
-
-	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db),
-		"SELECT count(*) FROM known_ips", -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	return tenv_query_int(t, "SELECT count(*) FROM known_ips", NULL,
+		NULL);
 }
 
 static void first_success_from_an_address_is_new(void **state)

@@ -26,15 +26,8 @@ static void stored(struct tenv *t, struct crm_account *a, const char *name)
 
 static long long reservations(struct tenv *t)
 {
-	sqlite3_stmt *st;
-	long long n;
-
-	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db),
-		"SELECT count(*) FROM reservations", -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	return tenv_query_int(t, "SELECT count(*) FROM reservations", NULL,
+		NULL);
 }
 
 /* ---- deny ---- */
@@ -498,7 +491,6 @@ static void release_by_id_frees_that_attempt(void **state)
 	struct crm_error e;
 	int64_t id1 = 0, id2 = 0, id3 = 0;
 	int granted = 0;
-	sqlite3_stmt *st;
 
 	(void)state;
 	tenv_resolve(t, "alice", &pol);
@@ -510,11 +502,8 @@ static void release_by_id_frees_that_attempt(void **state)
 	assert_int_equal(crm_lockout_release(t->ctx.db, a.id, id2, &e), CRM_OK);
 	assert_int_equal(reservations(t), 1);
 	/* The one left is id1. */
-	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db),
-		"SELECT id FROM reservations", -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int64(st, 0), id1);
-	sqlite3_finalize(st);
+	assert_int_equal(tenv_query_int(t, "SELECT id FROM reservations",
+		NULL, NULL), id1);
 	assert_int_equal(crm_lockout_reserve(t->ctx.db, &pol, &t->cfg, &a, T0,
 		&id3, &granted, &e), CRM_OK);
 	assert_int_equal(granted, 1);
@@ -529,7 +518,6 @@ static void release_with_negative_id_frees_the_oldest(void **state)
 	struct crm_error e;
 	int64_t id1 = 0, id2 = 0, idb = 0;
 	int granted = 0;
-	sqlite3_stmt *st;
 
 	(void)state;
 	tenv_resolve(t, "alice", &pol);
@@ -542,15 +530,12 @@ static void release_with_negative_id_frees_the_oldest(void **state)
 	assert_int_equal(crm_lockout_reserve(t->ctx.db, &pol, &t->cfg, &a, T0,
 		&id2, &granted, &e), CRM_OK);
 	assert_int_equal(crm_lockout_release(t->ctx.db, a.id, -1, &e), CRM_OK);
-	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db),
-		"SELECT id FROM reservations ORDER BY id", -1, &st, NULL),
-		SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int64(st, 0), idb);	/* bob's stays */
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int64(st, 0), id2);
-	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
+	/* Two rows left, in id order bob's and then id2. */
+	assert_int_equal(reservations(t), 2);
+	assert_int_equal(tenv_query_int(t, "SELECT min(id) FROM reservations",
+		NULL, NULL), idb);	/* bob's stays */
+	assert_int_equal(tenv_query_int(t, "SELECT max(id) FROM reservations",
+		NULL, NULL), id2);
 	(void)id1;
 	tenv_free(t);
 }

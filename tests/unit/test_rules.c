@@ -75,15 +75,7 @@ static void expect(struct tenv *t, const char *user, const char *service,
 
 static long long count(struct tenv *t, const char *sql)
 {
-	sqlite3_stmt *st;
-	long long n = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), sql, -1, &st, NULL),
-		SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	return tenv_query_int(t, sql, NULL, NULL);
 }
 
 static long long nrules(struct tenv *t)
@@ -428,9 +420,12 @@ static void set_default_refuses_disabled(void **state)
 
 /* ---- scale ---- */
 
-static void thousand_rules_match_near_the_end(void **state)
+/*
+ * Rule i of 0..999: r%04d on 10.(i / 256).(i % 256).0/24, every third
+ * scoped to a group nobody is in, allowing at 998 and denying otherwise.
+ */
+static void thousand_rules_sqlite(struct tenv *t)
 {
-	struct tenv *t = *state;
 	sqlite3_stmt *st;
 	char name[32], net[32];
 
@@ -458,6 +453,29 @@ static void thousand_rules_match_near_the_end(void **state)
 	sqlite3_finalize(st);
 	assert_int_equal(sqlite3_exec(crm_db_sqlite(t->ctx.db), "COMMIT", NULL, NULL, NULL),
 		SQLITE_OK);
+}
+
+/* The same rows in one statement. */
+static void thousand_rules_pg(struct tenv *t)
+{
+	tenv_exec_ok(t, "INSERT INTO rules(name, priority, scope, services,"
+		" network, action, created)"
+		" SELECT 'r' || lpad(i::text, 4, '0'), (i + 1) * 10,"
+		" CASE WHEN i % 3 = 0 THEN 'group:nosuchgroup' ELSE 'all' END,"
+		" CASE WHEN i % 2 = 1 THEN 'sshd,su' ELSE '' END,"
+		" '10.' || i / 256 || '.' || i % 256 || '.0/24',"
+		" CASE WHEN i = 998 THEN 'allow' ELSE 'deny' END, 0"
+		" FROM generate_series(0, 999) AS i");
+}
+
+static void thousand_rules_match_near_the_end(void **state)
+{
+	struct tenv *t = *state;
+
+	if (tenv_pg())
+		thousand_rules_pg(t);
+	else
+		thousand_rules_sqlite(t);
 	/* i = 998: 10.3.230.0/24, all users, every service. */
 	expect(t, "alice", "sshd", "10.3.230.77", CRM_RULE_ALLOW, "r0998");
 	/* i = 999: 10.3.231.0/24, group-scoped, so it does not match. */

@@ -401,8 +401,16 @@ static void a_failing_batch_records_nothing(void **state)
 	tenv_add_user(t, "1001", PW);
 	outcome(&v[0], CRM_SIP_WRONG, "1001", "127.0.1.5", t->ctx.now);
 	outcome(&v[1], CRM_SIP_OK, "1001", "127.0.1.5", t->ctx.now);
-	tenv_exec_ok(t, "CREATE TRIGGER no_logins BEFORE INSERT ON logins"
-		" BEGIN SELECT RAISE(ABORT, 'no room'); END");
+	if (tenv_pg()) {
+		tenv_exec_ok(t, "CREATE FUNCTION no_room() RETURNS trigger"
+			" LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no room';"
+			" END $$");
+		tenv_exec_ok(t, "CREATE TRIGGER no_logins BEFORE INSERT ON"
+			" logins FOR EACH ROW EXECUTE FUNCTION no_room()");
+	} else {
+		tenv_exec_ok(t, "CREATE TRIGGER no_logins BEFORE INSERT ON"
+			" logins BEGIN SELECT RAISE(ABORT, 'no room'); END");
+	}
 	assert_int_equal(crm_sip_settle(&t->ctx, v, 2, &alerts, &e),
 		CRM_ESTORE);
 	assert_int_equal(tenv_query_int(t, "SELECT failures FROM accounts",

@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "crmpolicy/store.h"
 
 static const char *db_path(struct tenv *t)
@@ -62,8 +64,9 @@ static void fresh_store_has_current_schema_version(void **state)
 
 	assert_int_equal(crm_store_version(t->ctx.db, &v, &e), CRM_OK);
 	assert_int_equal(v, CRM_SCHEMA_VERSION);
-	assert_int_equal(query_int(t->ctx.db, "PRAGMA user_version"),
-		CRM_SCHEMA_VERSION);
+	assert_int_equal(tenv_query_int(t, tenv_pg() ?
+		"SELECT version FROM schema_version" : "PRAGMA user_version",
+		NULL, NULL), CRM_SCHEMA_VERSION);
 }
 
 static void wal_mode_is_on(void **state)
@@ -71,6 +74,7 @@ static void wal_mode_is_on(void **state)
 	struct tenv *t = *state;
 	sqlite3_stmt *st;
 
+	TENV_SQLITE_ONLY();
 	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), "PRAGMA journal_mode",
 		-1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -122,6 +126,7 @@ static void write_transactions_name_their_sync_level(void **state)
 	struct tenv *t = *state;
 	struct crm_error e;
 
+	TENV_SQLITE_ONLY();
 	assert_int_equal(query_int(t->ctx.db, "PRAGMA synchronous"), 2);
 	assert_int_equal(crm_store_begin_relaxed(t->ctx.db, &e), CRM_OK);
 	assert_int_equal(query_int(t->ctx.db, "PRAGMA synchronous"), 1);
@@ -141,6 +146,7 @@ static void log_is_checkpointed_by_size_not_at_close(void **state)
 	char wal[512];
 	struct stat st;
 
+	TENV_SQLITE_ONLY();
 	assert_int_equal(query_int(t->ctx.db, "PRAGMA wal_autocheckpoint"), 64);
 	add_account(t, "walker");
 	close_ctx(t);
@@ -160,6 +166,7 @@ static void foreign_keys_are_on(void **state)
 {
 	struct tenv *t = *state;
 
+	TENV_SQLITE_ONLY();
 	assert_int_equal(query_int(t->ctx.db, "PRAGMA foreign_keys"), 1);
 }
 
@@ -168,6 +175,7 @@ static void created_store_is_private(void **state)
 	struct tenv *t = *state;
 	struct stat st;
 
+	TENV_SQLITE_ONLY();
 	assert_int_equal(stat(db_path(t), &st), 0);
 	assert_int_equal(st.st_mode & 077, 0);
 }
@@ -191,10 +199,10 @@ static void store_with_newer_schema_refused(void **state)
 	struct crm_db *db = (struct crm_db *)&e;
 	char sql[64];
 
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+	snprintf(sql, sizeof(sql), tenv_pg() ? "UPDATE schema_version SET"
+		" version = %d" : "PRAGMA user_version = %d",
 		CRM_SCHEMA_VERSION + 1);
-	assert_int_equal(sqlite3_exec(crm_db_sqlite(t->ctx.db), sql, NULL, NULL, NULL),
-		SQLITE_OK);
+	tenv_exec_ok(t, sql);
 	close_ctx(t);
 	crm_error_clear(&e);
 	assert_int_equal(crm_store_open(db_path(t), 0, &db, &e), CRM_ESTORE);
@@ -269,6 +277,7 @@ static void group_writable_store_refused(void **state)
 	struct crm_error e;
 	struct crm_db *db = NULL;
 
+	TENV_SQLITE_ONLY();
 	close_ctx(t);
 	assert_int_equal(chmod(db_path(t), 0660), 0);
 	crm_error_clear(&e);
@@ -286,6 +295,7 @@ static void owner_only_store_accepted(void **state)
 	struct crm_error e;
 	struct crm_db *db = NULL;
 
+	TENV_SQLITE_ONLY();
 	close_ctx(t);
 	/* Read access for others is not a danger to the store's integrity. */
 	assert_int_equal(chmod(db_path(t), 0644), 0);
@@ -302,6 +312,7 @@ static void store_owned_by_another_user_refused(void **state)
 	struct crm_error e;
 	struct crm_db *db = NULL;
 
+	TENV_SQLITE_ONLY();
 	close_ctx(t);
 	/* 65534 is nobody: an owner other than root and other than us. */
 	assert_int_equal(chown(db_path(t), 65534, 65534), 0);
@@ -318,6 +329,7 @@ static void store_directory_writable_by_others_refused(void **state)
 	struct crm_error e;
 	struct crm_db *db = NULL;
 
+	TENV_SQLITE_ONLY();
 	close_ctx(t);
 	assert_int_equal(chmod(t->dir, 0777), 0);
 	assert_int_equal(crm_store_open(db_path(t), 0, &db, &e), CRM_ESTORE);
@@ -410,6 +422,22 @@ static void begin_is_immediate_and_excludes_a_second_writer(void **state)
 	sqlite3 *other = NULL;
 
 	assert_int_equal(crm_store_begin(t->ctx.db, &e), CRM_OK);
+	if (tenv_pg()) {
+		/*
+		 * The fleet's write lock (lib/db_pg.c's LOCK_WRITE) is held
+		 * from BEGIN: another session cannot take it.
+		 */
+		assert_int_equal(tenv_query_int(t, "SELECT"
+			" pg_try_advisory_xact_lock(1668443504,"
+			" hashtext(current_schema()))", NULL,
+			NULL), 0);
+		crm_store_rollback(t->ctx.db);
+		assert_int_equal(tenv_query_int(t, "SELECT"
+			" pg_try_advisory_xact_lock(1668443504,"
+			" hashtext(current_schema()))", NULL,
+			NULL), 1);
+		return;
+	}
 	assert_int_equal(sqlite3_open_v2(db_path(t), &other,
 		SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	/* No busy timeout on this one: the lock must already be held. */
@@ -527,7 +555,6 @@ static void names_with_quotes_stay_intact(void **state)
 	};
 	struct crm_account a;
 	struct crm_error e;
-	sqlite3_stmt *st;
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		add_account(t, names[i]);
@@ -535,19 +562,14 @@ static void names_with_quotes_stay_intact(void **state)
 		assert_int_equal(crm_account_get(t->ctx.db, names[i], &a, &e),
 			CRM_OK);
 		assert_string_equal(a.name, names[i]);
-		assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db),
-			"SELECT count(*) FROM accounts WHERE name = ?1", -1, &st,
-			NULL), SQLITE_OK);
-		sqlite3_bind_text(st, 1, names[i], -1, SQLITE_STATIC);
-		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-		assert_int_equal(sqlite3_column_int(st, 0), 1);
-		sqlite3_finalize(st);
+		assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM"
+			" accounts WHERE name = ?1", names[i], NULL), 1);
 	}
 	/* LIKE wildcards in a name match only themselves. */
 	assert_int_equal(crm_account_get(t->ctx.db, "semi;colon__", &a, &e),
 		CRM_ENOENT);
-	assert_int_equal(query_int(t->ctx.db, "SELECT count(*) FROM accounts"),
-		5);
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM accounts",
+		NULL, NULL), 5);
 }
 
 static void account_delete_removes_history_membership_and_policy(void **state)
@@ -567,14 +589,15 @@ static void account_delete_removes_history_membership_and_policy(void **state)
 		"minlen", "10", &e), CRM_OK);
 
 	assert_int_equal(crm_account_delete(t->ctx.db, "carol", &e), CRM_OK);
-	assert_int_equal(query_int(t->ctx.db, "SELECT count(*) FROM pw_history"),
-		0);
-	assert_int_equal(query_int(t->ctx.db, "SELECT count(*) FROM members"), 1);
-	assert_int_equal(query_int(t->ctx.db, "SELECT count(*) FROM policy"
-		" WHERE target = 'carol'"), 0);
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM pw_history",
+		NULL, NULL), 0);
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM members",
+		NULL, NULL), 1);
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM policy"
+		" WHERE target = 'carol'", NULL, NULL), 0);
 	/* The other account keeps what is its own. */
-	assert_int_equal(query_int(t->ctx.db, "SELECT count(*) FROM policy"
-		" WHERE target = 'dave'"), 1);
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM policy"
+		" WHERE target = 'dave'", NULL, NULL), 1);
 }
 
 struct names {
@@ -702,7 +725,8 @@ static void group_del_removes_its_memberships(void **state)
 	assert_int_equal(crm_group_add(t->ctx.db, "web", &e), CRM_OK);
 	assert_int_equal(crm_member_add(t->ctx.db, "web", "bob", &e), CRM_OK);
 	assert_int_equal(crm_group_del(t->ctx.db, "web", &e), CRM_OK);
-	assert_int_equal(query_int(t->ctx.db, "SELECT count(*) FROM members"), 0);
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM members",
+		NULL, NULL), 0);
 }
 
 /* ---- policy rows ---- */
@@ -754,7 +778,8 @@ static void policy_row_with_unknown_scope_refused(void **state)
 
 	assert_int_not_equal(crm_policy_row_set(t->ctx.db, "planet", "x",
 		"minlen", "10", &e), CRM_OK);
-	assert_int_equal(query_int(t->ctx.db, "SELECT count(*) FROM policy"), 0);
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM policy",
+		NULL, NULL), 0);
 }
 
 /* ---- password history ---- */
@@ -823,7 +848,13 @@ static void store_error_names_the_file_and_action(void **state)
 
 	assert_int_equal(crm_store_error(t->ctx.db, "doing things", &e),
 		CRM_ESTORE);
-	assert_non_null(strstr(e.msg, "crmpolicy.db"));
+	if (tenv_pg()) {
+		/* A server's store is named by its host and database. */
+		assert_non_null(strstr(e.msg, PQhost(t->pg)));
+		assert_non_null(strstr(e.msg, PQdb(t->pg)));
+	} else {
+		assert_non_null(strstr(e.msg, "crmpolicy.db"));
+	}
 	assert_non_null(strstr(e.msg, "doing things"));
 }
 
@@ -833,6 +864,7 @@ static void statements_are_compiled_once_per_connection(void **state)
 	sqlite3_stmt *a, *b, *c;
 	const char *sql = "SELECT count(*) FROM accounts WHERE name = ?1";
 
+	TENV_SQLITE_ONLY();
 	assert_int_equal(crm_sql_prepare(t->ctx.db, sql, -1, &a, NULL),
 		SQLITE_OK);
 	sqlite3_bind_text(a, 1, "alice", -1, SQLITE_STATIC);

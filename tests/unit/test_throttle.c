@@ -49,31 +49,13 @@ static int is_blocked(struct tenv *t, int64_t *until)
 
 static long long count(struct tenv *t, const char *sql, const char *ip)
 {
-	sqlite3_stmt *st;
-	long long n;
-
-	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), sql, -1, &st, NULL),
-		SQLITE_OK);
-	if (ip != NULL)
-		sqlite3_bind_text(st, 1, ip, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	return tenv_query_int(t, sql, ip, NULL);
 }
 
 static long long events(struct tenv *t, const char *event)
 {
-	sqlite3_stmt *st;
-	long long n;
-
-	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(t->ctx.db), "SELECT count(*) FROM"
-		" audit WHERE event = ?1", -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	return tenv_query_int(t, "SELECT count(*) FROM audit WHERE"
+		" event = ?1", event, NULL);
 }
 
 static void blocks_at_ip_deny_failures_within_interval(void **state)

@@ -245,7 +245,8 @@ void tenv_get(struct tenv *t, const char *name, struct crm_account *a)
 /*
  * A test's SQL, written for SQLite with ?1 and ?2, run on the test's
  * store whichever the backend: on PostgreSQL the numbered parameters
- * become $1 and $2 and GLOB becomes LIKE (patterns use * only).
+ * become $1 and $2 and "x GLOB p" becomes "x LIKE translate(p, '*',
+ * '%')", p being a literal or a parameter (patterns use * only).
  */
 static PGresult *pg_query(struct tenv *t, const char *sql, const char *p1,
 	const char *p2)
@@ -254,15 +255,23 @@ static PGresult *pg_query(struct tenv *t, const char *sql, const char *p1,
 	const char *vals[2] = { p1, p2 };
 	PGresult *res;
 
-	for (const char *c = sql; *c && o < text + sizeof(text) - 8; c++) {
-		if (*c == '?' && c[1] >= '1' && c[1] <= '9')
+	for (const char *c = sql; *c && o < text + sizeof(text) - 40; c++) {
+		if (*c == '?' && c[1] >= '1' && c[1] <= '9') {
 			*o++ = '$';
-		else if (strncmp(c, "GLOB", 4) == 0) {
-			memcpy(o, "LIKE", 4);
-			o += 4;
-			c += 3;
-		} else
+		} else if (strncmp(c, "GLOB ", 5) == 0) {
+			const char *p = c + 5;
+			size_t n = *p == '\'' ? strcspn(p + 1, "'") + 2 :
+				*p == '?' ? 2 : 0;
+
+			assert_true(n > 0 && strlen(p) >= n &&
+				(size_t)(text + sizeof(text) - o) > n + 40);
+			o += sprintf(o, "LIKE translate(%s%.*s, '*', '%%')",
+				*p == '?' ? "$" : "", (int)(*p == '?' ? 1 : n),
+				*p == '?' ? p + 1 : p);
+			c = p + n - 1;
+		} else {
 			*o++ = *c;
+		}
 	}
 	*o = '\0';
 	res = PQexecParams(t->pg, text, p2 ? 2 : p1 ? 1 : 0, NULL, vals, NULL,
