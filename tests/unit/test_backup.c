@@ -612,6 +612,7 @@ static void restore_round_trip(void **state)
 	sqlite3 *other = NULL;
 	long long before;
 
+	TENV_SQLITE_ONLY();
 	sample_backup(t, &info);
 	/* another process with the store open sees the restore whole */
 	assert_int_equal(sqlite3_open_v2(sqlite3_db_filename(crm_db_sqlite(t->ctx.db), "main"),
@@ -712,6 +713,7 @@ static void restore_refuses_the_store_itself(void **state)
 	struct crm_error e;
 	char pre[CRM_BACKUP_PATH_MAX];
 
+	TENV_SQLITE_ONLY();
 	free(backup_dir(t));
 	tenv_add_user(t, "alice", NULL);
 	assert_int_equal(crm_backup_restore(&t->ctx,

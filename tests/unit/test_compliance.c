@@ -737,6 +737,7 @@ static void store_open_to_others_is_critical(void **state)
 	struct tenv *t = *state;
 	struct crm_findings f;
 
+	TENV_SQLITE_ONLY();
 	file_setup(t);
 	assert_int_equal(chmod(t->cfg.str[CRM_K_DB], 0604), 0);
 	files(t, &f);
@@ -751,6 +752,7 @@ static void writable_directories_and_conf_are_critical(void **state)
 	struct crm_findings f;
 	char path[512];
 
+	TENV_SQLITE_ONLY();
 	file_setup(t);
 	snprintf(path, sizeof(path), "%s/backups", t->dir);
 	assert_int_equal(mkdir(path, 0700), 0);
