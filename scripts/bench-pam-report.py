@@ -396,8 +396,9 @@ def pg(runs, tx):
     sock = rt['crm-pg-sock']
     for k, label in (('Q', 'simple queries (BEGIN with the lock, COMMIT,'
                             ' the schema version)'),
-                     ('P', 'statements prepared'),
-                     ('B', 'prepared statements run'),
+                     ('P', 'statements prepared (with their first run'
+                           ' since Parse, Bind and Execute go together)'),
+                     ('B', 'prepared statements run again'),
                      ('other', 'start-up, authentication (TLS: every'
                                ' request, encrypted)')):
         tcp = '' if k in ('Q', 'P', 'B') else \
