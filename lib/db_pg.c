@@ -1,9 +1,10 @@
 /*
  * The storage interface over PostgreSQL (libpq), for a fleet of hosts
  * sharing one store. Statements are prepared once per connection under
- * the name of their identifier (texts in lib/sql_pg.c) and run with
- * every value bound; results are read whole, so that a statement may be
- * stepped while others run on the same connection, as with SQLite.
+ * the name of their identifier (texts in lib/sql_pg.c), in the same round
+ * trip as their first run, and run with every value bound; results are
+ * read whole, so that a statement may be stepped while others run on the
+ * same connection, as with SQLite.
  *
  * Writers take one transaction-scoped advisory lock at BEGIN: every
  * read-check-write of every host runs in turn, exactly as SQLite's
@@ -49,6 +50,7 @@ struct crm_pg_conn {
 struct crm_pg_stmt {
 	char name[32];
 	unsigned session;	/* the session it was prepared in */
+	int ready;		/* prepared in that session */
 	int nparams;
 	Oid types[MAX_PARAMS];	/* 0: as PostgreSQL infers it */
 	char *values[MAX_PARAMS];
@@ -113,37 +115,6 @@ static int count_params(const char *sql, char used[MAX_PARAMS])
 
 static void revive(struct crm_pg_conn *pc);
 
-/*
- * Prepares ps under its name in the connection's current session; a
- * session found lost on the way is made again once, outside a
- * transaction (preparing changes nothing in the store).
- */
-static int send_prepare(struct crm_stmt *st, struct crm_pg_stmt *ps)
-{
-	struct crm_pg_conn *pc = st->db->pg;
-
-	for (int tries = 0; tries < 2; tries++) {
-		PGresult *res;
-		int ok;
-
-		revive(pc);
-		res = PQprepare(pc->conn, ps->name, crm_sql_pg[st->q],
-			ps->nparams, ps->types);
-		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-		if (!ok)
-			keep_msg(pc, res ? PQresultErrorMessage(res) :
-				PQerrorMessage(pc->conn));
-		PQclear(res);
-		if (ok) {
-			ps->session = pc->session;
-			return CRM_OK;
-		}
-		if (pc->in_tx || PQstatus(pc->conn) != CONNECTION_BAD)
-			break;
-	}
-	return CRM_ESTORE;
-}
-
 static int pg_prepare(struct crm_stmt *st, struct crm_error *err)
 {
 	struct crm_pg_conn *pc = st->db->pg;
@@ -172,13 +143,12 @@ static int pg_prepare(struct crm_stmt *st, struct crm_error *err)
 	 */
 	for (int i = 0; i < ps->nparams; i++)
 		ps->types[i] = used[i] ? 0 : TEXTOID;
-	/* Nested uses of one statement get their own prepared name. */
+	/*
+	 * Nested uses of one statement get their own prepared name. It is
+	 * prepared at its first run, in the same round trip (run_first).
+	 */
 	snprintf(ps->name, sizeof(ps->name), "crm_%d_%u", (int)st->q,
 		pc->prepared++);
-	if (send_prepare(st, ps) != CRM_OK) {
-		free(ps);
-		return pg_error(st->db, crm_q_name(st->q), err);
-	}
 	ps->blob_col = -1;
 	st->pg = ps;
 	return CRM_OK;
@@ -297,14 +267,77 @@ static void pg_bind_null(struct crm_stmt *st, int i)
 	ps->lengths[i - 1] = 0;
 }
 
+/*
+ * A statement's first run in a session: Parse, Bind and Execute sent
+ * together in pipeline mode, one round trip where preparing on its own
+ * took two. A connection lives as long as its PAM handle, and most of a
+ * login's statements run once or twice in it, so the prepares alone were
+ * a third of its round trips. The statement's result, or the prepare's
+ * error (the run is then skipped by the server), becomes ps->res.
+ */
+static void run_first(struct crm_stmt *st)
+{
+	struct crm_pg_conn *pc = st->db->pg;
+	struct crm_pg_stmt *ps = st->pg;
+	PGresult *res, *prep = NULL, *out = NULL;
+	int synced = 0, nulls = 0;
+
+	if (!PQenterPipelineMode(pc->conn))
+		return;
+	if (!PQsendPrepare(pc->conn, ps->name, crm_sql_pg[st->q], ps->nparams,
+			ps->types) ||
+	    !PQsendQueryPrepared(pc->conn, ps->name, ps->nparams,
+			(const char *const *)ps->values, ps->lengths, ps->formats,
+			0) ||
+	    !PQpipelineSync(pc->conn)) {
+		(void)PQexitPipelineMode(pc->conn);
+		return;
+	}
+	/*
+	 * The prepare's result, the run's, then the sync; a NULL ends each
+	 * request's results. Two NULLs running mean nothing more will come
+	 * (the connection was lost).
+	 */
+	while (!synced && nulls < 2) {
+		if ((res = PQgetResult(pc->conn)) == NULL) {
+			nulls++;
+			continue;
+		}
+		nulls = 0;
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+			synced = 1;
+			PQclear(res);
+		} else if (prep == NULL) {
+			prep = res;
+		} else if (out == NULL) {
+			out = res;
+		} else {
+			PQclear(res);
+		}
+	}
+	(void)PQexitPipelineMode(pc->conn);
+	if (prep != NULL && PQresultStatus(prep) == PGRES_COMMAND_OK) {
+		ps->session = pc->session;
+		ps->ready = 1;
+		PQclear(prep);
+		ps->res = out;
+	} else {
+		PQclear(out);
+		ps->res = prep;
+	}
+}
+
 static ExecStatusType exec_prepared(struct crm_stmt *st)
 {
 	struct crm_pg_conn *pc = st->db->pg;
 	struct crm_pg_stmt *ps = st->pg;
 
 	revive(pc);
-	if (ps->session != pc->session && send_prepare(st, ps) != CRM_OK)
-		return PGRES_FATAL_ERROR;
+	if (!ps->ready || ps->session != pc->session) {
+		run_first(st);
+		return ps->res != NULL ? PQresultStatus(ps->res) :
+			PGRES_FATAL_ERROR;
+	}
 	ps->res = PQexecPrepared(pc->conn, ps->name, ps->nparams,
 		(const char *const *)ps->values, ps->lengths, ps->formats, 0);
 	return PQresultStatus(ps->res);

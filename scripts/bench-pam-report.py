@@ -3,6 +3,7 @@
 
   bench-pam-report.py login RUNS TX KDF_MS CORES GROWTH_BYTES GROWTH_LOGINS
   bench-pam-report.py scale
+  bench-pam-report.py pg RUNS TX
   bench-pam-report.py targets
 
 Reads the raw figures from PAMTX_DIR (the script's temporary directory),
@@ -250,10 +251,12 @@ def main():
         login(*sys.argv[2:9])
     elif mode == 'scale':
         scale(*sys.argv[2:3])
+    elif mode == 'pg':
+        pg(*sys.argv[2:4])
     elif mode == 'targets':
         targets()
     else:
-        sys.exit('usage: bench-pam-report.py login|scale|targets ...')
+        sys.exit('usage: bench-pam-report.py login|scale|pg|targets ...')
 
 
 def scale(runs):
@@ -313,13 +316,129 @@ def scale(runs):
     print('\n'.join(out))
 
 
+# ---- PostgreSQL ----
+
+PG = [('crm-stacked', 'SQLite'), ('crm-pg-sock', 'PostgreSQL, unix socket'),
+      ('crm-pg-tcp', 'PostgreSQL, TCP loopback + TLS')]
+TRACE = re.compile(r'^\s*(?:(\d+)\s+)?(connect|sendto|close)\((\d+),\s*(.*)$')
+
+
+def requests(path, port):
+    """Sends to the server in an strace log: total and by message type.
+
+    A socket is the server's from its connect to the cluster's port (the
+    unix socket's name ends in it) to its close; the first byte of a send
+    is the protocol's message type: Q a simple query, P a prepare, B an
+    execution of a prepared statement, X the goodbye (no answer); TLS
+    hides it, and the start-up packet has none."""
+    fds, kinds = set(), {}
+    with open(path) as f:
+        for ln in f:
+            m = TRACE.match(ln)
+            if not m:
+                continue
+            pid, call, fd, rest = m.groups()
+            key = (pid, fd)
+            if call == 'connect':
+                if f'.s.PGSQL.{port}"' in rest or f'htons({port})' in rest:
+                    fds.add(key)
+            elif call == 'close':
+                fds.discard(key)
+            elif key in fds:
+                b = re.match(r'"(\\?.)', rest)
+                t = b.group(1) if b else '?'
+                t = t if t in ('Q', 'P', 'B', 'X') else 'other'
+                kinds[t] = kinds.get(t, 0) + 1
+    return kinds
+
+
+def pg(runs, tx):
+    rows = wall(int(runs))
+    procs = sorted({p for s, p in rows if s == 'crm-pg-sock'})
+    with open(os.path.join(DIR, 'pg-machine.txt')) as f:
+        out = [' '.join(f.read().split()), '']
+    out += ['| processes | store of crmpolicy stacked | transactions/s |'
+            ' % of SQLite | median | added median | p99 | failed |',
+            '|---|---|---|---|---|---|---|---|']
+    summary = {'runs': int(runs), 'tx': int(tx), 'tps': {}, 'med': {},
+               'p99': {}, 'fail': {}}
+    for p in procs:
+        base = rows[('crm-stacked', p)]
+        for s, label in PG:
+            r = rows[(s, p)]
+            share = f'{100 * r["tps"] / base["tps"]:.0f} %'
+            added = '' if s == 'crm-stacked' else \
+                f'{r["med"] - base["med"]:+.2f} ms'
+            out.append(f'| {p} | {label} | {num(r["tps"])} (runs '
+                       f'{", ".join(num(t) for t in r["runs"])}) | {share} |'
+                       f' {r["med"]:.2f} ms | {added} | {r["p99"]:.2f} ms |'
+                       f' {r["fail"]} |')
+            for k in ('tps', 'med', 'p99', 'fail'):
+                summary[k][f'{s} {p}'] = r[k]
+    ic = icounts('pg-icount.txt')
+    sq, pq = ic['crm-stacked'][2], ic['crm-pg-sock'][2]
+    out += ['', '| per transaction, one process | SQLite | PostgreSQL, unix'
+            ' socket | PostgreSQL, TCP + TLS |', '|---|---|---|---|',
+            f'| instructions of the PAM process (callgrind; the server\'s'
+            f' work is not counted) | {mega(sq)} | {mega(pq)} | |']
+    port = lines('pg-port.txt')[0][0]
+    rt = {}
+    for s, _ in PG[1:]:
+        one = requests(os.path.join(DIR, f'strace.{s}.1'), port)
+        eleven = requests(os.path.join(DIR, f'strace.{s}.11'), port)
+        rt[s] = {k: (eleven.get(k, 0) - one.get(k, 0)) / 10
+                 for k in set(one) | set(eleven)}
+    def trips(s):
+        return sum(v for k, v in rt[s].items() if k != 'X')
+    out.append(f'| round trips to the server (strace: sends on its socket,'
+               f' but the goodbye) | | {trips("crm-pg-sock"):.1f} |'
+               f' {trips("crm-pg-tcp"):.1f} |')
+    sock = rt['crm-pg-sock']
+    for k, label in (('Q', 'simple queries (BEGIN with the lock, COMMIT,'
+                            ' the schema version)'),
+                     ('P', 'statements prepared (with their first run'
+                           ' since Parse, Bind and Execute go together)'),
+                     ('B', 'prepared statements run again'),
+                     ('other', 'start-up, authentication (TLS: every'
+                               ' request, encrypted)')):
+        tcp = '' if k in ('Q', 'P', 'B') else \
+            f'{rt["crm-pg-tcp"].get(k, 0):.1f}'
+        out.append(f'| … of which {label} | | {sock.get(k, 0):.1f} | {tcp} |')
+    summary.update({'icount_sqlite': sq, 'icount_pg': pq,
+                    'trips': {s: trips(s) for s in rt}, 'kinds': rt})
+    write('pam-pg.md', '\n'.join(out) + '\n')
+    save('pg.json', summary)
+    print('\n'.join(out))
+
+
+# The rows of the targets table each benchmark's summary gives; a summary
+# this run did not write (BENCH_ONLY_PG=1) keeps the rows RESULTS.md has.
+PG_TARGETS = ('8 processes: PostgreSQL', 'PostgreSQL (socket)')
+
+
+def kept_targets():
+    path = os.path.join(TOP, 'bench', 'RESULTS.md')
+    try:
+        with open(path) as f:
+            m = re.search(r'<!-- bench:pam-targets -->\n(.*?)<!-- /bench',
+                          f.read(), re.S)
+    except FileNotFoundError:
+        return []
+    if not m:
+        return []
+    return [ln for ln in m.group(1).splitlines()[2:]
+            if ln.startswith('| ') and not ln[2:].startswith(PG_TARGETS)]
+
+
 def mark(ok):
     return '**met**' if ok else '**missed**'
 
 
 def targets():
-    pam, sc = load('pam.json'), load('scale.json')
+    pam, sc, pgs = load('pam.json'), load('scale.json'), load('pg.json')
     out = ['| target | measured | |', '|---|---|---|']
+    if not pam and not sc:
+        out += kept_targets()
     if pam:
         ratio = pam['crm_layer'] / pam['stock_layer']
         out.append(f'| crmpolicy stacked layer ≤ 50 % of the stock layer '
@@ -366,6 +485,17 @@ def targets():
         v = sc['cli_ms']['verify'] / 1000
         out.append(f'| `audit verify` of {num(sc["rows"])} rows in ≤ 60 s | '
                    f'{v:.1f} s | {mark(v <= 60)} |')
+    if pgs:
+        sq, pq = pgs['tps']['crm-stacked 8'], pgs['tps']['crm-pg-sock 8']
+        out.append(f'| 8 processes: PostgreSQL (socket) stacked ≥ 80 % of '
+                   f'SQLite stacked throughput | {num(pq)} vs {num(sq)}: '
+                   f'{100 * pq / sq:.0f} % | {mark(pq >= 0.8 * sq)} |')
+        added = pgs['med']['crm-pg-sock 1'] - pgs['med']['crm-stacked 1']
+        out.append(f'| PostgreSQL (socket): ≤ 2 ms added median per '
+                   f'transaction (1 process) | '
+                   f'{pgs["med"]["crm-pg-sock 1"]:.2f} ms vs '
+                   f'{pgs["med"]["crm-stacked 1"]:.2f} ms: {added:+.2f} ms | '
+                   f'{mark(added <= 2)} |')
     write('pam-targets.md', '\n'.join(out) + '\n')
     print('\n'.join(out))
 

@@ -13,6 +13,12 @@
 #   4. scale: a store of 100,000 accounts and BENCH_SCALE_ROWS history and
 #      audit rows (bench/bulkgen.c), the same transaction there, and the
 #      cost of crmpasswd logins, audit --user, check and audit verify.
+# Beside crmpolicy stacked (SQLite), the same stack with the store in
+# PostgreSQL (a private cluster, scripts/pg-cluster.sh), over the unix
+# socket and over TCP loopback with TLS, in the same interleaved rounds;
+# their instructions and round trips per transaction too.
+# BENCH_ONLY_PG=1 runs just pam_unix, crmpolicy stacked and the two
+# PostgreSQL services side by side (a quick run, without 2. to 4.).
 # Writes the tables for bench/RESULTS.md into OUT (BENCH_OUT) and the plot
 # bench/pam-concurrency.png. The user, its lastlog record and its
 # pwhistory lines go at the end, also after a failure or an interrupt.
@@ -28,16 +34,20 @@ TX=${BENCH_PAM_TX:-160}
 SCALE_ROWS=${BENCH_SCALE_ROWS:-10000000}
 SCALE_ACCOUNTS=${BENCH_SCALE_ACCOUNTS:-100000}
 PY=/usr/bin/python3
+ONLY_PG=${BENCH_ONLY_PG:-0}
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "bench-pam: skipped: the benchmark adds a user to /etc/shadow (sudo make bench)"
 	exit 0
 fi
 "$TOP/scripts/install-deps.sh" libpam-modules libpam-pwquality passwd login \
-	sqlite3 valgrind gnuplot-nox
+	sqlite3 valgrind gnuplot-nox postgresql-15 openssl strace
 PAMTX="$BUILD/bench/pamtx"
 MOD="$BUILD/pam_crmpolicy.so"
-for f in "$PAMTX" "$MOD" "$BUILD/crmpasswd" "$BUILD/bench/bulkgen" "$BUILD/bench/kdf"; do
+# BENCH_ONLY_PG=1 needs neither the scale store's generator nor the KDF's.
+needed="$PAMTX $MOD $BUILD/crmpasswd"
+[ "$ONLY_PG" = 1 ] || needed="$needed $BUILD/bench/bulkgen $BUILD/bench/kdf"
+for f in $needed; do
 	[ -x "$f" ] || [ -f "$f" ] || { echo "bench-pam: $f is missing (make all bench)" >&2; exit 1; }
 done
 mkdir -p "$OUT"
@@ -45,6 +55,7 @@ mkdir -p "$OUT"
 dir=$(mktemp -d)
 user="crmbench$$"
 added=""
+pgdir=""
 opasswd=/etc/security/opasswd
 had_opasswd=0
 [ -e "$opasswd" ] && had_opasswd=1
@@ -57,6 +68,7 @@ cleanup() {
 			[ "$had_opasswd" = 1 ] || [ -s "$opasswd" ] || rm -f "$opasswd"
 		fi
 	fi
+	[ -z "$pgdir" ] || "$TOP/scripts/pg-cluster.sh" stop "$pgdir" >/dev/null 2>&1 || true
 	rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -71,11 +83,12 @@ printf '%s:%s\n' "$user" "$PW" | chpasswd -c SHA512
 hash=$(getent shadow "$user" | cut -d: -f2)
 case $hash in '$6$'*) ;; *) echo "bench-pam: not a sha512crypt hash" >&2; exit 1 ;; esac
 
-# conf NAME EXTRA: a crmpolicy.conf for the store NAME.
+# conf NAME EXTRA [DB]: a crmpolicy.conf for the store NAME, a SQLite file
+# of its own unless DB says where.
 conf() {
 	mkdir -m 700 -p "$dir/$1"
 	cat > "$dir/$1.conf" <<EOF
-db = $dir/$1/crmpolicy.db
+db = ${3:-$dir/$1/crmpolicy.db}
 key_file = $dir/crmpolicy.key
 badwords_file = $TOP/etc/crmpolicy.badwords
 geoip_city_db = $TOP/tests/data/geo-city-test.mmdb
@@ -116,6 +129,27 @@ fresh() {
 	mkdir -m 700 "$dir/faillock"
 }
 mkdir -m 700 "$dir/faillock"
+
+# The PostgreSQL stores: a cluster in the run's directory, run by its own
+# system user, which must pass through the directory to reach it (0711:
+# what is private here is in 0700 directories or 0600 files). One
+# database for each service, so that neither sees the other's rows.
+chmod 711 "$dir"
+pgdir="$dir/pg"
+PG_BIN_DIR=${PG_BIN:-/usr/lib/postgresql/15/bin}
+eval "$("$TOP/scripts/pg-cluster.sh" start "$pgdir" auto)"
+eval "$("$TOP/scripts/pg-cluster.sh" createdb "$pgdir" crm_pgsock)"
+pg_sock_url=$PGSOCK_URL
+eval "$("$TOP/scripts/pg-cluster.sh" createdb "$pgdir" crm_pgtcp)"
+pg_tcp_url=$PGTCP_URL
+conf pgsock "" "$pg_sock_url"
+conf pgtcp "" "$pg_tcp_url"
+for s in pgsock pgtcp; do
+	crm "$s" init >/dev/null
+	for i in $(seq 1 20); do
+		crm "$s" rule add "net$i" --network "10.$i.0.0/16" --action deny >/dev/null
+	done
+done
 
 # pam_access: the same 20 networks refused, then everyone else allowed.
 for i in $(seq 1 20); do echo "- : ALL : 10.$i.0.0/16"; done > "$dir/access.conf"
@@ -177,7 +211,14 @@ for s in cheap default; do
 		echo "$t required $MOD conf=$dir/$s.conf"
 	done > "$P/crm-$s"
 done
-LOGIN_SVCS="permit unix stock crm-stacked crm-cheap crm-default"
+sed "s|$dir/stacked.conf|$dir/pgsock.conf|" "$P/crm-stacked" > "$P/crm-pg-sock"
+sed "s|$dir/stacked.conf|$dir/pgtcp.conf|" "$P/crm-stacked" > "$P/crm-pg-tcp"
+PG_SVCS="crm-pg-sock crm-pg-tcp"
+if [ "$ONLY_PG" = 1 ]; then
+	LOGIN_SVCS="unix crm-stacked $PG_SVCS"
+else
+	LOGIN_SVCS="permit unix stock crm-stacked crm-cheap crm-default $PG_SVCS"
+fi
 
 # Every service must log the user in before anything is measured.
 for s in $LOGIN_SVCS; do
@@ -202,6 +243,60 @@ for run in $(seq 1 "$RUNS"); do
 			sed "s/^/$run /" >> "$dir/wall.txt"
 	done
 done
+
+# ---- PostgreSQL: instructions and round trips ----
+# In one process, on the stores as the rounds left them (the user known
+# to each), N=1 and N=11 transactions, the difference over 10 as above.
+# pg_kept SERVICE N FIRST: instructions under callgrind; the server's
+# work is in its own processes and not counted.
+pg_kept() {
+	local f="$dir/callgrind.$1.$2.pg"
+	printf '%s\n' "$PW" | valgrind --tool=callgrind --callgrind-out-file="$f" \
+		"$PAMTX" --confdir "$P" --user "$user" --procs 0 --tx "$2" --first "$3" \
+		"$1" > /dev/null 2> "$f.log" ||
+		{ echo "bench-pam: callgrind $1 $2:" >&2; tail -5 "$f.log" >&2; exit 1; }
+	sed -n 's/^summary: \([0-9]*\).*/\1/p' "$f"
+}
+# pg_trace SERVICE N FIRST: the connects, sends and closes under strace,
+# with the first byte of each send, the message type of the protocol,
+# from which the report counts the requests to the server: each send to
+# it but a Terminate waits for its answer, one round trip.
+pg_trace() {
+	printf '%s\n' "$PW" | strace -f -qq -e trace=connect,sendto,close -e signal=none \
+		-s 1 -o "$dir/strace.$1.$2" "$PAMTX" --confdir "$P" --user "$user" \
+		--procs 0 --tx "$2" --first "$3" "$1" > /dev/null
+}
+echo "PostgreSQL: instructions and round trips per transaction (at ${SECONDS} s)"
+: > "$dir/pg-icount.txt"
+for s in crm-stacked crm-pg-sock; do
+	echo "$s $(pg_kept "$s" 1 9500000) $(pg_kept "$s" 11 9600000)" >> "$dir/pg-icount.txt"
+done
+for s in $PG_SVCS; do
+	pg_trace "$s" 1 9700000
+	pg_trace "$s" 11 9800000
+done
+echo "$(cat "$pgdir/port")" > "$dir/pg-port.txt"
+pg_version=$("$PG_BIN_DIR/postgres" --version | sed 's/^[^)]*) \([^ ]*\).*/\1/')
+machine() {
+	echo "Last run: $(date -u +%F), tree at $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown);" \
+		"$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1), $(nproc) cores," \
+		"Linux $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME"), SQLite $(sqlite3 --version | cut -d' ' -f1)," \
+		"Linux-PAM $(dpkg-query -W -f '${Version}' libpam-modules), valgrind $(valgrind --version | sed 's/valgrind-//')."
+}
+export PAMTX_OUT="$OUT" PAMTX_DIR="$dir"
+report_pg() {
+	{
+		machine
+		echo "PostgreSQL $pg_version on the same machine; $RUNS runs, $TX transactions per service and concurrency in each$([ "$ONLY_PG" = 1 ] && echo ", BENCH_ONLY_PG=1 (pam_unix, crmpolicy stacked and these two alone)")."
+	} > "$dir/pg-machine.txt"
+	$PY "$TOP/scripts/bench-pam-report.py" pg "$RUNS" "$TX"
+}
+if [ "$ONLY_PG" = 1 ]; then
+	report_pg
+	$PY "$TOP/scripts/bench-pam-report.py" targets
+	exit 0
+fi
+
 # store growth: bytes of the stacked store per login it recorded
 sqlite3 "$dir/stacked/crmpolicy.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
 growth_logins=$(sqlite3 "$dir/stacked/crmpolicy.db" "SELECT coalesce(sum(count), 0) FROM logins")
@@ -315,14 +410,9 @@ sqlite3 "$dir/scale/crmpolicy.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
 echo "$gen_s $gen_bytes $(stat -c %s "$dir/scale/crmpolicy.db") $SCALE_ACCOUNTS $SCALE_ROWS $probe" > "$dir/scale-gen.txt"
 
 # what the figures were taken on
-{
-	echo "Last run: $(date -u +%F), tree at $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown);" \
-		"$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1), $(nproc) cores," \
-		"Linux $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME"), SQLite $(sqlite3 --version | cut -d' ' -f1)," \
-		"Linux-PAM $(dpkg-query -W -f '${Version}' libpam-modules), valgrind $(valgrind --version | sed 's/valgrind-//')."
-} > "$OUT/pam-machine.md"
-export PAMTX_OUT="$OUT" PAMTX_DIR="$dir"
+machine > "$OUT/pam-machine.md"
 $PY "$TOP/scripts/bench-pam-report.py" login "$RUNS" "$TX" "$kdf_ms" "$(nproc)" \
 	"$growth_bytes" "$growth_logins"
 $PY "$TOP/scripts/bench-pam-report.py" scale "$RUNS"
+report_pg
 $PY "$TOP/scripts/bench-pam-report.py" targets
