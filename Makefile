@@ -66,7 +66,7 @@ CLI       := $(BUILD)/crmpasswd
 HELPER    := $(BUILD)/crmpolicy_helper
 REGISTRAR := $(BUILD)/crmpolicy_registrar
 
-.PHONY: all tests check demo install deb bench fuzz e2e clean deps pot
+.PHONY: demo-fleet all tests check demo install deb bench fuzz e2e clean deps pot
 all: $(CORE) $(MODULE) $(CLI) $(HELPER) $(REGISTRAR)
 
 $(BUILD)/%.o: %.c $(wildcard include/crmpolicy/*.h include/crmpolicy/*.def) $(wildcard lib/*.h) $(wildcard tests/*/*.h) $(wildcard tools/*.h) $(wildcard pam_crmpolicy/*.h)
@@ -138,6 +138,11 @@ e2e:
 
 demo: deps all
 	scripts/demo.sh $(BUILD)
+
+# The second act: two hosts sharing one lockout through a throwaway
+# PostgreSQL cluster.
+demo-fleet: deps all
+	scripts/demo-fleet.sh $(BUILD)
 
 # The benchmarks write their tables into bench/RESULTS.md (and its plot).
 bench: all
