@@ -75,6 +75,12 @@ fi
 for t in "$BUILD"/tests/pam_test_*; do
 	[ -x "$t" ] && run "pam/$(basename "$t")" "$t"
 done
+if [ -n "${CRM_TEST_PG:-}" ]; then
+	while read -r t; do
+		case "$t" in ''|'#'*) continue ;; esac
+		run "pam-pg/$t" env CRM_TEST_BACKEND=postgresql "$BUILD/tests/$t"
+	done < tests/pg/pam-tests
+fi
 for s in tests/cli/*.sh tests/pam/*.sh tests/pg/*.sh; do
 	[ -f "$s" ] && run "$s" bash "$s" "$BUILD"
 done

@@ -58,9 +58,17 @@ static const char *pg_url(void)
 	return url != NULL && *url != '\0' ? url : NULL;
 }
 
+/* CRM_TEST_BACKEND=postgresql: one host's store in PostgreSQL too. */
+static int backend_pg(void)
+{
+	const char *b = getenv("CRM_TEST_BACKEND");
+
+	return b != NULL && strcmp(b, "postgresql") == 0;
+}
+
 int penv_fleet_pg(void)
 {
-	return g_fleet > 0 && pg_url() != NULL;
+	return (g_fleet > 0 || backend_pg()) && pg_url() != NULL;
 }
 
 void penv_fleet(int hosts)
