@@ -278,33 +278,6 @@ static int usable_pair(struct crm_db *src, struct crm_db *dst,
 	return CRM_OK;
 }
 
-int crm_store_copy(struct crm_db *src, struct crm_db *dst,
-	struct crm_copy_report *rep, struct crm_error *err)
-{
-	struct crm_copy_report own;
-	int r;
-
-	if (rep == NULL)
-		rep = &own;
-	memset(rep, 0, sizeof(*rep));
-	if ((r = usable_pair(src, dst, err)) != CRM_OK)
-		return r;
-	/* The destination's writer lock first: emptiness holds till commit. */
-	if ((r = crm_store_begin(dst, err)) != CRM_OK)
-		return r;
-	if ((r = crm_store_begin_read(src, err)) != CRM_OK) {
-		crm_store_rollback(dst);
-		return r;
-	}
-	r = copy_all(src, dst, rep, err);
-	crm_store_rollback(src);	/* the snapshot ends; nothing to keep */
-	if (r != CRM_OK) {
-		crm_store_rollback(dst);
-		return r;
-	}
-	return crm_store_commit(dst, err);
-}
-
 /* Runs statement q of db, which returns no row. */
 static int run_one(struct crm_db *db, enum crm_q q, struct crm_error *err)
 {
@@ -331,7 +304,12 @@ static int clear_all(struct crm_db *db, struct crm_error *err)
 	return run_one(db, CRM_Q_COPY_GUARD_ON_CHECKPOINTS, err);
 }
 
-int crm_store_replace(struct crm_db *src, struct crm_db *dst,
+/*
+ * The copy itself, for both: the destination's writer lock first (what
+ * it holds, empty or emptied, stays so till the commit), then one
+ * snapshot of the source.
+ */
+static int copy_in(struct crm_db *src, struct crm_db *dst, int replace,
 	struct crm_copy_report *rep, struct crm_error *err)
 {
 	struct crm_copy_report own;
@@ -342,7 +320,7 @@ int crm_store_replace(struct crm_db *src, struct crm_db *dst,
 	memset(rep, 0, sizeof(*rep));
 	if ((r = usable_pair(src, dst, err)) != CRM_OK)
 		return r;
-	if (crm_db_kind(dst) != CRM_DB_POSTGRESQL)
+	if (replace && crm_db_kind(dst) != CRM_DB_POSTGRESQL)
 		return crm_error_set(err, CRM_EINVAL, "only a PostgreSQL store"
 			" is replaced row by row");
 	if ((r = crm_store_begin(dst, err)) != CRM_OK)
@@ -351,15 +329,27 @@ int crm_store_replace(struct crm_db *src, struct crm_db *dst,
 		crm_store_rollback(dst);
 		return r;
 	}
-	r = clear_all(dst, err);
+	r = replace ? clear_all(dst, err) : CRM_OK;
 	if (r == CRM_OK)
 		r = copy_all(src, dst, rep, err);
-	crm_store_rollback(src);
+	crm_store_rollback(src);	/* the snapshot ends; nothing to keep */
 	if (r != CRM_OK) {
 		crm_store_rollback(dst);
 		return r;
 	}
 	return crm_store_commit(dst, err);
+}
+
+int crm_store_copy(struct crm_db *src, struct crm_db *dst,
+	struct crm_copy_report *rep, struct crm_error *err)
+{
+	return copy_in(src, dst, 0, rep, err);
+}
+
+int crm_store_replace(struct crm_db *src, struct crm_db *dst,
+	struct crm_copy_report *rep, struct crm_error *err)
+{
+	return copy_in(src, dst, 1, rep, err);
 }
 
 /* ---- comparing ---- */
