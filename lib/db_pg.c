@@ -58,6 +58,7 @@ struct crm_pg_stmt {
 	int formats[MAX_PARAMS];
 	PGresult *res;
 	int row, nrows;
+	int lost;		/* a value could not be kept: never run */
 	unsigned char *blob;	/* the last bytea read, decoded */
 	size_t blob_len;
 	int blob_col;
@@ -182,6 +183,7 @@ static void clear_params(struct crm_pg_stmt *ps)
 		ps->lengths[i] = 0;
 		ps->formats[i] = 0;
 	}
+	ps->lost = 0;
 }
 
 static void clear_result(struct crm_pg_stmt *ps)
@@ -226,8 +228,10 @@ static void set_param(struct crm_stmt *st, int i, const void *p, size_t n,
 		free(ps->values[i - 1]);
 	}
 	ps->values[i - 1] = v;
-	if (v == NULL)		/* found at the step: a NULL would be wrong */
+	if (v == NULL) {	/* refused at the step: a NULL would be wrong */
+		ps->lost = 1;
 		return;
+	}
 	if (n > 0)
 		memcpy(v, p, n);
 	v[n] = '\0';
@@ -349,7 +353,13 @@ static int run(struct crm_stmt *st)
 	struct crm_pg_stmt *ps = st->pg;
 	const char *state;
 	int constraint;
-	ExecStatusType status = exec_prepared(st);
+	ExecStatusType status;
+
+	if (ps->lost) {
+		keep_msg(pc, "out of memory binding a value");
+		return CRM_ESTORE;
+	}
+	status = exec_prepared(st);
 
 	/*
 	 * A session found lost by this very statement, outside a

@@ -268,10 +268,11 @@ static void unreachable_server_is_a_store_error_naming_it(void **state)
 	assert_true(time(NULL) - t0 < 5);
 }
 
-/* The value of keyword kw in the test server's connection string. */
-static void test_pg_value(const char *kw, char *out, size_t len)
+/* The value of keyword kw in connection string info. */
+static void info_value(const char *info, const char *kw, char *out,
+	size_t len)
 {
-	PQconninfoOption *ci = PQconninfoParse(getenv("CRM_TEST_PG"), NULL);
+	PQconninfoOption *ci = PQconninfoParse(info, NULL);
 
 	out[0] = '\0';
 	assert_non_null(ci);
@@ -292,9 +293,9 @@ static void first_host_down_second_serves(void **state)
 	struct crm_db *db;
 	struct crm_error err;
 
-	test_pg_value("host", host, sizeof(host));
-	test_pg_value("port", port, sizeof(port));
-	test_pg_value("user", user, sizeof(user));
+	info_value(getenv("CRM_TEST_PG"), "host", host, sizeof(host));
+	info_value(getenv("CRM_TEST_PG"), "port", port, sizeof(port));
+	info_value(getenv("CRM_TEST_PG"), "user", user, sizeof(user));
 	snprintf(info, sizeof(info), "host=127.0.0.1,%s port=1,%s dbname=%s"
 		" user=%s target_session_attrs=read-write", host,
 		port[0] ? port : "5432", e->name, user);
@@ -356,19 +357,6 @@ static void a_lost_session_is_made_again_between_transactions(void **state)
 	assert_string_equal(v, "four");
 }
 
-/* The value of keyword kw in connection string info. */
-static void info_value(const char *info, const char *kw, char *out,
-	size_t len)
-{
-	PQconninfoOption *ci = PQconninfoParse(info, NULL);
-
-	out[0] = '\0';
-	assert_non_null(ci);
-	for (PQconninfoOption *p = ci; p->keyword != NULL; p++)
-		if (strcmp(p->keyword, kw) == 0 && p->val != NULL)
-			snprintf(out, len, "%s", p->val);
-	PQconninfoFree(ci);
-}
 
 /*
  * The cluster's passfile names its host; the test reaches it under
