@@ -76,8 +76,11 @@ for t in "$BUILD"/tests/pam_test_*; do
 	[ -x "$t" ] && run "pam/$(basename "$t")" "$t"
 done
 if [ -n "${CRM_TEST_PG:-}" ]; then
-	while read -r t; do
+	while read -r t only; do
 		case "$t" in ''|'#'*) continue ;; esac
+		# "plain": not again under the sanitizers, whose run of the
+		# PostgreSQL driver is the unit suite's (test_db, unit-pg).
+		[ "$only" = plain ] && [ -n "${CRM_SAN:-}" ] && continue
 		run "pam-pg/$t" env CRM_TEST_BACKEND=postgresql "$BUILD/tests/$t"
 	done < tests/pg/pam-tests
 fi

@@ -80,8 +80,10 @@ const char *penv_build(void);
 void penv_fleet(int hosts);
 /* The number of hosts (0: not in fleet mode). */
 int penv_fleet_hosts(void);
-/* 1 when the fleet's store is on PostgreSQL. */
+/* 1 when the fleet's store, or the store of every test, is on PostgreSQL. */
 int penv_fleet_pg(void);
+/* Skips a test about what only a SQLite store has (its file, pragmas). */
+#define PENV_SQLITE_ONLY() do { if (penv_fleet_pg()) skip(); } while (0)
 /* The conf of host k (1-based); penv_conf() is host 1's. */
 const char *penv_conf_of(int host);
 

@@ -603,10 +603,10 @@ static void ipv6_and_mapped_ipv4_addresses(void **state)
 	denied_by("alice", "japan");
 	login_ok("alice", "::ffff:" CZ);
 	/* The mapped form and the plain one are one address to the history. */
-	assert_true(penv_sql("SELECT count(*) FROM logins WHERE user = 'alice' "
+	assert_true(penv_sql("SELECT count(*) FROM logins WHERE \"user\" = 'alice' "
 		"AND success = 1 AND city = 'Prague'", NULL) >= 1);
 	assert_int_equal(penv_sql("SELECT count(*) FROM logins WHERE "
-		"user = 'alice' AND success = 1 AND city = 'Brno' AND "
+		"\"user\" = 'alice' AND success = 1 AND city = 'Brno' AND "
 		"country = 'Czechia'", NULL), 1);
 }
 
@@ -717,11 +717,11 @@ static void history_rows_carry_the_place(void **state)
 	login_ok("alice", CZ);
 	login_ok("alice", NOWHERE);
 	assert_int_equal(penv_sql("SELECT count(*) FROM logins WHERE "
-		"user = 'alice' AND rhost = ? AND success = 1 AND city = 'Prague' "
+		"\"user\" = 'alice' AND rhost = ? AND success = 1 AND city = 'Prague' "
 		"AND country = 'Czechia' AND country_code = 'CZ' AND org = "
 		"'Test Hotel Network s.r.o.'", CZ, NULL), 1);
 	assert_int_equal(penv_sql("SELECT count(*) FROM logins WHERE "
-		"user = 'alice' AND rhost = ? AND success = 1 AND city = '' AND "
+		"\"user\" = 'alice' AND rhost = ? AND success = 1 AND city = '' AND "
 		"country = '' AND org = ''", NOWHERE, NULL), 1);
 	crm_out(out, sizeof out, "logins", "alice", NULL, NULL);
 	must_contain("logins alice", out, "Prague, Czechia");
@@ -751,13 +751,13 @@ static void repeated_successes_merge_into_one_row(void **state)
 	for (int i = 0; i < 3; i++)
 		login_ok_on("web", "alice", PW1, CZ, NULL);
 	assert_int_equal(penv_sql("SELECT count(*) FROM logins WHERE "
-		"user = 'alice' AND success = 1 AND service = 'web'", NULL), 1);
+		"\"user\" = 'alice' AND success = 1 AND service = 'web'", NULL), 1);
 	assert_int_equal(penv_sql("SELECT count FROM logins WHERE "
-		"user = 'alice' AND success = 1 AND service = 'web'", NULL), 3);
+		"\"user\" = 'alice' AND success = 1 AND service = 'web'", NULL), 3);
 	/* Another address is another row. */
 	login_ok_on("web", "alice", PW1, IT, NULL);
 	assert_int_equal(penv_sql("SELECT count(*) FROM logins WHERE "
-		"user = 'alice' AND success = 1 AND service = 'web'", NULL), 2);
+		"\"user\" = 'alice' AND success = 1 AND service = 'web'", NULL), 2);
 	crm_out(out, sizeof out, "--json", "logins", "alice", NULL);
 	if (strstr(out, "\"count\": 3") == NULL
 	    && strstr(out, "\"count\":3") == NULL) {
@@ -824,7 +824,7 @@ static void alert_mail_tells_who_where_and_what_to_do(void **state)
 	assert_int_equal(count_of(m, END_MARK), 1);
 	/* Flagged in the history and the audit. */
 	assert_int_equal(penv_sql("SELECT count(*) FROM logins WHERE "
-		"user = 'alice' AND new_ip = 1", NULL), 1);
+		"\"user\" = 'alice' AND new_ip = 1", NULL), 1);
 	assert_int_equal(audit_count("ip.new", "alice"), 1);
 	/* A known address: no alert, not new. */
 	login_ok("alice", CZ);
