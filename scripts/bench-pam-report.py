@@ -319,7 +319,8 @@ def scale(runs):
 # ---- PostgreSQL ----
 
 PG = [('crm-stacked', 'SQLite'), ('crm-pg-sock', 'PostgreSQL, unix socket'),
-      ('crm-pg-tcp', 'PostgreSQL, TCP loopback + TLS')]
+      ('crm-pg-tcp', 'PostgreSQL, TCP loopback + TLS'),
+      ('crm-pg-pool', 'PostgreSQL through PgBouncer (session), local socket')]
 TRACE = re.compile(r'^\s*(?:(\d+)\s+)?(connect|sendto|close)\((\d+),\s*(.*)$')
 
 
@@ -377,22 +378,26 @@ def pg(runs, tx):
                 summary[k][f'{s} {p}'] = r[k]
     ic = icounts('pg-icount.txt')
     sq, pq = ic['crm-stacked'][2], ic['crm-pg-sock'][2]
+    bq = ic['crm-pg-pool'][2]
     out += ['', '| per transaction, one process | SQLite | PostgreSQL, unix'
-            ' socket | PostgreSQL, TCP + TLS |', '|---|---|---|---|',
+            ' socket | PostgreSQL, TCP + TLS | PgBouncer, local socket |',
+            '|---|---|---|---|---|',
             f'| instructions of the PAM process (callgrind; the server\'s'
-            f' work is not counted) | {mega(sq)} | {mega(pq)} | |']
-    port = lines('pg-port.txt')[0][0]
+            f' work is not counted) | {mega(sq)} | {mega(pq)} | |'
+            f' {mega(bq)} |']
+    port, pool_port = lines('pg-port.txt')[0][:2]
     rt = {}
     for s, _ in PG[1:]:
-        one = requests(os.path.join(DIR, f'strace.{s}.1'), port)
-        eleven = requests(os.path.join(DIR, f'strace.{s}.11'), port)
+        p = pool_port if s == 'crm-pg-pool' else port
+        one = requests(os.path.join(DIR, f'strace.{s}.1'), p)
+        eleven = requests(os.path.join(DIR, f'strace.{s}.11'), p)
         rt[s] = {k: (eleven.get(k, 0) - one.get(k, 0)) / 10
                  for k in set(one) | set(eleven)}
     def trips(s):
         return sum(v for k, v in rt[s].items() if k != 'X')
     out.append(f'| round trips to the server (strace: sends on its socket,'
                f' but the goodbye) | | {trips("crm-pg-sock"):.1f} |'
-               f' {trips("crm-pg-tcp"):.1f} |')
+               f' {trips("crm-pg-tcp"):.1f} | {trips("crm-pg-pool"):.1f} |')
     sock = rt['crm-pg-sock']
     for k, label in (('Q', 'simple queries (BEGIN with the lock, COMMIT,'
                             ' the schema version)'),
@@ -403,8 +408,17 @@ def pg(runs, tx):
                                ' request, encrypted)')):
         tcp = '' if k in ('Q', 'P', 'B') else \
             f'{rt["crm-pg-tcp"].get(k, 0):.1f}'
-        out.append(f'| … of which {label} | | {sock.get(k, 0):.1f} | {tcp} |')
-    summary.update({'icount_sqlite': sq, 'icount_pg': pq,
+        out.append(f'| … of which {label} | | {sock.get(k, 0):.1f} | {tcp} |'
+                   f' {rt["crm-pg-pool"].get(k, 0):.1f} |')
+    direct, pooled = (float(x) for x in lines('pg-rtt.txt')[0][:2])
+    out.append(f'| one round trip with nothing to do (pgbench, prepared'
+               f' `SELECT 1`, one client) | | {direct:.3f} ms | |'
+               f' {pooled:.3f} ms |')
+    out.append(f'| … times the round trips above | | '
+               f'{direct * trips("crm-pg-sock"):.1f} ms | | '
+               f'{pooled * trips("crm-pg-pool"):.1f} ms |')
+    summary.update({'icount_sqlite': sq, 'icount_pg': pq, 'icount_pool': bq,
+                    'rtt': {'direct': direct, 'pool': pooled},
                     'trips': {s: trips(s) for s in rt}, 'kinds': rt})
     write('pam-pg.md', '\n'.join(out) + '\n')
     save('pg.json', summary)
@@ -496,6 +510,18 @@ def targets():
                    f'{pgs["med"]["crm-pg-sock 1"]:.2f} ms vs '
                    f'{pgs["med"]["crm-stacked 1"]:.2f} ms: {added:+.2f} ms | '
                    f'{mark(added <= 2)} |')
+        if 'crm-pg-pool 8' in pgs['tps']:
+            bq = pgs['tps']['crm-pg-pool 8']
+            out.append(f'| 8 processes: PostgreSQL through a local PgBouncer '
+                       f'≥ 80 % of SQLite stacked throughput | {num(bq)} vs '
+                       f'{num(sq)}: {100 * bq / sq:.0f} % | '
+                       f'{mark(bq >= 0.8 * sq)} |')
+            added = pgs['med']['crm-pg-pool 1'] - pgs['med']['crm-stacked 1']
+            out.append(f'| PostgreSQL through a local PgBouncer: ≤ 2 ms added '
+                       f'median per transaction (1 process) | '
+                       f'{pgs["med"]["crm-pg-pool 1"]:.2f} ms vs '
+                       f'{pgs["med"]["crm-stacked 1"]:.2f} ms: '
+                       f'{added:+.2f} ms | {mark(added <= 2)} |')
     write('pam-targets.md', '\n'.join(out) + '\n')
     print('\n'.join(out))
 

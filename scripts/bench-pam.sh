@@ -15,9 +15,11 @@
 #      cost of crmpasswd logins, audit --user, check and audit verify.
 # Beside crmpolicy stacked (SQLite), the same stack with the store in
 # PostgreSQL (a private cluster, scripts/pg-cluster.sh), over the unix
-# socket and over TCP loopback with TLS, in the same interleaved rounds;
-# their instructions and round trips per transaction too.
-# BENCH_ONLY_PG=1 runs just pam_unix, crmpolicy stacked and the two
+# socket, over TCP loopback with TLS, and through PgBouncer in session
+# mode on a local socket (the pooler a fleet host would run), in the same
+# interleaved rounds; their instructions and round trips per transaction
+# too.
+# BENCH_ONLY_PG=1 runs just pam_unix, crmpolicy stacked and the three
 # PostgreSQL services side by side (a quick run, without 2. to 4.).
 # Writes the tables for bench/RESULTS.md into OUT (BENCH_OUT) and the plot
 # bench/pam-concurrency.png. The user, its lastlog record and its
@@ -41,7 +43,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 "$TOP/scripts/install-deps.sh" libpam-modules libpam-pwquality passwd login \
-	sqlite3 valgrind gnuplot-nox postgresql-15 openssl strace
+	sqlite3 valgrind gnuplot-nox postgresql-15 pgbouncer openssl strace
 PAMTX="$BUILD/bench/pamtx"
 MOD="$BUILD/pam_crmpolicy.so"
 # BENCH_ONLY_PG=1 needs neither the scale store's generator nor the KDF's.
@@ -56,6 +58,7 @@ dir=$(mktemp -d)
 user="crmbench$$"
 added=""
 pgdir=""
+pgbdir=""
 opasswd=/etc/security/opasswd
 had_opasswd=0
 [ -e "$opasswd" ] && had_opasswd=1
@@ -67,6 +70,9 @@ cleanup() {
 			sed -i "/^$user:/d" "$opasswd"
 			[ "$had_opasswd" = 1 ] || [ -s "$opasswd" ] || rm -f "$opasswd"
 		fi
+	fi
+	if [ -n "$pgbdir" ] && [ -s "$pgbdir/pgbouncer.pid" ]; then
+		kill "$(cat "$pgbdir/pgbouncer.pid")" 2>/dev/null || true
 	fi
 	[ -z "$pgdir" ] || "$TOP/scripts/pg-cluster.sh" stop "$pgdir" >/dev/null 2>&1 || true
 	rm -rf "$dir"
@@ -142,9 +148,40 @@ eval "$("$TOP/scripts/pg-cluster.sh" createdb "$pgdir" crm_pgsock)"
 pg_sock_url=$PGSOCK_URL
 eval "$("$TOP/scripts/pg-cluster.sh" createdb "$pgdir" crm_pgtcp)"
 pg_tcp_url=$PGTCP_URL
+eval "$("$TOP/scripts/pg-cluster.sh" createdb "$pgdir" crm_pgpool)"
+# PgBouncer in session mode on a socket of its own, run by the cluster's
+# user (it refuses root): each client gets one server connection for its
+# whole session, so the module's prepared statements work as over the
+# direct socket; DISCARD ALL drops them when the client leaves, and the
+# next client's backend is already running with its catalog cached.
+pgbdir="$dir/pgb"
+mkdir -m 711 "$pgbdir"
+pgb_port=6432	# listens on no TCP port: its socket is in a directory of its own
+cat > "$pgbdir/pgbouncer.ini" <<EOF
+[databases]
+crm_pgpool = host=$pgdir port=$(cat "$pgdir/port") dbname=crm_pgpool user=crm
+[pgbouncer]
+listen_addr =
+listen_port = $pgb_port
+unix_socket_dir = $pgbdir
+unix_socket_mode = 0700
+auth_type = any
+pool_mode = session
+server_reset_query = DISCARD ALL
+default_pool_size = 40
+max_client_conn = 200
+logfile = $pgbdir/pgbouncer.log
+pidfile = $pgbdir/pgbouncer.pid
+EOF
+chown -R crmpg "$pgbdir"
+runuser -u crmpg -- pgbouncer -d -q "$pgbdir/pgbouncer.ini"
+for _ in $(seq 1 50); do [ -S "$pgbdir/.s.PGSQL.$pgb_port" ] && break; sleep 0.1; done
+[ -S "$pgbdir/.s.PGSQL.$pgb_port" ] || { echo "bench-pam: pgbouncer did not start" >&2; exit 1; }
+pg_pool_url="host=$pgbdir port=$pgb_port dbname=crm_pgpool user=crm"
 conf pgsock "" "$pg_sock_url"
 conf pgtcp "" "$pg_tcp_url"
-for s in pgsock pgtcp; do
+conf pgpool "" "$pg_pool_url"
+for s in pgsock pgtcp pgpool; do
 	crm "$s" init >/dev/null
 	for i in $(seq 1 20); do
 		crm "$s" rule add "net$i" --network "10.$i.0.0/16" --action deny >/dev/null
@@ -213,7 +250,8 @@ for s in cheap default; do
 done
 sed "s|$dir/stacked.conf|$dir/pgsock.conf|" "$P/crm-stacked" > "$P/crm-pg-sock"
 sed "s|$dir/stacked.conf|$dir/pgtcp.conf|" "$P/crm-stacked" > "$P/crm-pg-tcp"
-PG_SVCS="crm-pg-sock crm-pg-tcp"
+sed "s|$dir/stacked.conf|$dir/pgpool.conf|" "$P/crm-stacked" > "$P/crm-pg-pool"
+PG_SVCS="crm-pg-sock crm-pg-tcp crm-pg-pool"
 if [ "$ONLY_PG" = 1 ]; then
 	LOGIN_SVCS="unix crm-stacked $PG_SVCS"
 else
@@ -268,14 +306,23 @@ pg_trace() {
 }
 echo "PostgreSQL: instructions and round trips per transaction (at ${SECONDS} s)"
 : > "$dir/pg-icount.txt"
-for s in crm-stacked crm-pg-sock; do
+for s in crm-stacked crm-pg-sock crm-pg-pool; do
 	echo "$s $(pg_kept "$s" 1 9500000) $(pg_kept "$s" 11 9600000)" >> "$dir/pg-icount.txt"
 done
 for s in $PG_SVCS; do
 	pg_trace "$s" 1 9700000
 	pg_trace "$s" 11 9800000
 done
-echo "$(cat "$pgdir/port")" > "$dir/pg-port.txt"
+echo "$(cat "$pgdir/port") $pgb_port" > "$dir/pg-port.txt"
+# One round trip with nothing to do: pgbench's prepared SELECT 1 from one
+# client, straight to the server's socket and through PgBouncer's.
+echo 'SELECT 1;' > "$dir/select1.sql"
+rtt() {
+	"$PG_BIN_DIR/pgbench" -n -M prepared -f "$dir/select1.sql" -t 5000 -c 1 \
+		-h "$1" -p "$2" -U crm "$3" 2>/dev/null |
+		sed -n 's/^latency average = \([0-9.]*\) ms$/\1/p'
+}
+echo "$(rtt "$pgdir" "$(cat "$pgdir/port")" crm_pgsock) $(rtt "$pgbdir" "$pgb_port" crm_pgpool)" > "$dir/pg-rtt.txt"
 pg_version=$("$PG_BIN_DIR/postgres" --version | sed 's/^[^)]*) \([^ ]*\).*/\1/')
 machine() {
 	echo "Last run: $(date -u +%F), tree at $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown);" \
@@ -287,7 +334,7 @@ export PAMTX_OUT="$OUT" PAMTX_DIR="$dir"
 report_pg() {
 	{
 		machine
-		echo "PostgreSQL $pg_version on the same machine; $RUNS runs, $TX transactions per service and concurrency in each$([ "$ONLY_PG" = 1 ] && echo ", BENCH_ONLY_PG=1 (pam_unix, crmpolicy stacked and these two alone)")."
+		echo "PostgreSQL $pg_version on the same machine; $RUNS runs, $TX transactions per service and concurrency in each$([ "$ONLY_PG" = 1 ] && echo ", BENCH_ONLY_PG=1 (pam_unix, crmpolicy stacked and these three alone)")."
 	} > "$dir/pg-machine.txt"
 	$PY "$TOP/scripts/bench-pam-report.py" pg "$RUNS" "$TX"
 }
