@@ -20,6 +20,7 @@
 #include "crmpolicy/audit.h"
 #include "crmpolicy/auth.h"
 #include "crmpolicy/i18n.h"
+#include "crmpolicy/lang.h"
 #include "crmpolicy/lockout.h"
 #include "crmpolicy/policy.h"
 #include "crmpolicy/pwhash.h"
@@ -36,6 +37,7 @@ static const char *const colname[CRM_COL_COUNT] = {
 	[CRM_COL_STATE] = "state",
 	[CRM_COL_CREATED] = "created",
 	[CRM_COL_LAST_LOGIN] = "last_login",
+	[CRM_COL_LANG] = "lang",
 	[CRM_COL_PASSWORD_HASH] = "password_hash",
 };
 
@@ -175,6 +177,7 @@ static int export_one(void *arg, const struct crm_account *a)
 	row.state = state;
 	row.created = a->created;
 	row.last_login = a->last_login;
+	row.lang = a->lang;
 	e->rows++;
 	return e->cb(e->arg, &row);
 }
@@ -255,6 +258,8 @@ struct row {
 	int has_groups;		/* 0: no groups column */
 	int has_mfa;
 	char mfa[MFA_MAX];	/* canonical word, "" = inherit */
+	int has_lang;
+	char lang[CRM_LANG_MAX + 1];	/* "" = follow the policy */
 	int state;		/* ST_* */
 	char hash[CRM_HASH_MAX];	/* "" = keep (update) or none */
 	int temporary;		/* hash is of a temporary password */
@@ -647,6 +652,19 @@ static int check_row(struct check *k, struct crm_import *imp,
 		check_mfa(k, r, rec->field[idx[CRM_COL_MFA]]);
 	if (idx[CRM_COL_STATE] >= 0)
 		check_state(k, r, rec->field[idx[CRM_COL_STATE]]);
+	if (idx[CRM_COL_LANG] >= 0) {
+		struct crm_error e;
+
+		v = rec->field[idx[CRM_COL_LANG]];
+		if (crm_lang_check(v, &e) != 0) {
+			shown(v, s, sizeof(s));
+			problem(k, r->line, colname[CRM_COL_LANG],
+				"\"%s\": %s", s, e.msg);
+		} else {
+			crm_lang_pick(v, NULL, r->lang);
+			r->has_lang = 1;
+		}
+	}
 	if (idx[CRM_COL_PASSWORD_HASH] >= 0)
 		check_hash(k, r, rec->field[idx[CRM_COL_PASSWORD_HASH]]);
 	if (r->name == NULL)
@@ -1028,6 +1046,9 @@ static int details(const struct crm_import *imp, const struct row *r,
 
 	if (r->has_mfa)
 		bad |= buf_printf(d, " mfa=%s", r->mfa[0] ? r->mfa : "default");
+	if (r->has_lang)
+		bad |= buf_printf(d, " lang=%s", r->lang[0] ? r->lang
+			: "default");
 	if (r->state != ST_KEEP || r->act == ACT_ADD)
 		bad |= buf_printf(d, " state=%s", a->disabled ? "disabled"
 			: "active");
@@ -1082,6 +1103,8 @@ static int apply_row(const struct crm_ctx *ctx, const struct crm_import *imp,
 		a.email_verified = r->verified && a.email[0] != '\0';
 	if (rc == 0)
 		set_state(ctx, r, &a, &event);
+	if (rc == 0 && r->has_lang)
+		memcpy(a.lang, r->lang, sizeof(a.lang));
 	if (rc == 0)
 		rc = crm_account_update(ctx->db, &a, err);
 	if (rc == 0 && r->has_groups)

@@ -20,6 +20,7 @@
 #include "crmpolicy/aging.h"
 #include "crmpolicy/audit.h"
 #include "crmpolicy/i18n.h"
+#include "crmpolicy/lang.h"
 #include "crmpolicy/key.h"
 #include "crmpolicy/lockout.h"
 #include "crmpolicy/mfa.h"
@@ -349,6 +350,29 @@ int crm_admin_user_set_email(const struct crm_ctx *ctx, const char *user,
 		rc = audited(crm_audit_add(ctx, "user.change", user,
 			"email=%s verified=%s", a.email,
 			a.email_verified ? "yes" : "no"), err);
+	return finish(ctx, rc, err);
+}
+
+int crm_admin_user_set_lang(const struct crm_ctx *ctx, const char *user,
+	const char *lang, struct crm_error *err)
+{
+	struct crm_account a;
+	int rc;
+
+	if ((rc = check_name(_("user"), user, err)) != 0)
+		return rc;
+	if ((rc = crm_lang_check(lang, err)) != 0)
+		return rc;
+	if ((rc = crm_store_begin(ctx->db, err)) != 0)
+		return rc;
+	rc = get_account(ctx, user, &a, err);
+	if (rc == 0) {
+		crm_lang_pick(lang, NULL, a.lang);
+		rc = crm_account_update(ctx->db, &a, err);
+	}
+	if (rc == 0)
+		rc = audited(crm_audit_add(ctx, "user.change", user,
+			"lang=%s", a.lang), err);
 	return finish(ctx, rc, err);
 }
 

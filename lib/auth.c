@@ -615,6 +615,7 @@ static void notify_new_ip(const struct crm_ctx *ctx,
 {
 	struct crm_alert al;
 	struct crm_error e;
+	char lang[CRM_LANG_MAX + 1];
 
 	if (res->verdict != CRM_V_ALLOW || !res->new_ip ||
 			!res->pol.num[CRM_K_NOTIFY_NEW_IP])
@@ -626,6 +627,8 @@ static void notify_new_ip(const struct crm_ctx *ctx,
 	al.rhost = ctx->rhost;
 	al.when = ctx->now;
 	al.place = &res->place;
+	crm_lang_pick(a->lang, res->pol.text[CRM_PT_LANG], lang);
+	al.lang = lang;
 	if (crm_mail_new_ip_alert(ctx->cfg, &al, &e) != CRM_OK)
 		crm_ctx_log(ctx, LOG_WARNING, "new-address alert not sent: %s",
 			e.msg);
@@ -1649,6 +1652,7 @@ struct sip_alert {
 	char rhost[CRM_RHOST_MAX + 1];
 	int64_t when;
 	struct crm_place place;
+	char lang[CRM_LANG_MAX + 1];
 };
 
 /* One outcome inside crm_sip_settle's transaction; c is its context. */
@@ -1693,6 +1697,7 @@ static int sip_one(const struct crm_ctx *c, const struct crm_sip_outcome *o,
 		snprintf(alert->rhost, sizeof(alert->rhost), "%s", o->rhost);
 		alert->when = o->when;
 		alert->place = res.place;
+		crm_lang_pick(a.lang, res.pol.text[CRM_PT_LANG], alert->lang);
 		*alerted = 1;
 	}
 out:
@@ -1756,6 +1761,7 @@ int crm_sip_settle(const struct crm_ctx *ctx,
 		m.rhost = al[i].rhost;
 		m.when = al[i].when;
 		m.place = &al[i].place;
+		m.lang = al[i].lang;
 		if (crm_mail_new_ip_alert(ctx->cfg, &m, &e) != CRM_OK)
 			crm_ctx_log(ctx, LOG_WARNING, "new-address alert not sent: %s",
 				e.msg);

@@ -25,6 +25,7 @@
 #include "crmpolicy/store.h"
 #include "crmpolicy/govern.h"
 #include "crmpolicy/helper.h"
+#include "crmpolicy/lang.h"
 #include "crmpolicy/sip.h"
 #include "crmpolicy/i18n.h"
 
@@ -169,6 +170,10 @@ static const struct crm_keyinfo keys[CRM_K_COUNT] = {
 	[CRM_K_HOST_NAME] = TEXT("host_name", CRM_KT_STRING, "",
 		"this host's name in the audit trail of a shared store; empty ="
 		" the system's host name"),
+	[CRM_K_LANG] = { "lang", CRM_KT_STRING, CRM_ST_FIRST, 0, 0, NULL, "",
+		"language of prompts and mails where the application runs in "
+		"the C locale: cs, en, it, ja, pl; empty = English",
+		crm_lang_check },
 };
 
 const struct crm_keyinfo *crm_key_info(enum crm_key k)
@@ -190,7 +195,9 @@ int crm_key_lookup(const char *name)
 
 int crm_key_text_slot(enum crm_key k)
 {
-	return k == CRM_K_SIP_REALM ? CRM_PT_SIP_REALM : -1;
+	if (k == CRM_K_SIP_REALM)
+		return CRM_PT_SIP_REALM;
+	return k == CRM_K_LANG ? CRM_PT_LANG : -1;
 }
 
 int crm_key_is_policy(enum crm_key k)

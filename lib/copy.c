@@ -31,7 +31,7 @@ struct table {
 
 /* Referenced tables before the tables that reference them. */
 static const struct table tables[CRM_COPY_TABLES] = {
-	TI("accounts", ACCOUNTS, "ittitiiiiiitiiiiiiittittitt"),
+	TI("accounts", ACCOUNTS, "ittitiiiiiitiiiiiiittittittt"),
 	TI("groups", GROUPS, "it"),
 	T("members", MEMBERS, "ii"),
 	T("policy", POLICY, "tttt"),

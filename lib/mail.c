@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "crmpolicy/i18n.h"
+#include "crmpolicy/lang.h"
 #include "crmpolicy/mail.h"
 #include "crmpolicy/utf8.h"
 
@@ -806,19 +807,46 @@ static int send_body(const struct crm_config *cfg, struct crm_mail *m,
 	return rc;
 }
 
-/* "YYYY-MM-DD HH:MM:SS UTC" for the alert's reader. */
-static void iso_time(long long when, char *buf, size_t len)
+/*
+ * "  Label:        value\n": labels padded to 14 columns, counted as they
+ * show (a Japanese label is twice as wide as its characters).
+ */
+static void field(struct sbuf *b, const char *label, const char *value)
 {
-	time_t t = (time_t)when;
-	struct tm tm;
+	long w = crm_utf8_width(label);
 
-	if (gmtime_r(&t, &tm) == NULL) {
-		snprintf(buf, len, "%lld", when);
-		return;
-	}
-	snprintf(buf, len, "%04d-%02d-%02d %02d:%02d:%02d UTC",
-		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		tm.tm_min, tm.tm_sec);
+	sb_printf(b, "  %s", label);
+	/* At least one space, however long a translated label is. */
+	for (long i = w < 0 ? 0 : w; i < 15 || i == w; i++)
+		sb_str(b, " ");
+	sb_printf(b, "%s\n", value);
+}
+
+/*
+ * The mail's language: the recipient's, in a locale of its own for the
+ * calling thread only (mails are UTF-8 whatever the application's
+ * locale), English when lang is empty or its locale is missing.
+ */
+struct speak {
+	locale_t loc, prev;
+	locale_t dates;		/* (locale_t)0: ISO 8601 dates (English) */
+};
+
+static void speak_begin(struct speak *s, const char *lang)
+{
+	int english = lang == NULL || lang[0] == '\0' ||
+		strcmp(lang, "en") == 0;
+
+	s->loc = crm_lang_locale(english ? "en" : lang);
+	s->dates = english ? (locale_t)0 : s->loc;
+	s->prev = crm_lang_enter(s->loc);
+}
+
+static void speak_end(struct speak *s)
+{
+	crm_lang_leave(s->loc, s->prev);
+	if (s->loc != (locale_t)0)
+		freelocale(s->loc);
 }
 
 int crm_mail_new_ip_alert(const struct crm_config *cfg,
@@ -830,7 +858,9 @@ int crm_mail_new_ip_alert(const struct crm_config *cfg,
 	char subject[256];
 	struct crm_mail m;
 	struct sbuf b = { NULL, 0, 0, 0 };
+	struct speak sp;
 	size_t n = 0;
+	int rc;
 
 	memset(&m, 0, sizeof(m));
 	if (a->email && a->email[0])
@@ -841,11 +871,12 @@ int crm_mail_new_ip_alert(const struct crm_config *cfg,
 	if (n == 0)
 		return CRM_OK;
 
+	speak_begin(&sp, a->lang);
 	crm_printable(a->user, user, sizeof(user));
 	crm_printable(a->rhost && a->rhost[0] ? a->rhost : _("local"), host,
 		sizeof(host));
 	crm_printable(a->service, svc, sizeof(svc));
-	iso_time(a->when, when, sizeof(when));
+	crm_lang_date(sp.dates, a->when, when, sizeof(when));
 	place[0] = org[0] = '\0';
 	if (a->place) {
 		char raw[sizeof(place)];
@@ -860,19 +891,21 @@ int crm_mail_new_ip_alert(const struct crm_config *cfg,
 	sb_printf(&b, "%s\n\n", _("Hello,"));
 	sb_printf(&b, "%s\n\n", _("Someone signed in to your account from an "
 		"address it has not been used from before."));
-	sb_printf(&b, "  %-14s %s\n", _("Account:"), user);
-	sb_printf(&b, "  %-14s %s\n", _("Time:"), when);
-	sb_printf(&b, "  %-14s %s\n", _("Address:"), host);
-	sb_printf(&b, "  %-14s %s\n", _("Place:"), place[0] ? place : _("unknown"));
-	sb_printf(&b, "  %-14s %s\n", _("Organisation:"),
-		org[0] ? org : _("unknown"));
-	sb_printf(&b, "  %-14s %s\n\n", _("Service:"), svc[0] ? svc : _("unknown"));
+	field(&b, _("Account:"), user);
+	field(&b, _("Time:"), when);
+	field(&b, _("Address:"), host);
+	field(&b, _("Place:"), place[0] ? place : _("unknown"));
+	field(&b, _("Organisation:"), org[0] ? org : _("unknown"));
+	field(&b, _("Service:"), svc[0] ? svc : _("unknown"));
+	sb_str(&b, "\n");
 	sb_printf(&b, _("If this was you, you can ignore this message. If it "
 		"was not you, change your password at once with crmpasswd and "
 		"tell your administrator; the administrator can review the "
 		"login history with 'crmpasswd logins %s'."), user);
 	sb_str(&b, "\n");
-	return send_body(cfg, &m, subject, &b, CRM_MAIL_DETACH, err);
+	speak_end(&sp);
+	rc = send_body(cfg, &m, subject, &b, CRM_MAIL_DETACH, err);
+	return rc;
 }
 
 /* Whole minutes of a code's life, rounded up, for the mail text. */
@@ -887,18 +920,21 @@ int crm_mail_code(const struct crm_config *cfg, const struct crm_code_mail *c,
 	char user[65], host[65], svc[65], when[64], subject[256];
 	struct sbuf b = { NULL, 0, 0, 0 };
 	struct crm_mail m;
+	struct speak sp;
 	long long mins = minutes(c->ttl);
+	int rc;
 
 	memset(&m, 0, sizeof(m));
 	if (c->email == NULL || c->email[0] == '\0' || c->code == NULL)
 		return crm_error_set(err, CRM_EINVAL, _("no address to send "
 			"the code to"));
 	m.to[0] = c->email;
+	speak_begin(&sp, c->lang);
 	crm_printable(c->user, user, sizeof(user));
 	crm_printable(c->rhost && c->rhost[0] ? c->rhost : _("local"), host,
 		sizeof(host));
 	crm_printable(c->service ? c->service : "", svc, sizeof(svc));
-	iso_time(c->when, when, sizeof(when));
+	crm_lang_date(sp.dates, c->when, when, sizeof(when));
 	if (c->verify)
 		snprintf(subject, sizeof(subject),
 			_("Confirm the e-mail address of %s"), user);
@@ -916,12 +952,11 @@ int crm_mail_code(const struct crm_config *cfg, const struct crm_code_mail *c,
 			"of the account below is signing in. To let the login "
 			"go ahead, type this code at the prompt:"));
 	sb_printf(&b, "    %s\n\n", c->code);
-	sb_printf(&b, "  %-14s %s\n", _("Account:"), user);
-	sb_printf(&b, "  %-14s %s\n", _("Time:"), when);
+	field(&b, _("Account:"), user);
+	field(&b, _("Time:"), when);
 	if (!c->verify) {
-		sb_printf(&b, "  %-14s %s\n", _("Address:"), host);
-		sb_printf(&b, "  %-14s %s\n", _("Service:"),
-			svc[0] ? svc : _("unknown"));
+		field(&b, _("Address:"), host);
+		field(&b, _("Service:"), svc[0] ? svc : _("unknown"));
 	}
 	sb_str(&b, "\n");
 	sb_printf(&b, ngettext_("The code is valid for %lld minute and can "
@@ -933,5 +968,7 @@ int crm_mail_code(const struct crm_config *cfg, const struct crm_code_mail *c,
 		"password at once with crmpasswd and tell your "
 		"administrator: your password is known to someone else."));
 	sb_str(&b, "\n");
-	return send_body(cfg, &m, subject, &b, CRM_MAIL_WAIT, err);
+	speak_end(&sp);
+	rc = send_body(cfg, &m, subject, &b, CRM_MAIL_WAIT, err);
+	return rc;
 }

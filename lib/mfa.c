@@ -405,9 +405,15 @@ int crm_mfa_code_send(const struct crm_ctx *ctx, const struct crm_account *a,
 	struct crm_error *err)
 {
 	struct crm_code_mail cm;
+	struct crm_error e;
+	char lang[CRM_LANG_MAX + 1];
 	int r;
 
 	memset(&cm, 0, sizeof(cm));
+	/* Without the policy's word, the code still goes, in English. */
+	if (crm_user_lang(ctx, a->name, lang, &e) != CRM_OK)
+		lang[0] = '\0';
+	cm.lang = lang;
 	cm.user = a->name;
 	cm.email = a->email;
 	cm.code = code;

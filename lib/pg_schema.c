@@ -226,6 +226,13 @@ const char *const crm_pg_migrations[] = {
 	 */
 	"ALTER TABLE audit ADD COLUMN host " TEXT " NOT NULL DEFAULT '';"
 	SET_VERSION(6),
+
+	/*
+	 * 6 -> 7: the language an account is spoken to in (prompts, mails)
+	 * when the application runs in the C locale; '' follows the policy.
+	 */
+	"ALTER TABLE accounts ADD COLUMN lang " TEXT " NOT NULL DEFAULT '';"
+	SET_VERSION(7),
 };
 
 const size_t crm_pg_migration_count =

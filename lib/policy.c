@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "crmpolicy/aging.h"
 #include "crmpolicy/i18n.h"
 #include "crmpolicy/nss.h"
@@ -542,4 +544,32 @@ out:
 	}
 	names_free(&groups);
 	return rc;
+}
+
+int crm_user_lang(const struct crm_ctx *ctx, const char *user,
+	char out[CRM_LANG_MAX + 1], struct crm_error *err)
+{
+	struct crm_account a;
+	struct crm_policy pol;
+	int own = !crm_db_in_transaction(ctx->db), r;
+
+	out[0] = '\0';
+	if (own && (r = crm_store_begin_read(ctx->db, err)) != CRM_OK)
+		return r;
+	r = crm_account_get(ctx->db, user, &a, err);
+	if (r == CRM_OK && a.lang[0] != '\0') {
+		crm_lang_pick(a.lang, NULL, out);
+	} else if (r == CRM_OK || r == CRM_ENOENT) {
+		r = crm_policy_resolve(ctx, user, &pol, err);
+		if (r == CRM_OK)
+			crm_lang_pick(NULL, pol.text[CRM_PT_LANG], out);
+	}
+	if (own) {
+		if (r == CRM_OK)
+			r = crm_store_commit(ctx->db, err);
+		else
+			crm_store_rollback(ctx->db);
+	}
+	sodium_memzero(&a, sizeof(a));
+	return r;
 }

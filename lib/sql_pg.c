@@ -27,7 +27,7 @@ const char *const crm_sql_pg[CRM_Q_COUNT] = {
 	" disabled_reason, disabled_at, failures, first_fail, last_fail," \
 	" locked_at, fails_since_login, last_login, last_service," \
 	" last_rhost, prev_login, prev_service, prev_rhost, prev_fails," \
-	" last_place, prev_place"
+	" last_place, prev_place, lang"
 	[CRM_Q_ACCOUNT_GET] =
 		"SELECT " ACCOUNT_COLS " FROM accounts WHERE name = $1",
 	/*
@@ -41,10 +41,10 @@ const char *const crm_sql_pg[CRM_Q_COUNT] = {
 		" first_fail, last_fail, locked_at, fails_since_login,"
 		" last_login, last_service, last_rhost, prev_login,"
 		" prev_service, prev_rhost, prev_fails, last_place,"
-		" prev_place) VALUES("
+		" prev_place, lang) VALUES("
 		"$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
 		" $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25,"
-		" $26, $27) RETURNING id",
+		" $26, $27, $28) RETURNING id",
 	[CRM_Q_ACCOUNT_UPDATE] =
 		"UPDATE accounts SET name = $2, email = $3,"
 		" email_verified = $4, pw_hash = $5, origin = $6,"
@@ -54,7 +54,8 @@ const char *const crm_sql_pg[CRM_Q_COUNT] = {
 		" last_fail = $16, locked_at = $17, fails_since_login = $18,"
 		" last_login = $19, last_service = $20, last_rhost = $21,"
 		" prev_login = $22, prev_service = $23, prev_rhost = $24,"
-		" prev_fails = $25, last_place = $26, prev_place = $27"
+		" prev_fails = $25, last_place = $26, prev_place = $27,"
+		" lang = $28"
 		" WHERE id = $1",
 	[CRM_Q_ACCOUNT_DELETE] =
 		"DELETE FROM accounts WHERE name = $1",
@@ -508,7 +509,7 @@ const char *const crm_sql_pg[CRM_Q_COUNT] = {
 		" disabled_reason, disabled_at, failures, first_fail,"
 		" last_fail, locked_at, fails_since_login, last_login,"
 		" last_service, last_rhost, prev_login, prev_service,"
-		" prev_rhost, prev_fails, last_place, prev_place"
+		" prev_rhost, prev_fails, last_place, prev_place, lang"
 		" FROM accounts"
 		" ORDER BY id",
 	[CRM_Q_COPY_ACCOUNTS_WRITE] =
@@ -518,10 +519,10 @@ const char *const crm_sql_pg[CRM_Q_COUNT] = {
 		" failures, first_fail, last_fail, locked_at,"
 		" fails_since_login, last_login, last_service, last_rhost,"
 		" prev_login, prev_service, prev_rhost, prev_fails,"
-		" last_place, prev_place)"
+		" last_place, prev_place, lang)"
 		" VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
 		" $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24,"
-		" $25, $26, $27)",
+		" $25, $26, $27, $28)",
 	[CRM_Q_COPY_ACCOUNTS_IDS] =
 		"SELECT setval(pg_get_serial_sequence('accounts', 'id'),"
 		" coalesce(max(id), 1), max(id) IS NOT NULL)"

@@ -409,6 +409,7 @@ static void read_account(struct crm_stmt *st, struct crm_account *a)
 	a->prev_fails = (int)crm_col_int(st, 24);
 	copy_text(a->last_place, sizeof(a->last_place), st, 25);
 	copy_text(a->prev_place, sizeof(a->prev_place), st, 26);
+	copy_text(a->lang, sizeof(a->lang), st, 27);
 }
 
 /* Binds the fields after id and name, from parameter 3 on. */
@@ -438,6 +439,7 @@ static void bind_account(struct crm_stmt *st, const struct crm_account *a)
 	crm_bind_text(st, 24, a->prev_rhost);
 	crm_bind_int(st, 25, a->prev_fails);
 	crm_bind_text(st, 26, a->last_place);
+	crm_bind_text(st, 28, a->lang);
 	crm_bind_text(st, 27, a->prev_place);
 }
 

@@ -511,3 +511,41 @@ void crm_printable(const char *s, char *out, size_t outlen)
 	}
 	out[o] = '\0';
 }
+
+/* East Asian wide or full-width (UAX #11 W and F, the common blocks). */
+static int wide(uint32_t cp)
+{
+	return (cp >= 0x1100 && cp <= 0x115f) ||
+		(cp >= 0x2e80 && cp <= 0x303e) ||
+		(cp >= 0x3041 && cp <= 0x33ff) ||
+		(cp >= 0x3400 && cp <= 0x4dbf) ||
+		(cp >= 0x4e00 && cp <= 0x9fff) ||
+		(cp >= 0xa000 && cp <= 0xa4cf) ||
+		(cp >= 0xac00 && cp <= 0xd7a3) ||
+		(cp >= 0xf900 && cp <= 0xfaff) ||
+		(cp >= 0xfe30 && cp <= 0xfe4f) ||
+		(cp >= 0xff00 && cp <= 0xff60) ||
+		(cp >= 0xffe0 && cp <= 0xffe6) ||
+		(cp >= 0x20000 && cp <= 0x3fffd);
+}
+
+long crm_utf8_width(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	long n = 0;
+
+	if (!s)
+		return -1;
+	while (*p) {
+		uint32_t cp;
+		size_t k = decode(p, &cp);
+
+		if (k == 0)
+			return -1;
+		p += k;
+		if ((cp >= 0x300 && cp <= 0x36f) || cp == 0x200b)
+			continue;
+		n += wide(cp) ? 2 : 1;
+	}
+	return n;
+}

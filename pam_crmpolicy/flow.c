@@ -21,6 +21,7 @@
 #include "crmpolicy/helper.h"
 #include "crmpolicy/history.h"
 #include "crmpolicy/i18n.h"
+#include "crmpolicy/lang.h"
 #include "crmpolicy/policy.h"
 #include "crmpolicy/quality.h"
 #include "crmpolicy/utf8.h"
@@ -838,6 +839,31 @@ static int open_session(struct call *c)
 	return call_close(c, PH_SESSION, r);
 }
 
+/*
+ * The user's language for this call, as a locale for this thread only:
+ * where the application speaks a language of its own (its LC_MESSAGES is
+ * not C), none, and the module speaks the application's. A language whose
+ * locale is not installed is logged, and English spoken.
+ */
+static locale_t user_locale(struct call *c)
+{
+	char lang[CRM_LANG_MAX + 1];
+	struct crm_error e;
+	locale_t loc;
+
+	if (!crm_lang_thread_is_c())
+		return (locale_t)0;
+	/* A store error here is the phase's to report, failing closed. */
+	if (crm_user_lang(&c->ctx, c->req.user, lang, &e) != CRM_OK ||
+			lang[0] == '\0' || strcmp(lang, "en") == 0)
+		return (locale_t)0;
+	loc = crm_lang_locale(lang);
+	if (loc == (locale_t)0)
+		say(c, LOG_WARNING, "language %s: locale %s is not installed;"
+			" speaking English", lang, crm_lang_locale_name(lang));
+	return loc;
+}
+
 int crm_flow_run(const struct pamio *io, enum pamio_entry entry, int flags,
 	int argc, const char **argv, const struct flow_caller *who)
 {
@@ -850,6 +876,7 @@ int crm_flow_run(const struct pamio *io, enum pamio_entry entry, int flags,
 		[PAMIO_CHAUTHTOK] = PH_PASSWD,
 	};
 	struct call c;
+	locale_t loc, prev;
 	int refused, r;
 
 	/* setcred and close_session keep nothing: no store is opened. */
@@ -857,24 +884,36 @@ int crm_flow_run(const struct pamio *io, enum pamio_entry entry, int flags,
 		return PAM_SUCCESS;
 	if ((unsigned)entry >= PAMIO_ENTRY_COUNT)
 		return PAM_SERVICE_ERR;
+	crm_i18n_bind();
 	r = call_open(&c, io, flags, argc, argv, who, &refused);
 	if (r != PAM_SUCCESS)
 		return r;
 	if (refused)
 		return call_close(&c, phase_of[entry], c.gate_rc);
+	loc = user_locale(&c);
+	prev = crm_lang_enter(loc);
 	switch (entry) {
 	case PAMIO_AUTHENTICATE:
-		return authenticate(&c);
+		r = authenticate(&c);
+		break;
 	case PAMIO_ACCT_MGMT:
-		return acct_mgmt(&c);
+		r = acct_mgmt(&c);
+		break;
 	case PAMIO_CHAUTHTOK:
-		return chauthtok(&c);
+		r = chauthtok(&c);
+		break;
 	case PAMIO_OPEN_SESSION:
-		return open_session(&c);
+		r = open_session(&c);
+		break;
 	case PAMIO_SETCRED:
 	case PAMIO_CLOSE_SESSION:
 	case PAMIO_ENTRY_COUNT:
+	default:
+		r = call_close(&c, phase_of[entry], CRM_EINVAL);
 		break;
 	}
-	return call_close(&c, phase_of[entry], CRM_EINVAL);
+	crm_lang_leave(loc, prev);
+	if (loc != (locale_t)0)
+		freelocale(loc);
+	return r;
 }

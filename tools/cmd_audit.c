@@ -47,7 +47,7 @@ static char *row_json(const struct crm_audit_row *r)
 static int add_row(void *arg, const struct crm_audit_row *r)
 {
 	struct gather *g = arg;
-	char when[32];
+	char when[80];
 
 	g->n++;
 	if (g->ls.json)
@@ -68,8 +68,8 @@ static int audit_list(struct cli *c, int argc, char **argv)
 		{ "csv", no_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *header[NCOLS] = { _("TIME"), _("EVENT"), _("ACTOR"),
-		_("USER"), _("SERVICE"), _("ADDRESS"), _("DETAILS") };
+	const char *header[NCOLS] = { N_("TIME"), N_("EVENT"), N_("ACTOR"),
+		N_("USER"), N_("SERVICE"), N_("ADDRESS"), N_("DETAILS") };
 	struct crm_audit_filter f = { NULL, NULL, 0, 0 };
 	const char *since = NULL, *until = NULL;
 	struct crm_error err;

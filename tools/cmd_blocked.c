@@ -16,7 +16,7 @@
 static int add_block(void *arg, const struct crm_block *b)
 {
 	struct listing *l = arg;
-	char since[32], until[32], failures[32];
+	char since[80], until[80], failures[32];
 
 	if (l->json) {
 		char *j = json_new_object();
@@ -43,8 +43,8 @@ static int blocked_list(struct cli *c, int argc, char **argv)
 		{ "csv", no_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *header[4] = { _("ADDRESS"), _("BLOCKED SINCE"), _("UNTIL"),
-		_("FAILURES") };
+	const char *header[4] = { N_("ADDRESS"), N_("BLOCKED SINCE"), N_("UNTIL"),
+		N_("FAILURES") };
 	struct listing l;
 	struct crm_error err;
 	int o, rc, csv = 0;

@@ -70,7 +70,7 @@ static int store_failed(int rc, struct crm_error *err)
 
 static int group_list(struct cli *c)
 {
-	const char *header[2] = { _("GROUP"), _("MEMBERS") };
+	const char *header[2] = { N_("GROUP"), N_("MEMBERS") };
 	struct strs groups = { NULL, 0, 0 };
 	struct crm_error err;
 	struct listing l;

@@ -76,7 +76,8 @@ static char *row_json(const struct crm_user_row *r)
 		json_set_str(&j, "mfa", r->mfa[0] ? r->mfa : NULL) ||
 		json_set_str(&j, "state", r->state) ||
 		json_set_time(&j, "created", r->created) ||
-		json_set_time(&j, "last_login", r->last_login);
+		json_set_time(&j, "last_login", r->last_login) ||
+		json_set_str(&j, "lang", r->lang[0] ? r->lang : NULL);
 	free(groups);
 	if (bad) {
 		free(j);
@@ -98,7 +99,7 @@ static const char *state_text(const char *word)
 static int add_user(void *arg, const struct crm_user_row *r)
 {
 	struct gather *g = arg;
-	char created[32], last[32];
+	char created[80], last[80];
 
 	if (g->ls.json)
 		return listing_take(&g->ls, row_json(r));
@@ -108,7 +109,7 @@ static int add_user(void *arg, const struct crm_user_row *r)
 		out_time(r->last_login, "", last, sizeof(last));
 		const char *row[NCOLS] = { r->name, r->email,
 			r->email_verified ? "yes" : "no", r->groups, r->mfa,
-			r->state, created, last };
+			r->state, created, last, r->lang };
 		return listing_row(&g->ls, NULL, row) != 0 ? CRM_ENOMEM : 0;
 	}
 	out_time(r->created, "-", created, sizeof(created));
@@ -116,7 +117,8 @@ static int add_user(void *arg, const struct crm_user_row *r)
 	const char *row[NCOLS] = { r->name, r->email[0] ? r->email : "-",
 		r->email_verified ? _("yes") : _("no"),
 		r->groups[0] ? r->groups : "-", r->mfa[0] ? r->mfa : "-",
-		state_text(r->state), created, last };
+		state_text(r->state), created, last,
+		r->lang[0] ? r->lang : "-" };
 	return listing_row(&g->ls, NULL, row) != 0 ? CRM_ENOMEM : 0;
 }
 
@@ -126,9 +128,9 @@ int cmd_export(struct cli *c, int argc, char **argv)
 		{ "csv", no_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *text_header[NCOLS] = { _("NAME"), _("EMAIL"),
-		_("VERIFIED"), _("GROUPS"), _("MFA"), _("STATE"), _("CREATED"),
-		_("LAST LOGIN") };
+	const char *text_header[NCOLS] = { N_("NAME"), N_("EMAIL"),
+		N_("VERIFIED"), N_("GROUPS"), N_("MFA"), N_("STATE"), N_("CREATED"),
+		N_("LAST LOGIN"), N_("LANGUAGE") };
 	const char *csv_header[NCOLS];
 	struct crm_error err;
 	struct gather g;

@@ -17,7 +17,7 @@
 static int add_known(void *arg, const struct crm_knownip *k)
 {
 	struct listing *l = arg;
-	char first[32], last[32], count[32];
+	char first[80], last[80], count[32];
 
 	if (l->json) {
 		char *j = json_new_object();
@@ -46,8 +46,8 @@ static int knownip_list(struct cli *c, int argc, char **argv)
 		{ "csv", no_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *header[5] = { _("USER"), _("ADDRESS"), _("FIRST SEEN"),
-		_("LAST SEEN"), _("COUNT") };
+	const char *header[5] = { N_("USER"), N_("ADDRESS"), N_("FIRST SEEN"),
+		N_("LAST SEEN"), N_("COUNT") };
 	const char *user = NULL;
 	struct listing l;
 	struct crm_error err;

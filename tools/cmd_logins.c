@@ -49,7 +49,7 @@ static char *login_json(const struct crm_login *l)
 static int add_login(void *arg, const struct crm_login *l)
 {
 	struct listing *ls = arg;
-	char when[32], place[256], result[192], count[32];
+	char when[80], place[256], result[192], count[32];
 
 	if (ls->json)
 		return listing_take(ls, login_json(l));
@@ -78,9 +78,9 @@ int cmd_logins(struct cli *c, int argc, char **argv)
 		{ "csv", no_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *header[NCOLS] = { _("TIME"), _("USER"), _("SERVICE"),
-		_("ADDRESS"), _("PLACE"), _("ORGANISATION"), _("TYPE"),
-		_("RESULT"), _("COUNT"), _("NEW") };
+	const char *header[NCOLS] = { N_("TIME"), N_("USER"), N_("SERVICE"),
+		N_("ADDRESS"), N_("PLACE"), N_("ORGANISATION"), N_("TYPE"),
+		N_("RESULT"), N_("COUNT"), N_("NEW") };
 	struct crm_login_filter f = { NULL, 0, 0, 0 };
 	const char *since = NULL, *until = NULL;
 	struct listing ls;

@@ -103,8 +103,8 @@ static int rule_list(struct cli *c, int argc, char **argv)
 		{ "csv", no_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *header[COLS] = { _("PRIORITY"), _("NAME"), _("SCOPE"),
-		_("SERVICES"), _("NETWORK"), _("ACTION") };
+	const char *header[COLS] = { N_("PRIORITY"), N_("NAME"), N_("SCOPE"),
+		N_("SERVICES"), N_("NETWORK"), N_("ACTION") };
 	struct listing l;
 	enum crm_rule_action def;
 	struct crm_error err;

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "crmpolicy/i18n.h"
+#include "crmpolicy/lang.h"
 #include "crmpolicy/utf8.h"
 #include "output.h"
 
@@ -40,7 +41,8 @@ void cli_state_text(const struct crm_status *st, char *buf, size_t len)
 static char *status_json(const struct crm_status *st)
 {
 	const struct crm_account *a = &st->acct;
-	char mfa[64], *j = json_new_object(), *groups, *last;
+	char mfa[64], lang[CRM_LANG_MAX + 1];
+	char *j = json_new_object(), *groups, *last;
 	int bad = j == NULL;
 
 	crm_key_format(CRM_K_MFA, st->pol.num[CRM_K_MFA], NULL, mfa,
@@ -82,6 +84,10 @@ static char *status_json(const struct crm_status *st)
 			st->mfa.recovery_left);
 		bad |= json_set_str(&j, "sip_realm", st->sip ? st->sip_realm
 			: NULL);
+		bad |= json_set_str(&j, "lang", a->lang[0] ? a->lang : NULL);
+		crm_lang_pick(a->lang, st->pol.text[CRM_PT_LANG], lang);
+		bad |= json_set_str(&j, "lang_effective", lang[0] ? lang
+			: "en");
 		bad |= json_set_time(&j, "sip_credentials_changed",
 			st->sip_changed);
 		if (st->inactive_in_days >= 0)
@@ -102,7 +108,7 @@ static char *status_json(const struct crm_status *st)
 static void status_text(const struct crm_status *st)
 {
 	const struct crm_account *a = &st->acct;
-	char buf[512], t[32], mfa[64];
+	char buf[512], t[80], mfa[64], lang[CRM_LANG_MAX + 1];
 	const int w = 18;
 
 	out_field(stdout, w, _("User:"), a->name);
@@ -147,6 +153,13 @@ static void status_text(const struct crm_status *st)
 	else
 		snprintf(buf, sizeof(buf), "%s", _("(none)"));
 	out_field(stdout, w, _("E-mail:"), buf);
+	crm_lang_pick(a->lang, st->pol.text[CRM_PT_LANG], lang);
+	if (a->lang[0] != '\0')
+		snprintf(buf, sizeof(buf), "%s", a->lang);
+	else
+		snprintf(buf, sizeof(buf), _("%s (from the policy)"),
+			lang[0] ? lang : "en");
+	out_field(stdout, w, _("Language:"), buf);
 	if (st->sip) {
 		out_time(st->sip_changed, "", t, sizeof(t));
 		snprintf(buf, sizeof(buf), _("credentials for realm %s, since %s"),

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "crmpolicy/i18n.h"
+#include "crmpolicy/lang.h"
 #include "output.h"
 #include "prompt.h"
 
@@ -86,9 +87,10 @@ static int user_set(struct cli *c, int argc, char **argv)
 		{ "email", required_argument, NULL, 'e' },
 		{ "verified", no_argument, NULL, 'v' },
 		{ "mfa", required_argument, NULL, 'm' },
+		{ "lang", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *email = NULL, *mfa = NULL;
+	const char *email = NULL, *mfa = NULL, *lang = NULL;
 	struct crm_error err;
 	char assign[64];
 	int o, verified = 0, rc;
@@ -106,12 +108,19 @@ static int user_set(struct cli *c, int argc, char **argv)
 		case 'm':
 			mfa = optarg;
 			break;
+		case 'l':
+			lang = optarg;
+			break;
 		default:
 			return cli_bad_option("user", argv, o);
 		}
 	}
-	if (argc - optind != 1 || (email == NULL && !verified && mfa == NULL))
+	if (argc - optind != 1 ||
+	    (email == NULL && !verified && mfa == NULL && lang == NULL))
 		return cli_usage("user");
+	crm_error_clear(&err);
+	if (lang != NULL && crm_lang_check(lang, &err) != 0)
+		return cli_error(CLI_USAGE, "--lang: %s", err.msg);
 	if (mfa != NULL && strcmp(mfa, "none") != 0 && strcmp(mfa, "totp") != 0
 	    && strcmp(mfa, "email") != 0 && strcmp(mfa, "any") != 0)
 		return cli_error(CLI_USAGE,
@@ -121,6 +130,9 @@ static int user_set(struct cli *c, int argc, char **argv)
 	crm_error_clear(&err);
 	if ((email != NULL || verified) && crm_admin_user_set_email(&c->ctx,
 	    argv[optind], email, verified, &err) != 0)
+		return cli_fail(&err);
+	if (lang != NULL && crm_admin_user_set_lang(&c->ctx, argv[optind],
+	    lang, &err) != 0)
 		return cli_fail(&err);
 	if (mfa != NULL) {
 		const char *one[1] = { assign };
@@ -186,8 +198,8 @@ static char *list_json(const struct crm_status *st)
 
 static int user_list(struct cli *c, int argc, char **argv)
 {
-	const char *header[5] = { _("NAME"), _("STATE"), _("EMAIL"),
-		_("GROUPS"), _("LAST LOGIN") };
+	const char *header[5] = { N_("NAME"), N_("STATE"), N_("EMAIL"),
+		N_("GROUPS"), N_("LAST LOGIN") };
 	struct names ns = { NULL, 0, 0 };
 	struct crm_status st;
 	struct crm_error err;
@@ -210,7 +222,7 @@ static int user_list(struct cli *c, int argc, char **argv)
 	if ((rc = listing_begin(&l, c->json, 0, 5, header)) != 0)
 		goto out;
 	for (size_t i = 0; i < ns.n && rc == 0; i++) {
-		char state[128], last[32];
+		char state[128], last[80];
 
 		if (crm_admin_status(&c->ctx, ns.v[i], &st, &err) != 0) {
 			rc = cli_fail(&err);

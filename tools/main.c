@@ -32,6 +32,7 @@
 
 #include "cli.h"
 #include "crmpolicy/i18n.h"
+#include "crmpolicy/lang.h"
 #include "crmpolicy/policy.h"
 #include "crmpolicy/quality.h"
 #include "crmpolicy/utf8.h"
@@ -68,7 +69,7 @@ static const struct command {
 	  N_("user add USER [--email E] [--group G]... [--password-stdin]\n"
 	     "user del|disable|enable|unlock|expire USER\n"
 	     "user set USER [--email E [--verified]] "
-	     "[--mfa none|totp|email|any]\n"
+	     "[--mfa none|totp|email|any] [--lang LANG]\n"
 	     "user list [--json]") },
 	{ "passwd", cmd_passwd, NEED_ADMIN,
 	  N_("passwd USER [--password-stdin]") },
@@ -514,7 +515,7 @@ int main(int argc, char **argv)
 	if (getuid() != geteuid() || getgid() != getegid())
 		scrub_environment();
 	setlocale(LC_ALL, "");
-	bindtextdomain(CRM_TEXTDOMAIN, CRM_LOCALEDIR);
+	crm_i18n_bind();
 	if (sodium_init() < 0)
 		return cli_error(CLI_UNAVAIL, _("libsodium failed to start"));
 	if (out_init() != 0)

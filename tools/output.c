@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "crmpolicy/i18n.h"
+#include "crmpolicy/utf8.h"
 #include "crmpolicy/csv.h"
 #include "output.h"
 
@@ -217,21 +218,54 @@ int out_json_print(FILE *f, const char *json)
 	return 0;
 }
 
+/*
+ * Whether times are for people in the caller's locale (text output) or
+ * ISO 8601 for programs (--csv, the C locale): crmpasswd runs one
+ * command, and listing_begin says which output it makes.
+ */
+static int g_iso = -1;
+
+static int times_iso(void)
+{
+	const char *l;
+
+	if (g_iso >= 0)
+		return g_iso;
+	l = setlocale(LC_TIME, NULL);
+	return l == NULL || strcmp(l, "C") == 0 || strcmp(l, "POSIX") == 0 ||
+		strncmp(l, "C.", 2) == 0;
+}
+
 void out_time(int64_t t, const char *none_text, char *buf, size_t len)
 {
 	struct tm tm;
 	time_t tt = (time_t)t;
+	size_t n;
 
-	if (t == 0 || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL) {
+		snprintf(buf, len, "%s", none_text);
+		return;
+	}
+	/* The locale's own date is what its reader expects, two-digit year
+	 * or not (-Wformat-y2k warns of exactly that). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-y2k"
+	n = times_iso() ? strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm)
+		: strftime(buf, len, "%x %X UTC", &tm);
+#pragma GCC diagnostic pop
+	if (n == 0)
 		snprintf(buf, len, "%s", none_text);
 }
 
 /* ---- text tables ---- */
 
-/* Characters, not bytes: UTF-8 continuation bytes take no column. */
+/* Columns, not bytes: wide characters take two, see crm_utf8_width. */
 static size_t width(const char *s)
 {
+	long w = crm_utf8_width(s);
+
+	if (w >= 0)
+		return (size_t)w;
 	size_t n = 0;
 
 	for (; *s; s++)
@@ -328,10 +362,17 @@ void table_free(struct table *t)
 int listing_begin(struct listing *l, int json, int csv, size_t ncols,
 	const char *const *header)
 {
+	const char *shown[16];
+
 	memset(l, 0, sizeof(*l));
 	l->json = json;
 	l->csv = csv;
-	if (table_init(&l->t, ncols, header) != 0 || out_list_begin() != 0) {
+	/* CSV is for programs: English headings and ISO 8601 times. */
+	g_iso = csv ? 1 : -1;
+	for (size_t i = 0; i < ncols && i < 16; i++)
+		shown[i] = csv ? header[i] : _(header[i]);
+	if (ncols > 16 || table_init(&l->t, ncols, shown) != 0 ||
+	    out_list_begin() != 0) {
 		table_free(&l->t);
 		return cli_error(CLI_FAIL, _("out of memory"));
 	}
@@ -377,7 +418,8 @@ void out_field(FILE *f, int w, const char *label, const char *value)
 	size_t lw = width(label);
 
 	put_clean(f, label);
-	for (size_t k = lw; k < (size_t)w + 1; k++)
+	/* At least one space, however long a translated label is. */
+	for (size_t k = lw; k < (size_t)w + 1 || k == lw; k++)
 		fputc(' ', f);
 	put_clean(f, value);
 	fputc('\n', f);

@@ -28,11 +28,12 @@ enum crm_user_col {
 	CRM_COL_STATE,
 	CRM_COL_CREATED,	/* export only; an import ignores it */
 	CRM_COL_LAST_LOGIN,	/* export only; an import ignores it */
+	CRM_COL_LANG,		/* the account's own language, "" = policy's */
 	CRM_COL_PASSWORD_HASH,	/* import only; never exported */
 	CRM_COL_COUNT
 };
 /* The columns an export writes: the first CRM_EXPORT_COLS of the enum. */
-#define CRM_EXPORT_COLS 8
+#define CRM_EXPORT_COLS 9
 
 /* The name of column col ("username", ...), or NULL. */
 const char *crm_user_column(enum crm_user_col col);
@@ -47,6 +48,7 @@ struct crm_user_row {
 	const char *state;	/* "active", "disabled" or "locked" */
 	int64_t created;
 	int64_t last_login;	/* 0 = never */
+	const char *lang;	/* the account's own language, "" = policy's */
 };
 
 /* Called once per account; a non-zero return stops and is returned. */

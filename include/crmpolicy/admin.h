@@ -36,6 +36,13 @@ int crm_admin_user_expire(const struct crm_ctx *ctx, const char *user,
 int crm_admin_user_set_email(const struct crm_ctx *ctx, const char *user,
 	const char *email, int verified, struct crm_error *err)
 	__attribute__((warn_unused_result));
+/*
+ * Sets the language user is spoken to in ("" follows the policy): one of
+ * crm_lang_known's codes, else CRM_EINVAL and nothing changes.
+ */
+int crm_admin_user_set_lang(const struct crm_ctx *ctx, const char *user,
+	const char *lang, struct crm_error *err)
+	__attribute__((warn_unused_result));
 /* Admin reset: checks quality (not history/min age), stores, forces change. */
 int crm_admin_user_passwd(const struct crm_ctx *ctx, const char *user,
 	const char *password, unsigned *rules, struct crm_error *err)

@@ -60,6 +60,7 @@ enum crm_key {
 	CRM_K_ADMIN_UNLOCK_TIME,
 	CRM_K_SIP_REALM,
 	CRM_K_HOST_NAME,
+	CRM_K_LANG,
 	CRM_K_COUNT
 };
 
@@ -122,7 +123,7 @@ struct crm_keyinfo {
  * crm_policy.text; their slots. Text values are at most CRM_PT_MAX - 1
  * bytes.
  */
-enum { CRM_PT_SIP_REALM, CRM_PT_COUNT };
+enum { CRM_PT_SIP_REALM, CRM_PT_LANG, CRM_PT_COUNT };
 #define CRM_PT_MAX 128
 /* The text slot of k, or -1 when k is not a text policy key. */
 int crm_key_text_slot(enum crm_key k);

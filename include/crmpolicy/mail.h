@@ -49,6 +49,7 @@ struct crm_alert {
 	const char *rhost;
 	long long when;		/* seconds since the epoch */
 	const struct crm_place *place;
+	const char *lang;	/* the user's language (crm_user_lang); "" English */
 };
 
 /*
@@ -70,6 +71,7 @@ struct crm_code_mail {
 	const char *service;
 	const char *rhost;
 	long long when;
+	const char *lang;	/* the recipient's language; NULL or "" English */
 };
 
 /*

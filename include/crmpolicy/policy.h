@@ -7,6 +7,7 @@
 #define CRMPOLICY_POLICY_H
 
 #include "crmpolicy/config.h"
+#include "crmpolicy/lang.h"
 #include "crmpolicy/context.h"
 #include "crmpolicy/store.h"	/* crm_name_cb */
 
@@ -80,6 +81,16 @@ int crm_policy_resolve_group(const struct crm_ctx *ctx, const char *group,
 /* The global level: module argument / store global / conf / default. */
 int crm_policy_resolve_global(const struct crm_ctx *ctx,
 	struct crm_policy *pol, struct crm_error *err)
+	__attribute__((warn_unused_result));
+
+/*
+ * The language user is spoken to in: the account's own lang, else the
+ * lang of its policy (a group's or the global one); "" is English. A user
+ * without an account gets the policy's. Reads in a transaction of its
+ * own unless one is open.
+ */
+int crm_user_lang(const struct crm_ctx *ctx, const char *user,
+	char out[CRM_LANG_MAX + 1], struct crm_error *err)
 	__attribute__((warn_unused_result));
 
 /*

@@ -11,8 +11,9 @@
 #include <sqlite3.h>
 #include "crmpolicy/db.h"
 #include "crmpolicy/error.h"
+#include "crmpolicy/lang.h"
 
-#define CRM_SCHEMA_VERSION 6
+#define CRM_SCHEMA_VERSION 7
 #define CRM_NAME_MAX 256	/* bytes of a user or group name */
 #define CRM_EMAIL_MAX 320
 #define CRM_RHOST_MAX 255
@@ -114,6 +115,7 @@ struct crm_account {
 	int prev_fails;			/* failures between prev_login and last_login */
 	char last_place[256];		/* "City, Country" of last_rhost, "" unknown */
 	char prev_place[256];
+	char lang[CRM_LANG_MAX + 1];	/* "cs", "ja", ...; "" follows the policy */
 };
 
 /* A store-wide setting (e.g. the rules' default action): 0, CRM_ENOENT. */

@@ -10,6 +10,12 @@
 
 /* Number of characters in s, or -1 if s is not valid UTF-8. */
 long crm_utf8_len(const char *s);
+/*
+ * Columns s takes on a terminal or in a mail read in a fixed-width font:
+ * East Asian wide and full-width characters take two, combining marks
+ * none, every other character one; -1 for invalid UTF-8.
+ */
+long crm_utf8_width(const char *s);
 /* CRM_CLASS_* bitmask of the characters of s (s must be valid UTF-8). */
 unsigned crm_utf8_classes(const char *s);
 /*

@@ -97,7 +97,7 @@ grep_out "the text table has a header" "^NAME  *EMAIL"
 grep_out "the text table shows bob disabled" "^bob .*disabled"
 expect 0 "export users --csv" $C export users --csv
 check "the CSV header names the import's columns" \
-	"username,email,email_verified,groups,mfa,state,created,last_login" \
+	"username,email,email_verified,groups,mfa,state,created,last_login,lang" \
 	"$(head -n 1 "$TMP/out" | tr -d '\r')"
 grep_out "a group list is quoted" '^alice,alice@example.com,no,"sales,staff",,active,'
 grep_out "a quote in a name is doubled" '^"o""neil",,no,staff,,active,'

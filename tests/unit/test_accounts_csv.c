@@ -659,6 +659,29 @@ static void mfa_goes_through_the_key_parser(void **state)
 	run_free(&r);
 }
 
+static void lang_is_imported_and_an_unknown_one_refused(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_account a;
+	struct run r;
+
+	import_text(t, "username,lang\nalice,cs\nbob,\n", CRM_DUP_REFUSE, &r);
+	assert_int_equal(r.rc, CRM_OK);
+	tenv_get(t, "alice", &a);
+	assert_string_equal(a.lang, "cs");
+	tenv_get(t, "bob", &a);
+	assert_string_equal(a.lang, "");
+	run_free(&r);
+	/* An unknown language names its line and column; nothing is added. */
+	import_text(t, "username,lang\ncarol,ja\ndave,klingon\n",
+		CRM_DUP_REFUSE, &r);
+	assert_int_not_equal(r.rc, CRM_OK);
+	assert_true(has_problem(&r, "line 3: lang:"));
+	assert_false(has_problem(&r, "line 2:"));
+	assert_false(exists(t, "carol"));
+	run_free(&r);
+}
+
 static void verified_needs_an_address_and_sets_it(void **state)
 {
 	struct tenv *t = *state;
@@ -737,7 +760,7 @@ static int put_row(void *arg, const struct crm_user_row *row)
 	snprintf(last, sizeof(last), "%lld", (long long)row->last_login);
 	const char *f[CRM_EXPORT_COLS] = { row->name, row->email,
 		row->email_verified ? "yes" : "no", row->groups, row->mfa,
-		row->state, created, row->last_login ? last : "" };
+		row->state, created, row->last_login ? last : "", row->lang };
 	crm_csv_put_row(o->f, f, CRM_EXPORT_COLS);
 	o->n++;
 	return 0;
@@ -805,15 +828,18 @@ static void export_lists_accounts_without_secrets(void **state)
 	a.locked_at = T0;
 	assert_int_equal(crm_account_update(t->ctx.db, &a, &e), CRM_OK);
 	tenv_enroll(t, "alice", NULL);
+	assert_int_equal(crm_admin_user_set_lang(&t->ctx, "alice", "cs", &e),
+		CRM_OK);
 
 	text = export_csv(t, &rows);
 	assert_int_equal(rows, 3);
 	assert_string_equal(text,
 		"username,email,email_verified,groups,mfa,state,created,"
-		"last_login\r\n"
-		"alice,alice@example.com,no,\"ops,staff\",,active,1767225600,\r\n"
-		"bob,,no,ops,email,locked,1767225600,\r\n"
-		"carol,,no,,,disabled,1767225600,\r\n");
+		"last_login,lang\r\n"
+		"alice,alice@example.com,no,\"ops,staff\",,active,1767225600,,"
+		"cs\r\n"
+		"bob,,no,ops,email,locked,1767225600,,\r\n"
+		"carol,,no,,,disabled,1767225600,,\r\n");
 	assert_null(strstr(text, "$argon2"));
 	assert_true(tenv_has_event(t, "export", "", "what=users rows=3 "
 		"format=csv"));
@@ -887,6 +913,7 @@ int main(void)
 		T(update_leaves_absent_columns_and_locks_alone),
 		T(reads_quoted_fields_and_keeps_line_numbers),
 		T(mfa_goes_through_the_key_parser),
+		T(lang_is_imported_and_an_unknown_one_refused),
 		T(verified_needs_an_address_and_sets_it),
 		T(apply_refuses_an_account_added_since_prepare),
 		T(export_lists_accounts_without_secrets),

@@ -173,7 +173,7 @@ static const char fill_sql[] =
 	" '$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA', 1, 1767225600,"
 	" 1767225600, 0, 0, 0, '', 0, 2, 1767225000, 1767225100, 0, 2,"
 	" 1767225601, 'sshd', '192.0.2.1', 1767000000, 'su', '', 1,"
-	" 'Praha, CZ', '');"
+	" 'Praha, CZ', '', 'cs');"
 	"INSERT INTO accounts(id, name, created, pw_changed, disabled,"
 	" disabled_reason) VALUES(2, 'bob''s \"x\" $1 ?1 \\ %s;--',"
 	" -9223372036854775807 - 1, 9223372036854775807, 1,"

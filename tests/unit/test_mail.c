@@ -669,7 +669,7 @@ static void alert_says_who_when_where_and_what_to_do(void **state)
 	struct tenv *t = *state;
 	struct crm_place place;
 	struct crm_alert a = { "alice", "alice@example.com", "sshd",
-		"203.0.113.7", T0, &place };
+		"203.0.113.7", T0, &place, NULL };
 	struct crm_error err;
 	char *out, *subj;
 
@@ -697,7 +697,7 @@ static void alert_says_who_when_where_and_what_to_do(void **state)
 static void alert_goes_to_notify_to_without_user_address(void **state)
 {
 	struct tenv *t = *state;
-	struct crm_alert a = { "bob", NULL, "login", "198.51.100.2", T0, NULL };
+	struct crm_alert a = { "bob", NULL, "login", "198.51.100.2", T0, NULL, NULL };
 	struct crm_error err;
 	char *out;
 
@@ -713,7 +713,7 @@ static void alert_goes_to_notify_to_without_user_address(void **state)
 static void alert_sends_nothing_without_recipient(void **state)
 {
 	struct tenv *t = *state;
-	struct crm_alert a = { "carol", "", "sshd", "192.0.2.1", T0, NULL };
+	struct crm_alert a = { "carol", "", "sshd", "192.0.2.1", T0, NULL, NULL };
 	struct crm_error err;
 
 	assert_int_equal(crm_mail_new_ip_alert(&t->cfg, &a, &err), CRM_OK);
@@ -728,7 +728,7 @@ static void alert_with_hostile_user_and_rhost_injects_no_header(void **state)
 	struct tenv *t = *state;
 	char *user = malloc(4200), *out, *body;
 	struct crm_alert a = { NULL, "victim@example.com", "sshd\r\nX: y",
-		"10.0.0.1\r\nBcc: evil@example.com", T0, NULL };
+		"10.0.0.1\r\nBcc: evil@example.com", T0, NULL, NULL };
 	struct crm_error err;
 
 	assert_non_null(user);
