@@ -1,10 +1,12 @@
 # crmpolicy: one non-recursive Makefile.
-#   make            build the module, the command and the core library
+#   make            build the module, the command, the core library and the catalogs
 #   make check      install build dependencies, build, run every test (also under ASan/UBSan and valgrind)
 #   make demo       install dependencies, build, run the sandboxed walk-through
 #   make install    install into $(DESTDIR) (PREFIX, LIBDIR, SECUREDIR, SYSTEMDUNITDIR,
-#                   DOCDIR honoured); the Kamailio registrar example goes to
-#                   $(DOCDIR)/examples/kamailio
+#                   DOCDIR, LOCALEDIR honoured); the Kamailio registrar example
+#                   goes to $(DOCDIR)/examples/kamailio
+#   make pot        regenerate the translation template po/crmpolicy.pot
+#   make po-update  merge po/<lang>.po with a fresh template, show what is missing
 #   make e2e        as root: build the package, install it and test it with real
 #                   programs (sshd, Apache, mail, Kamailio with SIPp, su, login,
 #                   sudo, cron); make check runs it too when it runs as root
@@ -65,9 +67,13 @@ MODULE    := $(BUILD)/pam_crmpolicy.so
 CLI       := $(BUILD)/crmpasswd
 HELPER    := $(BUILD)/crmpolicy_helper
 REGISTRAR := $(BUILD)/crmpolicy_registrar
+# The message catalogs: one per language of po/LINGUAS (comments start
+# with #), built into $(BUILD)/locale as they are installed under LOCALEDIR.
+LINGUAS   := $(shell sed 's/[\#].*//' po/LINGUAS)
+MO        := $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/crmpolicy.mo)
 
-.PHONY: demo-fleet all tests check demo install deb bench fuzz e2e clean deps pot
-all: $(CORE) $(MODULE) $(CLI) $(HELPER) $(REGISTRAR)
+.PHONY: demo-fleet all tests check demo install deb bench fuzz e2e clean deps pot po-update
+all: $(CORE) $(MODULE) $(CLI) $(HELPER) $(REGISTRAR) $(MO)
 
 $(BUILD)/%.o: %.c $(wildcard include/crmpolicy/*.h include/crmpolicy/*.def) $(wildcard lib/*.h) $(wildcard tests/*/*.h) $(wildcard tools/*.h) $(wildcard pam_crmpolicy/*.h)
 	@mkdir -p $(dir $@)
@@ -99,6 +105,12 @@ $(REGISTRAR): $(BUILD)/registrar/crmpolicy_registrar.o $(CORE)
 $(CLI): $(CLI_OBJ) $(CORE)
 	$(CC) -pie $(LDFLAGS) -o $@ $(CLI_OBJ) $(CORE) $(LIBS) \
 	  $(shell pkg-config --libs libqrencode) -lpam -lpam_misc
+
+# A language's compiled catalog. --check refuses a translation whose
+# printf directives differ from the original's, or a bad header.
+$(BUILD)/locale/%/LC_MESSAGES/crmpolicy.mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@.tmp $< && mv -f $@.tmp $@
 
 tests: all $(UNIT_BIN) $(PAMT_BIN)
 
@@ -186,6 +198,11 @@ install: all
 	install -d $(DESTDIR)$(DOCDIR)/examples/kamailio
 	install -m 0644 etc/kamailio/kamailio-crmpolicy.cfg etc/kamailio/crmpolicy.lua \
 	  $(DESTDIR)$(DOCDIR)/examples/kamailio/
+	for l in $(LINGUAS); do \
+	  install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+	  install -m 0644 $(BUILD)/locale/$$l/LC_MESSAGES/crmpolicy.mo \
+	    $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/crmpolicy.mo || exit 1; \
+	done
 	if [ -z "$(DESTDIR)" ]; then install -d -m 0700 $(BACKUPDIR); fi
 
 clean:
@@ -203,11 +220,25 @@ $(PAMDRIVE): tests/pam/pamdrive.c
 	  -Wl,--no-as-needed -lcrypt -Wl,--as-needed
 
 # Benchmarks (make bench): not part of make check.
-# The translation template: every user-visible string is marked with _().
+# The translation template: every user-visible string is marked with _(),
+# N_() or ngettext_() in the files po/POTFILES.in names; scripts/po-template.sh
+# holds the xgettext command (tests/cli/test_catalogs.sh runs it too).
 pot:
-	xgettext --language=C --keyword=_ --keyword=N_ --keyword=ngettext_:1,2 \
-	  --from-code=UTF-8 --package-name=crmpolicy --package-version=$(VERSION) \
-	  -o po/crmpolicy.pot $(sort $(wildcard $(shell grep -v '^\#' po/POTFILES.in)))
+	scripts/po-template.sh po/crmpolicy.pot $(VERSION)
+
+# Every catalog merged with a fresh template: new messages come in
+# untranslated, changed ones fuzzy with their previous msgid (#|) beside
+# them; then each catalog's counts. A complete catalog shows only
+# "N translated messages."
+po-update: pot
+	@for l in $(LINGUAS); do \
+	  echo "msgmerge po/$$l.po"; \
+	  msgmerge --quiet --update --backup=none --previous po/$$l.po po/crmpolicy.pot || exit 1; \
+	done
+	@for l in $(LINGUAS); do \
+	  printf '%s: ' po/$$l.po; \
+	  msgfmt --check --statistics -o /dev/null po/$$l.po 2>&1 || exit 1; \
+	done
 
 # Debian package: make deb leaves libpam-crmpolicy_<version>_<arch>.deb in
 # the top directory. dpkg-buildpackage writes to the parent directory, so

@@ -32,6 +32,7 @@
 #include "crmpolicy/context.h"
 #include "crmpolicy/geo.h"
 #include "crmpolicy/helper.h"
+#include "crmpolicy/i18n.h"
 #include "crmpolicy/nss.h"
 #include "crmpolicy/sip.h"
 #include "crmpolicy/utf8.h"
@@ -713,10 +714,11 @@ static void loop(struct daemon *d)
 	(void)flush(d);
 }
 
+/* The options are not translated; "usage:" is crmpasswd's message. */
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: crmpolicy_registrar [--conf PATH] [--socket PATH] "
-		"[--foreground]\n");
+	fprintf(f, "%s crmpolicy_registrar [--conf PATH] [--socket PATH] "
+		"[--foreground]\n", _("usage:"));
 }
 
 int main(int argc, char **argv)
