@@ -115,7 +115,10 @@ void crm_lang_date(locale_t loc, long long when, char *buf, size_t len)
 	if (loc != (locale_t)0)
 		n = strftime_l(buf, len, "%c UTC", &tm, loc);
 	if (n == 0)
-		strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
+		n = strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	/* Too small for either: empty, not what strftime left behind. */
+	if (n == 0)
+		buf[0] = '\0';
 }
 
 void crm_i18n_bind(void)

@@ -326,11 +326,34 @@ static int call_open(struct call *c, const struct pamio *io, int flags,
 	return PAM_SUCCESS;
 }
 
+/*
+ * Why a login is refused, when the account is locked: what pam_faillock
+ * tells too, in the user's language. How long, when the lock lifts by
+ * itself.
+ */
+static void tell_locked(struct call *c)
+{
+	long long mins = c->res.lock_left > 60 ? (c->res.lock_left + 59) / 60 : 1;
+
+	if (c->res.lock_left < 0)
+		tell(c, PAM_ERROR_MSG, "%s", _("The account is locked after "
+			"too many failed logins. Ask your administrator to "
+			"unlock it."));
+	else
+		tell(c, PAM_ERROR_MSG, ngettext_("The account is locked after "
+			"too many failed logins. It unlocks in %lld minute.",
+			"The account is locked after too many failed logins. "
+			"It unlocks in %lld minutes.", (unsigned long)mins),
+			mins);
+}
+
 /* Logs a core error, closes everything and returns the PAM code. */
 static int call_close(struct call *c, enum phase ph, int rc)
 {
 	int code = map(ph, c->cfg.mode, rc, &c->res);
 
+	if (rc == CRM_OK && ph == PH_AUTH && c->res.verdict == CRM_V_LOCKED)
+		tell_locked(c);
 	if (rc != CRM_OK)
 		say(c, LOG_ERR, "refusing: %s", c->err.msg[0] ?
 			c->err.msg : crm_error_name(rc));

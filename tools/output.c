@@ -123,13 +123,16 @@ int json_set_raw(char **json, const char *key, const char *raw)
 		raw ? V_TEXT : V_NULL, raw, 0);
 }
 
+/* JSON is for programs: ISO 8601 whatever the locale. */
 int json_set_time(char **json, const char *key, int64_t t)
 {
 	char buf[32];
+	struct tm tm;
+	time_t tt = (time_t)t;
 
-	if (t == 0)
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		return json_set_str(json, key, NULL);
-	out_time(t, "", buf, sizeof(buf));
 	return json_set_str(json, key, buf);
 }
 

@@ -244,6 +244,9 @@ void penv_boot(char **argv, const struct penv_svc *svcs, size_t n)
 	setenv("PAM_WRAPPER_SERVICE_DIR", svcdir, 1);
 	setenv("CRM_PAMTEST_DIR", g_dir, 1);
 	setenv("CRM_BUILD", g_build, 1);
+	/* The module's catalogs: the build's, as make builds them. */
+	snprintf(path, sizeof path, "%s/locale", g_build);
+	setenv("CRMPOLICY_LOCALEDIR", path, 1);
 	if (san) {
 		/* The sanitizer runtime refuses RTLD_DEEPBIND. Debian 12's
 		 * pam_wrapper 1.1.4 reads the variable under uid_wrapper's

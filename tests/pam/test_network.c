@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sodium.h>
 
 #define INIT "Init1al!Pw"
 #define PW1 "Corr3ct!Horse"
@@ -834,6 +837,93 @@ static void alert_mail_tells_who_where_and_what_to_do(void **state)
 	must_contain("second alert", m, "Milan, Italy");
 }
 
+/*
+ * The Subject of headers, its RFC 2047 encoded words (UTF-8, base64)
+ * decoded and joined as RFC 2047 says (the space between two words goes).
+ */
+static void subject_decoded(const char *headers, char *out, size_t len)
+{
+	const char *p = strstr(headers, "Subject:");
+	size_t o = 0;
+
+	assert_non_null(p);
+	p += strlen("Subject:");
+	for (;;) {
+		const char *w = strstr(p, "=?UTF-8?B?"), *e, *nl;
+		size_t got = 0;
+
+		nl = strchr(p, '\n');
+		/* The header ends at a newline not followed by a space. */
+		while (nl != NULL && (nl[1] == ' ' || nl[1] == '\t'))
+			nl = strchr(nl + 1, '\n');
+		if (w == NULL || (nl != NULL && w > nl))
+			break;
+		w += strlen("=?UTF-8?B?");
+		e = strstr(w, "?=");
+		assert_non_null(e);
+		assert_int_equal(sodium_base642bin((unsigned char *)out + o,
+			len - o - 1, w, (size_t)(e - w), NULL, &got, NULL,
+			sodium_base64_VARIANT_ORIGINAL), 0);
+		o += got;
+		p = e + 2;
+	}
+	out[o] = '\0';
+}
+
+static void alert_mail_speaks_the_users_language(void **state)
+{
+	const char *m;
+	char h[8192], subject[512];
+
+	(void)state;
+	penv_user("sshd", "alice", INIT, PW1);
+	penv_crm_ok(NULL, "user", "set", "alice", "--email", ALICE_MAIL,
+		"--verified", "--lang", "cs", NULL);
+	login_ok("alice", CZ);
+	m = mail_wait(1);
+	mail_headers(m, 0, h, sizeof h);
+	headers_sound(m, 0);
+	must_contain("content type", h, "charset=UTF-8");
+	subject_decoded(h, subject, sizeof subject);
+	assert_string_equal(subject, "Nové přihlášení k účtu alice z " CZ);
+	must_contain("greeting", m, "Dobrý den,");
+	must_contain("labels", m, "  Účet:          alice\n");
+	must_contain("labels", m, "  Čas:           ");
+	/* The date as Czech writes it: "Čt 3. prosince 2026, 16:22:00 UTC". */
+	{
+		static const char *const months[] = { "ledna", "února",
+			"března", "dubna", "května", "června", "července",
+			"srpna", "září", "října", "listopadu", "prosince" };
+		const char *line = strstr(m, "  Čas:"), *end;
+		int czech = 0;
+
+		assert_non_null(line);
+		end = strchr(line, '\n');
+		assert_non_null(end);
+		for (size_t i = 0; i < 12; i++) {
+			const char *at = strstr(line, months[i]);
+
+			czech |= at != NULL && at < end;
+		}
+		if (!czech || memcmp(end - 4, " UTC", 4) != 0) {
+			print_error("no Czech date in:\n%.*s\n",
+				(int)(end - line), line);
+			fail();
+		}
+	}
+	/* The module changed nothing of the process's own locale. */
+	assert_string_equal(setlocale(LC_ALL, NULL), "C");
+	assert_true(uselocale((locale_t)0) == LC_GLOBAL_LOCALE);
+	/* Without a language of the user's own, the policy's: Japanese. */
+	penv_crm_ok(NULL, "user", "set", "alice", "--lang", "", NULL);
+	penv_crm_ok(NULL, "policy", "set", "--global", "lang=ja", NULL);
+	login_ok("alice", IT);
+	m = mail_wait(2);
+	mail_headers(m, 1, h, sizeof h);
+	subject_decoded(h, subject, sizeof subject);
+	assert_string_equal(subject, "alice に " IT " から新しいサインインがありました");
+}
+
 static void unverified_address_gets_no_alert(void **state)
 {
 	const char *m;
@@ -1040,6 +1130,7 @@ int main(int argc, char **argv)
 		T(repeated_successes_merge_into_one_row, rules_conf),
 		T(session_greeting_names_the_place, rules_conf),
 		T(alert_mail_tells_who_where_and_what_to_do, mail_conf),
+		T(alert_mail_speaks_the_users_language, mail_conf),
 		T(unverified_address_gets_no_alert, mail_conf),
 		T(no_recipient_no_mail, quiet_conf),
 		T(injected_rhost_is_refused_and_mails_nothing, mail_conf),

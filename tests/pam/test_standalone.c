@@ -5,6 +5,8 @@
  */
 #include "pamenv.h"
 
+#include <libintl.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,6 +340,74 @@ static void abandoned_conversation_counts_nothing(void **state)
 	login_ok("alice", PW1, "127.0.5.5");
 }
 
+/* The process's own locale is as the test left it: the module's is its. */
+static void process_locale_is(const char *name)
+{
+	assert_string_equal(setlocale(LC_ALL, NULL), name);
+	assert_true(uselocale((locale_t)0) == LC_GLOBAL_LOCALE);
+	assert_string_equal(dgettext("crmpolicy", "Password %s."),
+		strcmp(name, "C") == 0 ? "Password %s." : "La password %s.");
+}
+
+static void dialogue_speaks_the_users_language(void **state)
+{
+	struct penv_conv c;
+
+	(void)state;
+	penv_crm_ok(INIT "\n", "user", "add", "alice", "--password-stdin", NULL);
+	penv_crm_ok(NULL, "user", "set", "alice", "--lang", "ja", NULL);
+	/* The forced change: libpam's prompt and ours in Japanese. */
+	penv_conv_init(&c, INIT, NULL);
+	PENV_EXPECT("standalone", "alice", "127.0.6.5", &c,
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+		pam_test(PAMTEST_ACCOUNT, PAM_NEW_AUTHTOK_REQD));
+	assert_string_equal(c.prompts[0], "パスワード:");
+	if (!penv_conv_has(&c, "今すぐパスワードを変更する必要があります。")) {
+		print_error("no Japanese must-change in:\n%s\n",
+			penv_conv_dump(&c));
+		fail();
+	}
+	process_locale_is("C");
+	penv_conv_init(&c, "Weakpass!", "Weakpass!", NULL);
+	PENV_EXPECT("standalone", "alice", NULL, &c,
+		pam_test_flags(PAMTEST_CHAUTHTOK, PAM_AUTHTOK_ERR,
+			PAM_CHANGE_EXPIRED_AUTHTOK));
+	assert_true(penv_conv_has(&c, "パスワードは数字を含む必要があります。"));
+	process_locale_is("C");
+
+	/* Locked: the reason, in Japanese, to whoever tries. */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(auth_with("alice", WRONG, "127.0.6.5"),
+			PAM_AUTH_ERR);
+	penv_conv_init(&c, INIT, NULL);
+	assert_int_equal(penv_op("standalone", "alice", "127.0.6.5", &c,
+		PAMTEST_AUTHENTICATE, 0), PAM_AUTH_ERR);
+	assert_true(penv_conv_has(&c, "ログインの失敗が多すぎるため、アカウント"
+		"はロックされています。管理者にロックの解除を依頼してください。"));
+	process_locale_is("C");
+
+	/* An application with a language of its own keeps it. */
+	if (setlocale(LC_ALL, "it_IT.UTF-8") == NULL) {
+		print_error("it_IT.UTF-8 is not installed\n");
+		fail();
+	}
+	penv_conv_init(&c, INIT, NULL);
+	assert_int_equal(penv_op("standalone", "alice", "127.0.6.5", &c,
+		PAMTEST_AUTHENTICATE, 0), PAM_AUTH_ERR);
+	assert_true(penv_conv_has(&c, "L'account è bloccato dopo troppi "
+		"accessi non riusciti."));
+	process_locale_is("it_IT.UTF-8");
+	setlocale(LC_ALL, "C");
+
+	/* And English for a user without a language, as before. */
+	penv_crm_ok(NULL, "user", "set", "alice", "--lang", "", NULL);
+	penv_conv_init(&c, INIT, NULL);
+	assert_int_equal(penv_op("standalone", "alice", "127.0.6.5", &c,
+		PAMTEST_AUTHENTICATE, 0), PAM_AUTH_ERR);
+	assert_true(penv_conv_has(&c, "The account is locked after too many "
+		"failed logins. Ask your administrator to unlock it."));
+}
+
 static void must_change_then_the_change_dialogue(void **state)
 {
 	struct penv_conv c;
@@ -638,6 +708,7 @@ int main(int argc, char **argv)
 		T(two_failures_do_not_lock),
 		T(abandoned_conversation_counts_nothing),
 		T(must_change_then_the_change_dialogue),
+		T(dialogue_speaks_the_users_language),
 		T(admin_reset_forces_a_change),
 		T(refuses_a_reused_password),
 		T(asks_the_current_password_when_not_root),
