@@ -39,6 +39,11 @@ drive() {
 		"${fake[@]}" "$BUILD/tests/pamdrive" "$@"
 }
 crm() { show "crmpasswd $*"; "${CRM[@]}" "$@" 2>&1 | sed 's/^/  /'; return "${PIPESTATUS[0]}"; }
+# The catalogs as make built them (an installed package reads
+# /usr/share/locale); the demo itself runs in the C locale, as sshd does.
+export CRMPOLICY_LOCALEDIR=$BUILD/locale
+export LC_ALL=C.UTF-8
+unset LANGUAGE
 # login_from RHOST DESCRIPTION ANSWERS OFFSET OPS...: a PAM conversation
 # for alice from RHOST, answering the prompts with the lines of ANSWERS,
 # at now + OFFSET.
@@ -129,7 +134,7 @@ for i in 1 2 3; do
 	login "Wrong password #$i:" 'guess-'$i$'\n' now auth
 	expect 7 $?
 done
-login "Now even the right password is refused, with no prompt at all:" "$NEXT"$'\n' now auth acct
+login "Now even the right password is refused, and the module says why:" "$NEXT"$'\n' now auth acct
 expect 7 $?
 crm status alice
 crm user unlock alice; expect 0 $?
@@ -247,6 +252,34 @@ say "tampered store is kept aside as a pre-restore copy):"
 crm restore "$backup"; expect 0 $?
 crm audit verify; expect 0 $?
 crm audit --event restore; expect 0 $?
+
+step "11. Each user in their own language"
+say "(the application runs in the C locale, as sshd does; the module speaks the"
+say "user's language with a locale of its own for the call, and crmpasswd the caller's)"
+show "echo '$FIRST' | crmpasswd user add jana --password-stdin"
+printf '%s\n' "$FIRST" | "${CRM[@]}" user add jana --password-stdin 2>&1 | sed 's/^/  /'
+expect 0 "${PIPESTATUS[1]}"
+crm user set jana --lang cs; expect 0 $?
+say "Jana, a receptionist in Brno, must change her first password; she tries"
+say "'heslo' first, then '$GOOD':"
+printf '%s\n%s\n%s\n' "$FIRST" heslo heslo |
+	drive now --rhost 127.0.1.20 crmdemo jana auth acct chauthtok 2>&1 | sed 's/^/  /'
+printf '%s\n%s\n%s\n' "$FIRST" "$GOOD" "$GOOD" |
+	drive now --rhost 127.0.1.20 crmdemo jana auth acct chauthtok 2>&1 | sed 's/^/  /'
+expect 0 "${PIPESTATUS[1]}"
+show "echo '$FIRST' | crmpasswd user add kenji --password-stdin"
+printf '%s\n' "$FIRST" | "${CRM[@]}" user add kenji --password-stdin 2>&1 | sed 's/^/  /'
+expect 0 "${PIPESTATUS[1]}"
+crm user set kenji --lang ja; expect 0 $?
+say "Kenji, an agent in Osaka, mistypes his password three times, then types it right:"
+for i in 1 2 3; do
+	printf 'guess-%s\n' "$i" | drive now --rhost 127.0.2.20 crmdemo kenji auth > /dev/null 2>&1
+done
+printf '%s\n' "$FIRST" | drive now --rhost 127.0.2.20 crmdemo kenji auth 2>&1 | sed 's/^/  /'
+expect 7 "${PIPESTATUS[1]}"
+say "The administrator looks, in Czech:"
+show "LANG=cs_CZ.UTF-8 crmpasswd status kenji"
+LC_ALL=cs_CZ.UTF-8 "${CRM[@]}" status kenji 2>&1 | sed 's/^/  /'
 
 printf '\n%sDone.%s The sandbox %s is removed now.\n' "$B" "$R" "$DIR"
 exit 0
