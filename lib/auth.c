@@ -461,7 +461,9 @@ static int admit(const struct crm_ctx *ctx, const struct crm_request *req,
 		}
 		if (r == CRM_OK && !granted)
 			set_verdict(res, CRM_V_EXHAUSTED, NULL);
-		if (r == CRM_OK && res->verdict != CRM_V_ALLOW)
+		if (r == CRM_OK && res->verdict != CRM_V_ALLOW &&
+				!(req->defer_refusal &&
+				crm_verdict_is_account(res->verdict)))
 			r = refused(ctx, a->name, res->reason, err);
 		return finish(ctx, r, err);
 	}
@@ -491,6 +493,43 @@ int crm_auth_preauth(const struct crm_ctx *ctx, const struct crm_request *req,
 	if (is_stacked(ctx) || (ctx->cfg->opts & CRM_OPT_IGNORE_UNKNOWN))
 		return set_verdict(res, CRM_V_IGNORE, "unknown user");
 	return set_verdict(res, CRM_V_UNKNOWN, NULL);
+}
+
+int crm_verdict_is_account(int verdict)
+{
+	return verdict == CRM_V_LOCKED || verdict == CRM_V_DISABLED ||
+		verdict == CRM_V_INACTIVE;
+}
+
+int crm_auth_refused_password(const struct crm_ctx *ctx,
+	const struct crm_request *req, struct crm_result *res,
+	struct crm_error *err)
+{
+	struct crm_account a;
+	int r, blocked_now = 0, found = 0;
+
+	res->password_right = 0;
+	if (req->password != NULL) {
+		if ((r = crm_store_begin_read(ctx->db, err)) != CRM_OK)
+			return r;
+		r = load(ctx, req->user, 0, &a, &found, err);
+		if ((r = finish(ctx, r, err)) != CRM_OK)
+			return r;
+		/* The slow part, as for any password, with no lock held. */
+		if (found && a.pw_hash[0] != '\0')
+			res->password_right = crm_pwhash_verify(a.pw_hash,
+				req->password);
+		else
+			crm_pwhash_dummy(ctx->cfg, req->password);
+		sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	}
+	/* The refusal, as a wrong password's failure is: durably. */
+	if ((r = begin_sync(ctx->db, DURABLE, err)) != CRM_OK)
+		return r;
+	r = refused(ctx, req->user, res->reason, err);
+	if (r == CRM_OK && req->password != NULL)
+		r = crm_throttle_fail(ctx, &blocked_now, err);
+	return finish(ctx, r, err);
 }
 
 int crm_auth_fail(const struct crm_ctx *ctx, const struct crm_request *req,

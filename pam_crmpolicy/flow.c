@@ -352,7 +352,10 @@ static int call_close(struct call *c, enum phase ph, int rc)
 {
 	int code = map(ph, c->cfg.mode, rc, &c->res);
 
-	if (rc == CRM_OK && ph == PH_AUTH && c->res.verdict == CRM_V_LOCKED)
+	/* Only to whoever gave the account's own password: the rest learn
+	 * nothing, as for an unknown user. */
+	if (rc == CRM_OK && ph == PH_AUTH && c->res.verdict == CRM_V_LOCKED &&
+			c->res.password_right)
 		tell_locked(c);
 	if (rc != CRM_OK)
 		say(c, LOG_ERR, "refusing: %s", c->err.msg[0] ?
@@ -544,18 +547,39 @@ static int authenticate_standalone(struct call *c)
 {
 	const char *password = NULL;
 	char *code = NULL;
-	int r, pr;
+	int r, pr, pcode;
 
+	c->req.defer_refusal = 1;
 	r = crm_auth_preauth(&c->ctx, &c->req, &c->res, &c->err);
+	c->req.defer_refusal = 0;
 	if (r != CRM_OK || (c->res.verdict != CRM_V_ALLOW &&
-			c->res.verdict != CRM_V_UNKNOWN))
+			c->res.verdict != CRM_V_UNKNOWN &&
+			!crm_verdict_is_account(c->res.verdict)))
 		return call_close(c, PH_AUTH, r);
-	/* Unknown users are asked too, and cost one hash: no enumeration. */
+	/*
+	 * Unknown, locked, disabled and inactive users are asked too, and
+	 * cost one hash and one write: neither the prompt nor the time
+	 * tells them from a known user with a wrong password.
+	 */
 	pr = c->io->get_authtok(c->io->arg, PAM_AUTHTOK, &password);
 	if (pr != PAM_SUCCESS || password == NULL) {
-		/* No answer is no attempt: nothing is counted. */
-		call_close(c, PH_AUTH, CRM_OK);
+		/* No answer is no attempt: nothing is counted, but a refused
+		 * account's refusal is recorded. */
+		r = crm_verdict_is_account(c->res.verdict) ?
+			crm_auth_refused_password(&c->ctx, &c->req, &c->res,
+			&c->err) : CRM_OK;
+		/* A store error is the answer (fail closed); else the
+		 * conversation's, never a success. */
+		pcode = call_close(c, PH_AUTH, r);
+		if (r != CRM_OK)
+			return pcode;
 		return pr == PAM_SUCCESS ? PAM_AUTH_ERR : pr;
+	}
+	if (crm_verdict_is_account(c->res.verdict)) {
+		c->req.password = password;
+		r = crm_auth_refused_password(&c->ctx, &c->req, &c->res,
+			&c->err);
+		return call_close(c, PH_AUTH, r);
 	}
 	/* The core names the factor here only when mfa_append applies. */
 	if (c->res.mfa == CRM_FACTOR_TOTP) {

@@ -188,8 +188,17 @@ int crm_relay_run(const struct pamio *io, const char *helper,
 	 * reads this; what it sent first is still read below. */
 	sent = wire_send(sv[0], WIRE_START, (int32_t)entry, flags,
 		(size_t)argc, argv) == 0 ? 0 : errno;
-	for (;;) {
+	for (int reset = 0;;) {
 		if (wire_recv(sv[0], m) != 0) {
+			/*
+			 * A helper that closed with the request unread resets
+			 * the socket (ECONNRESET, once); what it sent before
+			 * closing is still queued behind that error.
+			 */
+			if (errno == ECONNRESET && !reset) {
+				reset = 1;
+				continue;
+			}
 			rc = sent ? sent : errno;
 			logf_(io, LOG_ERR, "refusing: %s ended without an answer%s%s",
 				helper, rc ? ": " : "", rc ? strerror(rc) : "");

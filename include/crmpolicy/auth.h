@@ -23,6 +23,10 @@ struct crm_request {
 	int vouch;			/* crm_auth_succ: check req->password
 					 * against /etc/shadow first (the word
 					 * of a caller without root) */
+	int defer_refusal;		/* crm_auth_preauth: an account refusal
+					 * (locked, disabled, inactive) is
+					 * recorded by crm_auth_refused_password
+					 * instead, after the password */
 	const char *login_type;		/* crm_acct_check: record a login that
 					 * passed no auth phase, of this type
 					 * ([a-z-], "publickey"); NULL: none.
@@ -56,6 +60,9 @@ struct crm_result {
 	int warn_days;		/* >= 0: "Password expires in N days."; -1 none */
 	unsigned rules;		/* CRM_PW_* failed rules (CRM_V_REJECTED) */
 	int64_t lock_left;	/* seconds a lock still holds; -1 = until unlocked */
+	/* crm_auth_refused_password: the refused account's own password
+	 * was given (so its owner may be told why) */
+	int password_right;
 	int64_t reservation;	/* preauth: the attempt reserved (0 = none) */
 	char reason[128];	/* untranslated reason for logs */
 	struct crm_policy pol;	/* the user's effective policy */
@@ -88,6 +95,22 @@ struct crm_result {
 int crm_auth_preauth(const struct crm_ctx *ctx, const struct crm_request *req,
 	struct crm_result *res, struct crm_error *err)
 	__attribute__((warn_unused_result));
+
+/*
+ * Standalone, after crm_auth_preauth refused the account itself (locked,
+ * disabled, inactive: crm_verdict_is_account's): the password asked all
+ * the same is checked (res->password_right) at the cost of any check and
+ * counted against the address, so that such an account answers as
+ * slowly as a wrong password and tells nothing by its timing; then the
+ * refusal that preauth deferred (req->defer_refusal) is recorded. With
+ * no password (the user gave none) only the refusal is. res keeps the
+ * refusal; nothing of the account changes.
+ */
+int crm_auth_refused_password(const struct crm_ctx *ctx,
+	const struct crm_request *req, struct crm_result *res,
+	struct crm_error *err) __attribute__((warn_unused_result));
+/* 1 for a refusal that is about the account, not the address. */
+int crm_verdict_is_account(int verdict);
 
 /* authfail (stacked): counts a supplied wrong password; locks at deny. */
 int crm_auth_fail(const struct crm_ctx *ctx, const struct crm_request *req,
