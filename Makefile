@@ -72,7 +72,7 @@ REGISTRAR := $(BUILD)/crmpolicy_registrar
 LINGUAS   := $(shell sed 's/[\#].*//' po/LINGUAS)
 MO        := $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/crmpolicy.mo)
 
-.PHONY: demo-fleet all tests check demo install deb bench fuzz e2e clean deps pot po-update
+.PHONY: demo-fleet all tests check demo install deb bench bench-timing valgrind-long fuzz e2e clean deps pot po-update
 all: $(CORE) $(MODULE) $(CLI) $(HELPER) $(REGISTRAR) $(MO)
 
 $(BUILD)/%.o: %.c $(wildcard include/crmpolicy/*.h include/crmpolicy/*.def) $(wildcard lib/*.h) $(wildcard tests/*/*.h) $(wildcard tools/*.h) $(wildcard pam_crmpolicy/*.h)
@@ -162,6 +162,18 @@ bench: all
 	BENCH_OUT=$(BUILD)/bench/results scripts/bench.sh $(BUILD)
 	BENCH_OUT=$(BUILD)/bench/results scripts/bench-pam.sh $(BUILD)
 	BENCH_OUT=$(BUILD)/bench/results scripts/bench-sip.sh $(BUILD)
+	BENCH_OUT=$(BUILD)/bench/results scripts/bench-timing.sh $(BUILD)
+	scripts/bench-results.py bench/RESULTS.md $(BUILD)/bench/results
+
+# valgrind over 10,000 mixed transactions in one process (make check runs
+# 1,000): auth, account, session, password changes, TOTP, e-mailed codes.
+valgrind-long: tests
+	CRM_VG_N=10000 scripts/valgrind-check.sh $(BUILD)
+
+# Whether a refusal's time tells an account's state (part of make bench).
+bench-timing: all $(BUILD)/bench/pamtx
+	mkdir -p $(BUILD)/bench/results
+	BENCH_OUT=$(BUILD)/bench/results scripts/bench-timing.sh $(BUILD)
 	scripts/bench-results.py bench/RESULTS.md $(BUILD)/bench/results
 
 # Runtime directories belong to the host, not to a staged tree: installing

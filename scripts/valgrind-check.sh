@@ -1,12 +1,12 @@
 #!/bin/bash
 # Runs 1,000 PAM transactions (auth with a password and an e-mailed code,
-# account, session open/close, with wrong passwords, wrong TOTP codes and
-# unknown users mixed in) through the real module in one process under
-# valgrind, then 200 more in a process without root, where the module
-# relays every phase to crmpolicy_helper, and fails on any definite or
-# indirect leak or memory error.
+# account, session open/close, password changes, with wrong passwords,
+# wrong TOTP codes and unknown users mixed in) through the real module in
+# one process under valgrind, then 200 more in a process without root,
+# where the module relays every phase to crmpolicy_helper, and fails on
+# any definite or indirect leak or memory error.
 # Usage: valgrind-check.sh BUILD   (CRM_VG_N=N runs N transactions in the
-# first loop instead of 1,000, for a quick look)
+# first loop instead of 1,000: make valgrind-long runs 10,000)
 set -u
 BUILD=$(cd "${1:?usage: valgrind-check.sh BUILD}" && pwd)
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -46,9 +46,11 @@ crm init >/dev/null || die "crmpasswd init failed"
 printf '%s\n' "$INIT" | crm user add vguser --password-stdin >/dev/null ||
 	die "crmpasswd user add failed"
 # Satisfy the first-login change through the module itself.
-printf '%s\n' "$INIT" | crm user add vgtotp --password-stdin >/dev/null ||
-	die "crmpasswd user add failed"
-for u in vguser vgtotp; do
+for u in vgtotp vgchange; do
+	printf '%s\n' "$INIT" | crm user add "$u" --password-stdin >/dev/null ||
+		die "crmpasswd user add failed"
+done
+for u in vguser vgtotp vgchange; do
 	printf '%s\n%s\n' "$PW" "$PW" |
 		"$BUILD/tests/pamdrive" --confdir "$DIR/pam.d" crmvalgrind "$u" chauthtok >/dev/null ||
 		die "the first password change of $u failed"
@@ -70,6 +72,9 @@ exec 7>&-
 wait "$pid" || { cat "$DIR/enroll" >&2; die "the TOTP enrolment failed"; }
 crm user set vgtotp --mfa totp >/dev/null && crm policy set --user vgtotp deny=0 >/dev/null ||
 	die "the TOTP user's policy could not be set"
+# vgchange's password goes back and forth between two: no history.
+crm policy set --user vgchange history=0 >/dev/null ||
+	die "the changing user's policy could not be set"
 
 SUPP=()
 [ -f "$TOP/tests/pam/valgrind.supp" ] && SUPP=(--suppressions="$TOP/tests/pam/valgrind.supp")
@@ -82,7 +87,8 @@ printf '%s\n%s\n' "$PW" "$WRONG" |
 	--error-exitcode=1 --log-file="$LOG" "${SUPP[@]}" \
 	"$BUILD/tests/pamdrive" --confdir "$DIR/pam.d" --rhost 127.0.20.5 \
 	--preload "$BUILD/pam_crmpolicy.so" --code-file "$DIR/sendmail.out" \
-	--totp-user vgtotp --loop "$N" crmvalgrind vguser >"$DIR/out" 2>&1
+	--totp-user vgtotp --chpw-user vgchange --loop "$N" crmvalgrind vguser \
+	>"$DIR/out" 2>&1
 rc=$?
 if [ "$rc" -ne 0 ]; then
 	cat "$DIR/out" "$LOG" >&2
@@ -96,7 +102,8 @@ fi
 # What the store saw of the loop.
 n=$(sqlite3 "$DIR/crmpolicy.db" "SELECT count(*) FROM audit WHERE event = 'login.success' AND subject = 'vguser' AND details LIKE '%factor=email%'" 2>/dev/null || echo "?")
 m=$(sqlite3 "$DIR/crmpolicy.db" "SELECT count(*) FROM audit WHERE event = 'mfa.failure' AND subject = 'vgtotp'" 2>/dev/null || echo "?")
-echo "valgrind: $n logins with an e-mailed code and $m wrong TOTP codes recorded"
+c=$(sqlite3 "$DIR/crmpolicy.db" "SELECT count(*) FROM audit WHERE event = 'password.change' AND subject = 'vgchange'" 2>/dev/null || echo "?")
+echo "valgrind: $n logins with an e-mailed code, $m wrong TOTP codes and $c password changes recorded"
 echo "valgrind: $N transactions, 0 leaks"
 
 # The same loop as www-data: the module relays to a setuid copy of the

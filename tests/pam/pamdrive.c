@@ -6,7 +6,7 @@
  *
  *   pamdrive [--confdir DIR] [--rhost ADDR] [--silent] SERVICE USER OP...
  *   pamdrive [--confdir DIR] [--rhost ADDR] [--preload SO] [--code-file F]
- *            [--totp-user U] --loop N SERVICE USER
+ *            [--totp-user U] [--chpw-user U] --loop N SERVICE USER
  *
  * OP is auth, acct, open, close, chauthtok, or env:NAME=VALUE, which sets
  * a PAM environment entry at that point (as sshd sets SSH_AUTH_INFO_0
@@ -31,6 +31,8 @@ struct drive {
 	const char *pw;
 	const char *code_file;	/* --code-file: the test sendmail's output */
 	const char *totp_user;	/* --totp-user: a TOTP user refused in the loop */
+	const char *chpw_user;	/* --chpw-user: a user whose password the
+				 * loop changes back and forth */
 };
 
 #define WRONG_CODE "000000"
@@ -256,12 +258,33 @@ static int loop_one(struct drive *d, const char *service, const char *user,
 	return bad;
 }
 
+/* A change of user's password to pw, as root does it (no current one). */
+static int loop_chpw(struct drive *d, const char *service, const char *user,
+	const char *pw)
+{
+	struct pam_conv pc;
+	pam_handle_t *ph;
+	int rc;
+
+	d->pw = pw;
+	if (start(d, service, user, &pc, &ph) != PAM_SUCCESS)
+		return 1;
+	rc = run_op(ph, "chauthtok", d->flags, 0);
+	if (rc != PAM_SUCCESS)
+		fprintf(stderr, "pamdrive: %s chauthtok: %s\n", user,
+			pam_strerror(ph, rc));
+	pam_end(ph, rc);
+	return rc != PAM_SUCCESS;
+}
+
 /*
  * --loop N: stdin holds the right and a wrong password. Transactions go
  * right, wrong, wrong, right... (never deny = 3 wrong in a row, so no
  * lock), with every 50th for an unknown user and, with --totp-user,
  * every 25th for that user, right password and wrong TOTP code. With
  * --code-file an e-mailed code is read from the test sendmail's output.
+ * With --chpw-user every 20th changes that user's password, to the wrong
+ * password and back to the right one in turn.
  */
 static int drive_loop(struct drive *d, const char *service, const char *user,
 	long n)
@@ -280,6 +303,9 @@ static int drive_loop(struct drive *d, const char *service, const char *user,
 	for (i = 0; i < n && rc == 0; i++) {
 		if (i % 50 == 49)
 			rc = loop_one(d, service, LOOP_UNKNOWN, wrong, 2);
+		else if (d->chpw_user != NULL && i % 20 == 10)
+			rc = loop_chpw(d, service, d->chpw_user,
+				(i / 20) % 2 == 0 ? wrong : good);
 		else if (d->totp_user != NULL && i % 25 == 24)
 			rc = loop_one(d, service, d->totp_user, good, 0);
 		else if (i % 4 == 1 || i % 4 == 2)
@@ -305,13 +331,14 @@ static int usage(void)
 		"[--silent]\n"
 		"                SERVICE USER auth|acct|open|close|chauthtok|env:N=V...\n"
 		"       pamdrive [--confdir DIR] [--rhost ADDR] [--preload SO] "
-		"[--code-file F] [--totp-user U] --loop N SERVICE USER\n");
+		"[--code-file F] [--totp-user U] [--chpw-user U] --loop N "
+		"SERVICE USER\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
-	struct drive d = { NULL, NULL, 0, 0, NULL, NULL, NULL };
+	struct drive d = { NULL, NULL, 0, 0, NULL, NULL, NULL, NULL };
 	void *preload = NULL;
 	long loop = -1;
 	int i = 1, rc;
@@ -327,6 +354,8 @@ int main(int argc, char **argv)
 			d.code_file = argv[++i];
 		} else if (i + 1 < argc && strcmp(argv[i], "--totp-user") == 0) {
 			d.totp_user = argv[++i];
+		} else if (i + 1 < argc && strcmp(argv[i], "--chpw-user") == 0) {
+			d.chpw_user = argv[++i];
 		} else if (i + 1 < argc && strcmp(argv[i], "--preload") == 0) {
 			/*
 			 * Keeps the module and its libraries mapped between
