@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -208,14 +209,18 @@ static void r_log(void *arg, int priority, const char *msg)
 }
 
 /*
- * The start of a setuid program: standard descriptors that are what they
- * must be, no others, an empty environment, no core dumps, and real ids
- * of root once the caller's uid is known.
+ * The start of a setuid program: no core file and not dumpable (no ptrace
+ * or /proc/PID for the caller) before any secret arrives, standard
+ * descriptors that are what they must be, no others, an empty
+ * environment, and real ids of root once the caller's uid is known.
  */
 static int harden(uid_t *caller, struct crm_error *why)
 {
+	static const struct rlimit no_core = { 0, 0 };
 	struct stat st;
 
+	(void)setrlimit(RLIMIT_CORE, &no_core);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (fstat(0, &st) != 0 || !S_ISSOCK(st.st_mode) || isatty(0))
 		return crm_error_set(why, CRM_EPERM, "standard input is not "
 			"the module's socket: this program is run by pam_crmpolicy");
@@ -227,7 +232,6 @@ static int harden(uid_t *caller, struct crm_error *why)
 			1) != 0)
 		return crm_error_set(why, CRM_EIO, "cannot reset the environment");
 	umask(077);
-	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	*caller = getuid();
 	if (geteuid() != 0)
 		return crm_error_set(why, CRM_EPERM, "crmpolicy_helper is not "
@@ -237,6 +241,8 @@ static int harden(uid_t *caller, struct crm_error *why)
 			setresuid(0, 0, 0) != 0)
 		return crm_error_set(why, CRM_EPERM, "cannot take root's ids: %s",
 			strerror(errno));
+	/* A change of effective ids sets it back to fs.suid_dumpable. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	return CRM_OK;
 }
 

@@ -46,6 +46,8 @@ int cli_open(struct cli *c, int flags);
 int cli_open_err(struct cli *c, int flags, struct crm_error *err);
 /* The exit code for a core error code. */
 int cli_exit_code(int code);
+/* Not dumpable, no core file; again after each change of effective ids. */
+void cli_no_dump(void);
 /* Prints err's message to stderr; returns its exit code. */
 int cli_fail(const struct crm_error *err);
 /* Prints a formatted message to stderr; returns code. */

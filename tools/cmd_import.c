@@ -46,6 +46,7 @@ static int become_caller(const struct cli *c, struct ids *ids)
 		return -1;
 	}
 	ids->switched = 1;
+	cli_no_dump();
 	return 0;
 }
 
@@ -54,6 +55,7 @@ static void become_root(const struct ids *ids)
 {
 	if (ids->switched && (seteuid(0) != 0 || setegid(ids->egid) != 0))
 		_exit(CLI_UNAVAIL);
+	cli_no_dump();
 }
 
 /* ---- export users ---- */

@@ -1,7 +1,8 @@
 /*
  * crmpasswd: the setuid-root command. Starts the way a privileged program
- * must (descriptors, umask, scrubbed environment), learns who runs it,
- * loads the configuration and dispatches to one command family.
+ * must (not dumpable, no core file, descriptors, umask, scrubbed
+ * environment), learns who runs it, loads the configuration and
+ * dispatches to one command family.
  *
  * Exit codes (crmpasswd(1) documents these):
  *   0  success
@@ -24,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -277,6 +280,20 @@ int cli_open_err(struct cli *c, int flags, struct crm_error *err)
 /* ---- a privileged start ---- */
 
 /*
+ * No core file and no ptrace or /proc/PID access for the caller while
+ * passwords, codes and TOTP secrets are in memory. The kernel sets
+ * dumpability back to fs.suid_dumpable at every change of effective ids,
+ * so each such change is followed by another call.
+ */
+void cli_no_dump(void)
+{
+	static const struct rlimit none = { 0, 0 };
+
+	(void)setrlimit(RLIMIT_CORE, &none);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+/*
  * Descriptors: nothing inherited beyond 0-2, and 0-2 open, so that a file
  * we open can never become someone's stdout or stderr.
  */
@@ -503,6 +520,7 @@ static int run(struct cli *c, int argc, char **argv)
 	if (geteuid() == 0 && getegid() != 0 && setegid(0) != 0)
 		return cli_error(CLI_UNAVAIL, _("cannot switch group: %s"),
 			strerror(errno));
+	cli_no_dump();
 	return cmd->run(c, argc, argv);
 }
 
@@ -511,6 +529,7 @@ int main(int argc, char **argv)
 	struct cli c;
 	int rc;
 
+	cli_no_dump();
 	sane_descriptors();
 	if (getuid() != geteuid() || getgid() != getegid())
 		scrub_environment();
