@@ -234,6 +234,7 @@ int crm_audit_add(const struct crm_ctx *ctx, const char *event,
 {
 	char details[1024], psub[CRM_NAME_MAX + 1], phost[CRM_RHOST_MAX + 1];
 	char pdet[1024], psvc[128], pact[128];
+	char line[sizeof(pdet) + sizeof(psub) + sizeof(phost) + 2 * 128 + 64];
 	const char *rhost = ctx->rhost ? ctx->rhost : "";
 	struct crm_error err;
 	struct fields f;
@@ -270,8 +271,10 @@ int crm_audit_add(const struct crm_ctx *ctx, const char *event,
 	crm_printable(details, pdet, sizeof(pdet));
 	crm_printable(ctx->service ? ctx->service : "", psvc, sizeof(psvc));
 	crm_printable(ctx->actor ? ctx->actor : "", pact, sizeof(pact));
-	crm_ctx_log(ctx, LOG_NOTICE, "%s user=%s service=%s rhost=%s actor=%s%s%s",
+	/* Inside the caller's transaction, the line waits for its commit. */
+	snprintf(line, sizeof(line), "%s user=%s service=%s rhost=%s actor=%s%s%s",
 		event, psub, psvc, phost, pact, pdet[0] ? " " : "", pdet);
+	crm_db_log_at_commit(ctx->db, ctx->log, ctx->log_arg, LOG_NOTICE, line);
 	return CRM_OK;
 }
 

@@ -1143,6 +1143,39 @@ static int check_age(const struct crm_ctx *ctx, struct crm_result *res,
 }
 
 /*
+ * An expired password stays expired. The account phase that first finds a
+ * store password past max_age_days records the forced change
+ * (must_change) in a transaction of its own, so that a clock set back
+ * afterwards (a hypervisor, an NTP step) cannot make it valid again: only
+ * a change clears it. Not when the password changed meanwhile (pw_changed
+ * is no longer the one judged). A password kept in /etc/shadow ages by
+ * shadow's last change, which chage(1) sets: nothing is recorded for it.
+ */
+static int keep_expired(const struct crm_ctx *ctx, const struct crm_result *res,
+	const struct crm_account *judged, struct crm_error *err)
+{
+	struct crm_account a;
+	int r, found = 0;
+
+	if (res->verdict != CRM_V_EXPIRED || judged->pw_hash[0] == '\0')
+		return CRM_OK;
+	memset(&a, 0, sizeof(a));
+	if ((r = crm_store_begin(ctx->db, err)) != CRM_OK)
+		return r;
+	r = crm_account_find(ctx->db, judged->name, &a, &found, err);
+	if (r == CRM_OK && found && !a.must_change &&
+			a.pw_changed == judged->pw_changed) {
+		a.must_change = 1;
+		r = crm_account_update(ctx->db, &a, err);
+		if (r == CRM_OK && crm_audit_add(ctx, "password.expired", a.name,
+				"max_age_days=%lld", res->pol.num[CRM_K_MAX_AGE_DAYS]))
+			r = crm_store_error(ctx->db, "writing the audit trail", err);
+	}
+	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
+	return finish(ctx, r, err);
+}
+
+/*
  * Account management's read pass: *clean = 1 when the account is in the
  * store and nothing about the address or the account would be refused or
  * written (no lock expiring, no inactivity to record), so that the phase
@@ -1198,6 +1231,8 @@ int crm_acct_check(const struct crm_ctx *ctx, const struct crm_request *req,
 		crm_store_rollback(ctx->db);
 		if (r == CRM_OK && clean)
 			r = check_age(ctx, res, &a, err);
+		if (r == CRM_OK && clean)
+			r = keep_expired(ctx, res, &a, err);
 		if (r != CRM_OK || clean) {
 			sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
 			return r;
@@ -1237,6 +1272,8 @@ int crm_acct_check(const struct crm_ctx *ctx, const struct crm_request *req,
 		if (req->login_type)
 			notify_new_ip(ctx, res, &a);
 		r = check_age(ctx, res, &a, err);
+		if (r == CRM_OK)
+			r = keep_expired(ctx, res, &a, err);
 	}
 	sodium_memzero(a.pw_hash, sizeof(a.pw_hash));
 	return r;

@@ -148,6 +148,47 @@ int crm_db_in_transaction(struct crm_db *db)
 	return db->ops->in_transaction(db);
 }
 
+void crm_db_log_at_commit(struct crm_db *db,
+	void (*log)(void *arg, int priority, const char *msg), void *arg,
+	int priority, const char *msg)
+{
+	struct crm_db_note *n, **end;
+	size_t len = strlen(msg);
+
+	if (log == NULL)
+		return;
+	/* Without memory to keep it, the line goes out now. */
+	if (db == NULL || !crm_db_in_transaction(db) ||
+			(n = malloc(sizeof(*n) + len + 1)) == NULL) {
+		log(arg, priority, msg);
+		return;
+	}
+	n->log = log;
+	n->arg = arg;
+	n->priority = priority;
+	n->next = NULL;
+	memcpy(n->msg, msg, len + 1);
+	for (end = &db->notes; *end != NULL; end = &(*end)->next)
+		;
+	*end = n;
+}
+
+void crm_db_notes_end(struct crm_db *db, int committed)
+{
+	struct crm_db_note *n, *next;
+
+	if (db == NULL)
+		return;
+	n = db->notes;
+	db->notes = NULL;
+	for (; n != NULL; n = next) {
+		next = n->next;
+		if (committed)
+			n->log(n->arg, n->priority, n->msg);
+		free(n);
+	}
+}
+
 int crm_db_error(struct crm_db *db, const char *what, struct crm_error *err)
 {
 	if (db == NULL)

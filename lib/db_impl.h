@@ -53,13 +53,26 @@ struct crm_db_ops {
 	int (*close)(struct crm_db *db);	/* 0 when closed */
 };
 
+/* A log line waiting for its transaction's commit (crm_db_log_at_commit). */
+struct crm_db_note {
+	void (*log)(void *arg, int priority, const char *msg);
+	void *arg;
+	int priority;
+	struct crm_db_note *next;
+	char msg[];
+};
+
 struct crm_db {
 	enum crm_db_kind kind;
 	const struct crm_db_ops *ops;
 	sqlite3 *sq;				/* CRM_DB_SQLITE */
 	struct crm_pg_conn *pg;			/* CRM_DB_POSTGRESQL */
 	struct crm_stmt *kept[CRM_Q_COUNT];	/* prepared, by statement */
+	struct crm_db_note *notes;		/* oldest first */
 };
+
+/* Sends the waiting log lines (after a commit), or drops them. */
+void crm_db_notes_end(struct crm_db *db, int committed);
 
 /* The statement texts of each backend, by enum crm_q. */
 extern const char *const crm_sql_sqlite[CRM_Q_COUNT];

@@ -36,6 +36,15 @@
  * database do not wait on each other (a shared hash only makes them wait).
  */
 #define LOCK_WRITE "1668443504, hashtext(current_schema())"
+/*
+ * How long a writer waits for that lock, as SQLite's busy timeout
+ * (lib/store.c), unless the connection string sets lock_timeout itself
+ * (options=-clock_timeout=...): a host that holds it and hangs (stopped,
+ * cut off with its connection still open) must make the fleet's logins
+ * fail, not wait for ever.
+ */
+#define LOCK_WAIT "SELECT set_config('lock_timeout', '15s', true)" \
+	" WHERE current_setting('lock_timeout') = '0'"
 
 struct crm_pg_conn {
 	PGconn *conn;
@@ -519,17 +528,18 @@ static void pg_rollback(struct crm_db *db);
 
 static int pg_begin(struct crm_db *db, enum crm_tx tx, struct crm_error *err)
 {
-	char sql[160];
+	char sql[320];
 	int r;
 
 	switch (tx) {
 	case CRM_TX_WRITE:
-		snprintf(sql, sizeof(sql), "BEGIN; SELECT"
-			" pg_advisory_xact_lock(%s)", LOCK_WRITE);
+		snprintf(sql, sizeof(sql), "BEGIN; %s; SELECT"
+			" pg_advisory_xact_lock(%s)", LOCK_WAIT, LOCK_WRITE);
 		break;
 	case CRM_TX_WRITE_RELAXED:
 		snprintf(sql, sizeof(sql), "BEGIN; SET LOCAL synchronous_commit"
-			" = off; SELECT pg_advisory_xact_lock(%s)", LOCK_WRITE);
+			" = off; %s; SELECT pg_advisory_xact_lock(%s)", LOCK_WAIT,
+			LOCK_WRITE);
 		break;
 	default:
 		snprintf(sql, sizeof(sql), "BEGIN ISOLATION LEVEL REPEATABLE"

@@ -3,8 +3,12 @@
  * connection (their texts in lib/sql_sqlite.c), SQLite's result codes
  * turned into the core's.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -163,14 +167,45 @@ static void sq_rollback(struct crm_db *db)
 		sqlite3_exec(db->sq, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/*
+ * SQLite's word for a failed read or write of the file is only "disk I/O
+ * error", and for a store it cannot open for writing (its log and shared
+ * memory files included) "unable to open database file": the system's
+ * reason (No space left on device, Read-only file system...) is added,
+ * as that is what an administrator acts on. For the latter, SQLite's own
+ * errno is that of its last fallback (a read-only open), so the file and
+ * its directory are asked directly, with the effective ids.
+ */
+static const char *sq_why(sqlite3 *sq, const char *file)
+{
+	int code = sqlite3_errcode(sq) & 0xff, sys = sqlite3_system_errno(sq);
+	char dir[4096];
+	const char *slash;
+
+	if (code == SQLITE_CANTOPEN && file != NULL && *file == '/') {
+		slash = strrchr(file, '/');
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash > file ?
+			slash - file : 1), file);
+		if (faccessat(AT_FDCWD, file, W_OK, AT_EACCESS) != 0 ||
+				faccessat(AT_FDCWD, dir, W_OK, AT_EACCESS) != 0)
+			return strerror(errno);
+		return NULL;
+	}
+	if (sys == 0 || (code != SQLITE_IOERR && code != SQLITE_FULL))
+		return NULL;
+	return strerror(sys);
+}
+
 static int sq_error(struct crm_db *db, const char *what,
 	struct crm_error *err)
 {
 	const char *file = db->sq ? sqlite3_db_filename(db->sq, "main") : NULL;
+	const char *why = db->sq ? sq_why(db->sq, file) : NULL;
 
-	return crm_error_set(err, CRM_ESTORE, "store %s: %s: %s",
+	return crm_error_set(err, CRM_ESTORE, "store %s: %s: %s%s%s%s",
 		file && *file ? file : "(unopened)", what,
-		db->sq ? sqlite3_errmsg(db->sq) : "out of memory");
+		db->sq ? sqlite3_errmsg(db->sq) : "out of memory",
+		why ? " (" : "", why ? why : "", why ? ")" : "");
 }
 
 static int sq_close(struct crm_db *db)

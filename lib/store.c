@@ -268,6 +268,7 @@ int crm_store_close(struct crm_db *db)
 
 	if (db == NULL)
 		return 0;
+	crm_db_notes_end(db, 0);
 	crm_db_free_statements(db);
 	/* As sqlite3_close: a connection still busy stays open. */
 	rc = db->ops->close(db);
@@ -340,13 +341,17 @@ int crm_store_commit(struct crm_db *db, struct crm_error *err)
 
 	if (r != CRM_OK)
 		crm_store_rollback(db);
+	else
+		crm_db_notes_end(db, 1);
 	return r;
 }
 
 void crm_store_rollback(struct crm_db *db)
 {
-	if (db != NULL)
+	if (db != NULL) {
 		db->ops->rollback(db);
+		crm_db_notes_end(db, 0);
+	}
 }
 
 /* ---- statements ---- */

@@ -269,6 +269,7 @@ static int call_open(struct call *c, const struct pamio *io, int flags,
 {
 	struct crm_problems probs;
 	const char *service;
+	size_t shown = 0;
 	int r;
 
 	memset(c, 0, sizeof(*c));
@@ -280,12 +281,21 @@ static int call_open(struct call *c, const struct pamio *io, int flags,
 	r = who->via_helper ?
 		crm_config_from_caller_args(&c->cfg, argc, argv, &probs, &c->err) :
 		crm_config_from_args(&c->cfg, argc, argv, &probs, &c->err);
-	for (size_t i = 0; i < probs.n; i++)
-		say(c, LOG_ERR, "configuration: %s", probs.items[i]);
-	crm_problems_free(&probs);
+	/*
+	 * One line per problem, the first in the refusal: the error is made
+	 * of it, and it is not logged again on its own.
+	 */
 	if (r != CRM_OK) {
 		say(c, LOG_ERR, "refusing: configuration unusable%s%s",
 			c->err.msg[0] ? ": " : "", c->err.msg);
+		if (probs.n > 0 && strncmp(c->err.msg, probs.items[0],
+				strlen(probs.items[0])) == 0)
+			shown = 1;
+	}
+	for (size_t i = shown; i < probs.n; i++)
+		say(c, LOG_ERR, "configuration: %s", probs.items[i]);
+	crm_problems_free(&probs);
+	if (r != CRM_OK) {
 		crm_config_free(&c->cfg);
 		return PAM_AUTHINFO_UNAVAIL;
 	}

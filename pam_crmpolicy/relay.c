@@ -161,7 +161,7 @@ int crm_relay_run(const struct pamio *io, const char *helper,
 	enum pamio_entry entry, int flags, int argc, const char **argv)
 {
 	struct wire_msg *m;
-	int sv[2], code = PAM_AUTHINFO_UNAVAIL, rc, sent, status;
+	int sv[2], code = PAM_AUTHINFO_UNAVAIL, rc, sent, status, reset = 0;
 	pid_t pid = -1;
 
 	if (argc < 0 || argc > WIRE_ARGS) {
@@ -190,16 +190,19 @@ int crm_relay_run(const struct pamio *io, const char *helper,
 		(size_t)argc, argv) == 0 ? 0 : errno;
 	for (int reset = 0;;) {
 		if (wire_recv(sv[0], m) != 0) {
+			int e = errno;
+
 			/*
-			 * A helper that closed with the request unread resets
-			 * the socket (ECONNRESET, once); what it sent before
-			 * closing is still queued behind that error.
+			 * A helper that ends with the request unread (one that
+			 * refuses at once) resets the connection, and the reset
+			 * can be reported ahead of what it sent before, which is
+			 * still queued: read on, once.
 			 */
-			if (errno == ECONNRESET && !reset) {
+			if (e == ECONNRESET && !reset) {
 				reset = 1;
 				continue;
 			}
-			rc = sent ? sent : errno;
+			rc = sent ? sent : e ? e : reset ? ECONNRESET : 0;
 			logf_(io, LOG_ERR, "refusing: %s ended without an answer%s%s",
 				helper, rc ? ": " : "", rc ? strerror(rc) : "");
 			break;

@@ -86,6 +86,16 @@ void crm_stmt_done(struct crm_stmt *st);
 /* Whether db is inside a transaction. */
 int crm_db_in_transaction(struct crm_db *db);
 
+/*
+ * Sends msg to log(arg) when db's transaction commits (crm_store_commit),
+ * at once outside one; a rollback, a failed commit or closing the
+ * connection drops it. What a log line tells of a change (an audit
+ * event) is then never said of one that did not happen.
+ */
+void crm_db_log_at_commit(struct crm_db *db,
+	void (*log)(void *arg, int priority, const char *msg), void *arg,
+	int priority, const char *msg);
+
 /* Fills err (CRM_ESTORE) from db's last error, naming what was done. */
 int crm_db_error(struct crm_db *db, const char *what, struct crm_error *err);
 

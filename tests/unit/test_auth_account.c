@@ -211,6 +211,38 @@ static void hostile_login_type_is_refused(void **state)
 		" WHERE success = 1", NULL, NULL), 0);
 }
 
+/*
+ * An expired store password stays expired when the clock is set back: the
+ * first check records the forced change, which only a change clears.
+ */
+static void acct_keeps_an_expired_password_expired(void **state)
+{
+	struct tenv *t = *state;
+	struct crm_result res;
+	struct crm_account a;
+
+	tenv_add_user(t, "alice", PW1);
+	/* A login on the day, so that she is not inactive. */
+	tenv_exec_ok(t, "UPDATE accounts SET must_change = 0,"
+		" last_login = pw_changed + 91 * 86400");
+	tenv_get(t, "alice", &a);
+	t->ctx.now = a.pw_changed + 91 * 86400;
+	assert_int_equal(acct_as(t, "alice", NULL, &res), CRM_V_EXPIRED);
+	tenv_get(t, "alice", &a);
+	assert_int_equal(a.must_change, 1);
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM audit WHERE"
+		" event = 'password.expired' AND subject = 'alice'", NULL,
+		NULL), 1);
+	/* Back to before the expiry: still to be changed, nothing more
+	 * recorded. */
+	t->ctx.now = a.pw_changed + 10 * 86400;
+	assert_int_equal(acct_as(t, "alice", NULL, &res), CRM_V_MUST_CHANGE);
+	t->ctx.now = a.pw_changed - 86400;
+	assert_int_equal(acct_as(t, "alice", NULL, &res), CRM_V_MUST_CHANGE);
+	assert_int_equal(tenv_query_int(t, "SELECT count(*) FROM audit WHERE"
+		" event = 'password.expired'", NULL, NULL), 1);
+}
+
 /* ---- the current password of a change proven by another module ---- */
 
 static enum crm_verdict prelim(struct tenv *t, const char *user,
@@ -392,6 +424,7 @@ int main(void)
 		T(repeated_key_logins_merge),
 		T(refused_key_login_records_no_success),
 		T(hostile_login_type_is_refused),
+		T(acct_keeps_an_expired_password_expired),
 		T(prelim_reserves_and_proven_releases_and_clears),
 		T(prelim_refuses_a_locked_account),
 		T(prelim_waits_for_no_more_than_deny),
