@@ -188,7 +188,7 @@ int crm_relay_run(const struct pamio *io, const char *helper,
 	 * reads this; what it sent first is still read below. */
 	sent = wire_send(sv[0], WIRE_START, (int32_t)entry, flags,
 		(size_t)argc, argv) == 0 ? 0 : errno;
-	for (int reset = 0;;) {
+	for (;;) {
 		if (wire_recv(sv[0], m) != 0) {
 			int e = errno;
 
