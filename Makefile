@@ -61,6 +61,8 @@ PAMT_SUP  := $(filter-out $(PAMT_SRC) tests/pam/pamdrive.c,$(sort $(wildcard tes
 # The phase flow and the helper wire, shared by the module and the helper.
 FLOW_OBJ  := $(BUILD)/pam_crmpolicy/flow.o $(BUILD)/pam_crmpolicy/wire.o
 HELPER_OBJ := $(BUILD)/helper/crmpolicy_helper.o
+# The registrar daemon and its line protocol.
+REG_OBJ   := $(BUILD)/registrar/crmpolicy_registrar.o $(BUILD)/registrar/proto.o
 
 CORE      := $(BUILD)/libcrmcore.a
 MODULE    := $(BUILD)/pam_crmpolicy.so
@@ -75,7 +77,7 @@ MO        := $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/crmpolicy.mo)
 .PHONY: demo-fleet all tests check demo install deb bench fuzz e2e clean deps pot po-update
 all: $(CORE) $(MODULE) $(CLI) $(HELPER) $(REGISTRAR) $(MO)
 
-$(BUILD)/%.o: %.c $(wildcard include/crmpolicy/*.h include/crmpolicy/*.def) $(wildcard lib/*.h) $(wildcard tests/*/*.h) $(wildcard tools/*.h) $(wildcard pam_crmpolicy/*.h)
+$(BUILD)/%.o: %.c $(wildcard include/crmpolicy/*.h include/crmpolicy/*.def) $(wildcard lib/*.h) $(wildcard tests/*/*.h) $(wildcard tools/*.h) $(wildcard pam_crmpolicy/*.h) $(wildcard registrar/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -99,8 +101,8 @@ $(HELPER): $(HELPER_OBJ) $(FLOW_OBJ) $(CORE)
 	$(CC) -pie $(LDFLAGS) -o $@ $(HELPER_OBJ) $(FLOW_OBJ) $(CORE) $(LIBS) -lpam
 
 # The daemon SIP registrars ask (crmpolicy_registrar(8)).
-$(REGISTRAR): $(BUILD)/registrar/crmpolicy_registrar.o $(CORE)
-	$(CC) -pie $(LDFLAGS) -o $@ $< $(CORE) $(LIBS)
+$(REGISTRAR): $(REG_OBJ) $(CORE)
+	$(CC) -pie $(LDFLAGS) -o $@ $(REG_OBJ) $(CORE) $(LIBS)
 
 $(CLI): $(CLI_OBJ) $(CORE)
 	$(CC) -pie $(LDFLAGS) -o $@ $(CLI_OBJ) $(CORE) $(LIBS) \
