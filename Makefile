@@ -32,6 +32,11 @@ HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
 CPPFLAGS  += -Iinclude -D_GNU_SOURCE -DCRM_VERSION=\"$(VERSION)\" \
              -DCRM_LOCALEDIR=\"$(LOCALEDIR)\" \
              -DCRM_HELPER_PATH=\"$(SBINDIR)/crmpolicy_helper\"
+# FUZZ=1 is the clang build of make fuzz (below), at -O1 -g unless
+# CFLAGS says otherwise.
+ifeq ($(FUZZ),1)
+CFLAGS    ?= -O1 -g
+endif
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=c11 $(WARN) $(HARDEN) -fvisibility=hidden \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -41,6 +46,15 @@ LIBS      := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypt
 
 ifeq ($(SAN),1)
 CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS   += -fsanitize=address,undefined
+endif
+# It instruments every object for libFuzzer and the sanitizers; only the
+# targets link libFuzzer's main. clang also flags a positional initializer
+# that leaves the last fields zero, as the key table of lib/config.c does
+# on purpose.
+ifeq ($(FUZZ),1)
+CFLAGS    += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=undefined -Wno-missing-field-initializers
 LDFLAGS   += -fsanitize=address,undefined
 endif
 
@@ -63,6 +77,9 @@ FLOW_OBJ  := $(BUILD)/pam_crmpolicy/flow.o $(BUILD)/pam_crmpolicy/wire.o
 HELPER_OBJ := $(BUILD)/helper/crmpolicy_helper.o
 # The registrar daemon and its line protocol.
 REG_OBJ   := $(BUILD)/registrar/crmpolicy_registrar.o $(BUILD)/registrar/proto.o
+# The fuzz targets, one program each (see "Fuzzing" below).
+FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%)
 
 CORE      := $(BUILD)/libcrmcore.a
 MODULE    := $(BUILD)/pam_crmpolicy.so
@@ -74,7 +91,7 @@ REGISTRAR := $(BUILD)/crmpolicy_registrar
 LINGUAS   := $(shell sed 's/[\#].*//' po/LINGUAS)
 MO        := $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/crmpolicy.mo)
 
-.PHONY: demo-fleet all tests check demo install deb bench fuzz e2e clean deps pot po-update
+.PHONY: demo-fleet all tests check demo install deb bench fuzz fuzz-targets e2e clean deps pot po-update
 all: $(CORE) $(MODULE) $(CLI) $(HELPER) $(REGISTRAR) $(MO)
 
 $(BUILD)/%.o: %.c $(wildcard include/crmpolicy/*.h include/crmpolicy/*.def) $(wildcard lib/*.h) $(wildcard tests/*/*.h) $(wildcard tools/*.h) $(wildcard pam_crmpolicy/*.h) $(wildcard registrar/*.h)
@@ -114,7 +131,7 @@ $(BUILD)/locale/%/LC_MESSAGES/crmpolicy.mo: po/%.po
 	@mkdir -p $(dir $@)
 	msgfmt --check -o $@.tmp $< && mv -f $@.tmp $@
 
-tests: all $(UNIT_BIN) $(PAMT_BIN)
+tests: all $(UNIT_BIN) $(PAMT_BIN) $(FUZZ_BIN)
 
 # Tests build without -Wconversion: cmocka's assert macros convert every
 # argument to uintmax_t, which that warning flags at each call.
@@ -127,6 +144,37 @@ $(BUILD)/tests/pam_test_%: tests/pam/test_%.c $(PAMT_SUP) $(CORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-conversion -o $@ $< $(PAMT_SUP) $(CORE) \
 	  $(LDFLAGS) $(LIBS) $(shell pkg-config --libs cmocka libpamtest) -lpam
+
+# Fuzzing. Each tests/fuzz/fuzz_NAME.c is a libFuzzer target over one
+# parser of the core, the helper's wire or the registrar's protocol (the
+# last two from an archive, so that a target takes only what it uses).
+# The test builds (here and in $(BUILD)/asan) link each with
+# replay_main.c, which runs it once over every file it is given: make
+# check replays the committed corpus and regressions through them
+# (tests/fuzz/run-regress.sh). FUZZ=1 builds them with clang and
+# libFuzzer instead (CC=clang, in a BUILD of their own).
+FUZZ_ADAPT := $(BUILD)/tests/fuzz/adapters.a
+FUZZ_DEFS := -DCRM_FUZZ_DATA=\"$(CURDIR)/tests/fuzz/data\"
+ifeq ($(FUZZ),1)
+FUZZ_MAIN :=
+FUZZ_LINK := -fsanitize=fuzzer
+else
+FUZZ_MAIN := tests/fuzz/replay_main.c
+FUZZ_LINK :=
+endif
+
+$(FUZZ_ADAPT): $(BUILD)/pam_crmpolicy/wire.o $(BUILD)/registrar/proto.o
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_MAIN) $(FUZZ_ADAPT) $(CORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(FUZZ_DEFS) $(CFLAGS) -Wno-conversion -o $@ $< \
+	  $(FUZZ_MAIN) $(FUZZ_ADAPT) $(CORE) $(LDFLAGS) $(FUZZ_LINK) $(LIBS)
+
+# The targets alone: what make fuzz builds with FUZZ=1.
+fuzz-targets: $(FUZZ_BIN)
 
 deps:
 	@scripts/install-deps.sh
