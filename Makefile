@@ -10,6 +10,8 @@
 #   make e2e        as root: build the package, install it and test it with real
 #                   programs (sshd, Apache, mail, Kamailio with SIPp, su, login,
 #                   sudo, cron); make check runs it too when it runs as root
+#   make fuzz       install clang, build the fuzz targets with libFuzzer and run
+#                   each for FUZZ_SECONDS (default 60)
 
 VERSION   := 0.2.0
 CC        ?= gcc
@@ -151,8 +153,8 @@ $(BUILD)/tests/pam_test_%: tests/pam/test_%.c $(PAMT_SUP) $(CORE)
 # The test builds (here and in $(BUILD)/asan) link each with
 # replay_main.c, which runs it once over every file it is given: make
 # check replays the committed corpus and regressions through them
-# (tests/fuzz/run-regress.sh). FUZZ=1 builds them with clang and
-# libFuzzer instead (CC=clang, in a BUILD of their own).
+# (tests/fuzz/run-regress.sh). make fuzz builds them again with clang
+# and libFuzzer (FUZZ=1) in $(BUILD)/fuzz.
 FUZZ_ADAPT := $(BUILD)/tests/fuzz/adapters.a
 FUZZ_DEFS := -DCRM_FUZZ_DATA=\"$(CURDIR)/tests/fuzz/data\"
 ifeq ($(FUZZ),1)
@@ -175,6 +177,16 @@ $(BUILD)/tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_MAIN) $
 
 # The targets alone: what make fuzz builds with FUZZ=1.
 fuzz-targets: $(FUZZ_BIN)
+
+# clang (installed when missing) builds every target with libFuzzer,
+# ASan and UBSan; scripts/fuzz.sh runs each for FUZZ_SECONDS from a copy
+# of its corpus and fails on a crash or a leak, whose input it keeps in
+# tests/fuzz/regress/. The rates and coverage go to $(BUILD)/fuzz/report.txt.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/install-deps.sh clang libclang-rt-dev
+	$(MAKE) BUILD=$(BUILD)/fuzz CC=clang FUZZ=1 SAN= fuzz-targets
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(BUILD)/fuzz
 
 deps:
 	@scripts/install-deps.sh
