@@ -31,6 +31,12 @@ fi
 # has -fno-sanitize-recover) with the stack that led to it.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# The targets' private directories (fuzz_tmpdir in tests/fuzz/fuzz.h) go
+# under one of the run's own, in memory where /dev/shm is, emptied after
+# each target with whatever a crashed one left there.
+SCRATCH=$(mktemp -d /dev/shm/crmfuzz.XXXXXX 2>/dev/null || mktemp -d) || exit 2
+trap 'rm -rf "$SCRATCH"' EXIT
+export TMPDIR=$SCRATCH
 REPORT=$BUILD/report.txt
 failed=""
 {
@@ -53,12 +59,9 @@ for t in $targets; do
 	rm -f "$found"/*
 	cp -p tests/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null
 	"$bin" -max_total_time="$SECONDS_EACH" -print_final_stats=1 \
-		-timeout=10 -artifact_prefix="$found/" "$work" > "$log" 2>&1 &
-	pid=$!
-	wait "$pid"
+		-timeout=10 -artifact_prefix="$found/" "$work" > "$log" 2>&1
 	rc=$?
-	# What a crashed target could not remove (fuzz_tmpdir in fuzz.h).
-	rm -rf /dev/shm/crmfuzz-"$t"-"$pid".* "${TMPDIR:-/tmp}"/crmfuzz-"$t"-"$pid".*
+	rm -rf "${SCRATCH:?}"/*
 
 	execs=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
 	cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -n 1 | cut -d' ' -f2)

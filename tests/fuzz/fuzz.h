@@ -68,10 +68,11 @@ static inline void fuzz_fail(const char *target, const char *what)
 }
 
 /*
- * Creates a private directory for one process of target (0700):
- * /dev/shm/crmfuzz-TARGET-PID.XXXXXX, or the same under TMPDIR (else
- * /tmp) where /dev/shm is missing. scripts/fuzz.sh removes what a
- * crashed process leaves by its pid. Returns 0 or -1.
+ * Creates a private directory for one process of target (0700),
+ * crmfuzz-TARGET-PID.XXXXXX under TMPDIR, or under /dev/shm (else /tmp)
+ * when TMPDIR is not set. scripts/fuzz.sh and tests/fuzz/run-regress.sh
+ * point TMPDIR at a directory of their own, which they remove with
+ * whatever a crashed target left in it. Returns 0 or -1.
  */
 static inline int fuzz_tmpdir(const char *target, char *dir, size_t len)
 {
@@ -79,11 +80,9 @@ static inline int fuzz_tmpdir(const char *target, char *dir, size_t len)
 	struct stat st;
 	int n;
 
-	if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
-	    access("/dev/shm", W_OK) == 0)
-		base = "/dev/shm";
-	else if (base == NULL || base[0] != '/')
-		base = "/tmp";
+	if (base == NULL || base[0] != '/')
+		base = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
+			access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 	n = snprintf(dir, len, "%s/crmfuzz-%s-%ld.XXXXXX", base, target,
 		(long)getpid());
 	if (n < 0 || (size_t)n >= len)

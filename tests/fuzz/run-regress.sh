@@ -12,6 +12,8 @@ BUILD=$(cd "${1:?usage: $0 BUILD_DIR}" && pwd)
 cd "$(dirname "$0")" || exit 2
 
 t_begin fuzz-regress crmfuzz
+# The targets' private directories (tests/fuzz/fuzz.h), removed with TMP.
+export TMPDIR=$TMP
 for dir in corpus/*/ regress/*/; do
 	target=$(basename "$dir")
 	bin=$BUILD/tests/fuzz/fuzz_$target
