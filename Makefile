@@ -10,6 +10,8 @@
 #   make e2e        as root: build the package, install it and test it with real
 #                   programs (sshd, Apache, mail, Kamailio with SIPp, su, login,
 #                   sudo, cron); make check runs it too when it runs as root
+#   make fuzz       install clang, build the fuzz targets with libFuzzer and run
+#                   each for FUZZ_SECONDS (default 60)
 
 VERSION   := 0.2.0
 CC        ?= gcc
@@ -32,6 +34,11 @@ HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
 CPPFLAGS  += -Iinclude -D_GNU_SOURCE -DCRM_VERSION=\"$(VERSION)\" \
              -DCRM_LOCALEDIR=\"$(LOCALEDIR)\" \
              -DCRM_HELPER_PATH=\"$(SBINDIR)/crmpolicy_helper\"
+# FUZZ=1 is the clang build of make fuzz (below), at -O1 -g unless
+# CFLAGS says otherwise.
+ifeq ($(FUZZ),1)
+CFLAGS    ?= -O1 -g
+endif
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=c11 $(WARN) $(HARDEN) -fvisibility=hidden \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -41,6 +48,15 @@ LIBS      := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypt
 
 ifeq ($(SAN),1)
 CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS   += -fsanitize=address,undefined
+endif
+# It instruments every object for libFuzzer and the sanitizers; only the
+# targets link libFuzzer's main. clang also flags a positional initializer
+# that leaves the last fields zero, as the key table of lib/config.c does
+# on purpose.
+ifeq ($(FUZZ),1)
+CFLAGS    += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=undefined -Wno-missing-field-initializers
 LDFLAGS   += -fsanitize=address,undefined
 endif
 
@@ -61,6 +77,11 @@ PAMT_SUP  := $(filter-out $(PAMT_SRC) tests/pam/pamdrive.c,$(sort $(wildcard tes
 # The phase flow and the helper wire, shared by the module and the helper.
 FLOW_OBJ  := $(BUILD)/pam_crmpolicy/flow.o $(BUILD)/pam_crmpolicy/wire.o
 HELPER_OBJ := $(BUILD)/helper/crmpolicy_helper.o
+# The registrar daemon and its line protocol.
+REG_OBJ   := $(BUILD)/registrar/crmpolicy_registrar.o $(BUILD)/registrar/proto.o
+# The fuzz targets, one program each (see "Fuzzing" below).
+FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%)
 
 CORE      := $(BUILD)/libcrmcore.a
 MODULE    := $(BUILD)/pam_crmpolicy.so
@@ -72,10 +93,10 @@ REGISTRAR := $(BUILD)/crmpolicy_registrar
 LINGUAS   := $(shell sed 's/[\#].*//' po/LINGUAS)
 MO        := $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/crmpolicy.mo)
 
-.PHONY: demo-fleet all tests check demo install deb bench bench-timing valgrind-long fuzz e2e clean deps pot po-update
+.PHONY: demo-fleet all tests check demo install deb bench bench-timing valgrind-long fuzz fuzz-targets e2e clean deps pot po-update
 all: $(CORE) $(MODULE) $(CLI) $(HELPER) $(REGISTRAR) $(MO)
 
-$(BUILD)/%.o: %.c $(wildcard include/crmpolicy/*.h include/crmpolicy/*.def) $(wildcard lib/*.h) $(wildcard tests/*/*.h) $(wildcard tools/*.h) $(wildcard pam_crmpolicy/*.h)
+$(BUILD)/%.o: %.c $(wildcard include/crmpolicy/*.h include/crmpolicy/*.def) $(wildcard lib/*.h) $(wildcard tests/*/*.h) $(wildcard tools/*.h) $(wildcard pam_crmpolicy/*.h) $(wildcard registrar/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -99,8 +120,8 @@ $(HELPER): $(HELPER_OBJ) $(FLOW_OBJ) $(CORE)
 	$(CC) -pie $(LDFLAGS) -o $@ $(HELPER_OBJ) $(FLOW_OBJ) $(CORE) $(LIBS) -lpam
 
 # The daemon SIP registrars ask (crmpolicy_registrar(8)).
-$(REGISTRAR): $(BUILD)/registrar/crmpolicy_registrar.o $(CORE)
-	$(CC) -pie $(LDFLAGS) -o $@ $< $(CORE) $(LIBS)
+$(REGISTRAR): $(REG_OBJ) $(CORE)
+	$(CC) -pie $(LDFLAGS) -o $@ $(REG_OBJ) $(CORE) $(LIBS)
 
 $(CLI): $(CLI_OBJ) $(CORE)
 	$(CC) -pie $(LDFLAGS) -o $@ $(CLI_OBJ) $(CORE) $(LIBS) \
@@ -112,7 +133,7 @@ $(BUILD)/locale/%/LC_MESSAGES/crmpolicy.mo: po/%.po
 	@mkdir -p $(dir $@)
 	msgfmt --check -o $@.tmp $< && mv -f $@.tmp $@
 
-tests: all $(UNIT_BIN) $(PAMT_BIN)
+tests: all $(UNIT_BIN) $(PAMT_BIN) $(FUZZ_BIN)
 
 # Tests build without -Wconversion: cmocka's assert macros convert every
 # argument to uintmax_t, which that warning flags at each call.
@@ -125,6 +146,47 @@ $(BUILD)/tests/pam_test_%: tests/pam/test_%.c $(PAMT_SUP) $(CORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-conversion -o $@ $< $(PAMT_SUP) $(CORE) \
 	  $(LDFLAGS) $(LIBS) $(shell pkg-config --libs cmocka libpamtest) -lpam
+
+# Fuzzing. Each tests/fuzz/fuzz_NAME.c is a libFuzzer target over one
+# parser of the core, the helper's wire or the registrar's protocol (the
+# last two from an archive, so that a target takes only what it uses).
+# The test builds (here and in $(BUILD)/asan) link each with
+# replay_main.c, which runs it once over every file it is given: make
+# check replays the committed corpus and regressions through them
+# (tests/fuzz/run-regress.sh). make fuzz builds them again with clang
+# and libFuzzer (FUZZ=1) in $(BUILD)/fuzz.
+FUZZ_ADAPT := $(BUILD)/tests/fuzz/adapters.a
+FUZZ_DEFS := -DCRM_FUZZ_DATA=\"$(CURDIR)/tests/fuzz/data\"
+ifeq ($(FUZZ),1)
+FUZZ_MAIN :=
+FUZZ_LINK := -fsanitize=fuzzer
+else
+FUZZ_MAIN := tests/fuzz/replay_main.c
+FUZZ_LINK :=
+endif
+
+$(FUZZ_ADAPT): $(BUILD)/pam_crmpolicy/wire.o $(BUILD)/registrar/proto.o
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_MAIN) $(FUZZ_ADAPT) $(CORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(FUZZ_DEFS) $(CFLAGS) -Wno-conversion -o $@ $< \
+	  $(FUZZ_MAIN) $(FUZZ_ADAPT) $(CORE) $(LDFLAGS) $(FUZZ_LINK) $(LIBS)
+
+# The targets alone: what make fuzz builds with FUZZ=1.
+fuzz-targets: $(FUZZ_BIN)
+
+# clang (installed when missing) builds every target with libFuzzer,
+# ASan and UBSan; scripts/fuzz.sh runs each for FUZZ_SECONDS from a copy
+# of its corpus and fails on a crash or a leak, whose input it keeps in
+# tests/fuzz/regress/. The rates and coverage go to $(BUILD)/fuzz/report.txt.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/install-deps.sh clang libclang-rt-dev
+	$(MAKE) BUILD=$(BUILD)/fuzz CC=clang FUZZ=1 SAN= fuzz-targets
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(BUILD)/fuzz
 
 deps:
 	@scripts/install-deps.sh

@@ -250,7 +250,12 @@ int crm_csv_read(const char *path, struct crm_csv *out, struct crm_error *err)
 
 void crm_csv_put(FILE *f, const char *s)
 {
-	if (strpbrk(s, ",\"\r\n") == NULL) {
+	/*
+	 * A field that starts with a byte-order mark is quoted too: at the
+	 * start of a file the reader would take the mark for the file's.
+	 */
+	if (strpbrk(s, ",\"\r\n") == NULL &&
+	    strncmp(s, "\xef\xbb\xbf", 3) != 0) {
 		fputs(s, f);
 		return;
 	}
@@ -265,6 +270,14 @@ void crm_csv_put(FILE *f, const char *s)
 
 void crm_csv_put_row(FILE *f, const char *const *fields, size_t n)
 {
+	/*
+	 * A record of one empty field, written bare, would be an empty
+	 * line, which a reader skips: it is quoted.
+	 */
+	if (n == 1 && (fields[0] == NULL || fields[0][0] == '\0')) {
+		fputs("\"\"\r\n", f);
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0)
 			fputc(',', f);

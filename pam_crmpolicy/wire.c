@@ -30,14 +30,14 @@ static uint32_t get32(const unsigned char *p)
 		(uint32_t)p[3] << 24;
 }
 
-int wire_send(int fd, enum wire_op op, int32_t a, int32_t b, size_t n,
-	const char *const *s)
+int wire_encode(enum wire_op op, int32_t a, int32_t b, size_t n,
+	const char *const *s, unsigned char **out, size_t *outlen)
 {
 	unsigned char *pkt;
 	size_t len = 10;
-	ssize_t sent;
-	int saved;
 
+	*out = NULL;
+	*outlen = 0;
 	if (n > WIRE_STRS) {
 		errno = EMSGSIZE;
 		return -1;
@@ -65,6 +65,21 @@ int wire_send(int fd, enum wire_op op, int32_t a, int32_t b, size_t n,
 			memcpy(pkt + len, s[i], sl);
 		len += sl;
 	}
+	*out = pkt;
+	*outlen = len;
+	return 0;
+}
+
+int wire_send(int fd, enum wire_op op, int32_t a, int32_t b, size_t n,
+	const char *const *s)
+{
+	unsigned char *pkt;
+	size_t len;
+	ssize_t sent;
+	int saved;
+
+	if (wire_encode(op, a, b, n, s, &pkt, &len) != 0)
+		return -1;
 	do
 		sent = send(fd, pkt, len, MSG_NOSIGNAL);
 	while (sent < 0 && errno == EINTR);
@@ -86,21 +101,10 @@ static int malformed(struct wire_msg *m)
 	return -1;
 }
 
-int wire_recv(int fd, struct wire_msg *m)
+int wire_decode(struct wire_msg *m, size_t len)
 {
-	size_t len, at = 10, out = 0;
-	ssize_t got;
+	size_t at = 10, out = 0;
 
-	do
-		got = recv(fd, m->raw, sizeof(m->raw), MSG_TRUNC);
-	while (got < 0 && errno == EINTR);
-	if (got == 0) {
-		errno = 0;
-		return -1;
-	}
-	if (got < 0)
-		return -1;
-	len = (size_t)got;
 	if (len > sizeof(m->raw) || len < 10)
 		return malformed(m);
 	if (m->raw[0] < WIRE_START || m->raw[0] >= WIRE_OP_MAX ||
@@ -133,6 +137,22 @@ int wire_recv(int fd, struct wire_msg *m)
 		return malformed(m);
 	sodium_memzero(m->raw, len);
 	return 0;
+}
+
+int wire_recv(int fd, struct wire_msg *m)
+{
+	ssize_t got;
+
+	do
+		got = recv(fd, m->raw, sizeof(m->raw), MSG_TRUNC);
+	while (got < 0 && errno == EINTR);
+	if (got == 0) {
+		errno = 0;
+		return -1;
+	}
+	if (got < 0)
+		return -1;
+	return wire_decode(m, (size_t)got);
 }
 
 void wire_wipe(struct wire_msg *m)

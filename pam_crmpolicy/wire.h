@@ -53,9 +53,24 @@ int wire_send(int fd, enum wire_op op, int32_t a, int32_t b, size_t n,
 	const char *const *s);
 
 /*
- * Receives and checks one message: a known op, lengths within the
- * packet, no NUL inside a string. Returns 0, or -1 (errno: 0 for the
- * end of the stream, EPROTO for a malformed message).
+ * The packet wire_send sends: malloc'd into *out (*outlen bytes), which
+ * the caller wipes and frees. Returns 0, or -1 with errno (EMSGSIZE when
+ * it does not fit in WIRE_MAX).
+ */
+int wire_encode(enum wire_op op, int32_t a, int32_t b, size_t n,
+	const char *const *s, unsigned char **out, size_t *outlen);
+
+/*
+ * Checks and decodes the packet of len bytes in m->raw (len may exceed
+ * WIRE_MAX when a packet was cut short): a known op, lengths within the
+ * packet, no NUL inside a string. Returns 0 with m->raw wiped, or -1
+ * (errno EPROTO) with m wiped.
+ */
+int wire_decode(struct wire_msg *m, size_t len);
+
+/*
+ * Receives one message and checks it with wire_decode. Returns 0, or -1
+ * (errno: 0 for the end of the stream, EPROTO for a malformed message).
  */
 int wire_recv(int fd, struct wire_msg *m);
 

@@ -38,11 +38,10 @@
 #include "crmpolicy/nss.h"
 #include "crmpolicy/sip.h"
 #include "crmpolicy/utf8.h"
+#include "proto.h"
 
 #define DEFAULT_SOCKET "/run/crmpolicy/registrar.sock"
 #define MAX_CLIENTS 1024
-#define LINE_MAX_ 1024		/* a request line, with its fields */
-#define FIELD_MAX 255
 #define OUT_MAX 8192		/* replies not yet written to one client */
 #define INFLIGHT_MAX 8192	/* attempts between CHECK and RESULT */
 #define INFLIGHT_TTL 30		/* seconds an attempt waits for its RESULT */
@@ -56,9 +55,7 @@ struct client {
 	int fd;
 	uid_t uid;
 	char name[CRM_NAME_MAX + 1];	/* the peer's user, "" if none */
-	char in[LINE_MAX_];
-	size_t nin;
-	int overlong;			/* the line being read is too long */
+	struct proto_input pin;		/* the line being read */
 	char out[OUT_MAX];
 	size_t nout;
 	/* services answered for this connection: bound (1) or refused (0) */
@@ -72,7 +69,7 @@ struct attempt {
 	int client;		/* index in clients */
 	int64_t started;
 	char user[CRM_NAME_MAX + 1];
-	char service[64];
+	char service[PROTO_SERVICE_MAX];
 	char rhost[CRM_RHOST_MAX + 1];
 	char actor[96];
 };
@@ -232,33 +229,6 @@ static void reply(struct client *c, const char *fmt, ...)
 	c->nout += (size_t)n;
 }
 
-/* A field of the wire: 1..FIELD_MAX printable ASCII bytes, no blank. */
-static int field_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > FIELD_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
-			return 0;
-	return 1;
-}
-
-/* Splits line at single spaces into at most max fields; the count. */
-static size_t split(char *line, char **f, size_t max)
-{
-	size_t n = 0;
-
-	while (n < max) {
-		f[n++] = line;
-		if ((line = strchr(line, ' ')) == NULL)
-			return n;
-		*line++ = '\0';
-	}
-	return n + 1;	/* more than max */
-}
-
 /*
  * Whether c's user may ask for service: bound in helper_services. A
  * refusal is audited once per connection and service.
@@ -339,35 +309,27 @@ static const char *deny_word(enum crm_verdict v)
 	}
 }
 
-/* CHECK service user address realm algorithm */
-static void do_check(struct daemon *d, int ci, char **f)
+/* CHECK service user address realm algorithm, its fields checked */
+static void do_check(struct daemon *d, int ci, const struct proto_request *q)
 {
 	struct client *c = &d->clients[ci];
 	char ha1[CRM_HA1_HEX_MAX];
 	struct crm_sip_outcome refusal;
 	struct crm_result res;
 	struct crm_error err;
-	enum crm_sip_algo algo;
 	struct attempt *a;
 	int r;
 
-	if (!field_ok(f[1]) || strlen(f[1]) >= sizeof(a->service) ||
-			!field_ok(f[2]) || !field_ok(f[3]) || !field_ok(f[4]) ||
-			strlen(f[4]) >= CRM_PT_MAX ||
-			crm_sip_algo_parse(f[5], &algo) != 0) {
-		reply(c, "DENY invalid\n");
-		return;
-	}
-	if (!bound(d, c, f[1], f[2])) {
+	if (!bound(d, c, q->service, q->user)) {
 		reply(c, "DENY unbound\n");
 		return;
 	}
-	d->ctx.service = f[1];
-	d->ctx.rhost = f[3];
+	d->ctx.service = q->service;
+	d->ctx.rhost = q->rhost;
 	d->ctx.now = (int64_t)time(NULL);
 	crm_error_clear(&err);
-	r = crm_sip_check(&d->ctx, f[2], f[4], algo, inflight_of(d, f[2]),
-		&res, ha1, &refusal, &err);
+	r = crm_sip_check(&d->ctx, q->user, q->realm, q->algo,
+		inflight_of(d, q->user), &res, ha1, &refusal, &err);
 	if (r != CRM_OK) {
 		logf_(LOG_ERR, "refusing a registration: %s", err.msg[0] ?
 			err.msg : crm_error_name(r));
@@ -388,29 +350,25 @@ static void do_check(struct daemon *d, int ci, char **f)
 	a->token = ++d->next_token;
 	a->client = ci;
 	a->started = (int64_t)time(NULL);
-	snprintf(a->user, sizeof(a->user), "%s", f[2]);
-	snprintf(a->service, sizeof(a->service), "%s", f[1]);
-	snprintf(a->rhost, sizeof(a->rhost), "%s", f[3]);
+	snprintf(a->user, sizeof(a->user), "%s", q->user);
+	snprintf(a->service, sizeof(a->service), "%s", q->service);
+	snprintf(a->rhost, sizeof(a->rhost), "%s", q->rhost);
 	snprintf(a->actor, sizeof(a->actor), "%s", d->actor);
 	reply(c, "ALLOW %llu %s\n", (unsigned long long)a->token, ha1);
 	sodium_memzero(ha1, sizeof(ha1));
 }
 
 /* RESULT token ok|wrong|none */
-static void do_result(struct daemon *d, int ci, char **f)
+static void do_result(struct daemon *d, int ci, const struct proto_request *q)
 {
 	struct client *c = &d->clients[ci];
 	struct crm_sip_outcome o;
-	unsigned long long token;
 	struct attempt *a = NULL;
 	size_t at = 0;
-	char *end;
 
-	errno = 0;
-	token = strtoull(f[1], &end, 10);
-	if (errno == 0 && *end == '\0' && token != 0)
+	if (q->token != 0)
 		for (at = 0; at < d->ninflight; at++)
-			if (d->inflight[at].token == token &&
+			if (d->inflight[at].token == q->token &&
 					d->inflight[at].client == ci) {
 				a = &d->inflight[at];
 				break;
@@ -419,17 +377,17 @@ static void do_result(struct daemon *d, int ci, char **f)
 		reply(c, "ERROR unknown-token\n");
 		return;
 	}
-	if (strcmp(f[2], "none") == 0) {
+	if (q->outcome == PROTO_NONE) {
 		drop_attempt(d, at);
 		reply(c, "DONE\n");
 		return;
 	}
-	if (strcmp(f[2], "ok") != 0 && strcmp(f[2], "wrong") != 0) {
+	if (q->outcome == PROTO_BAD) {
 		reply(c, "ERROR malformed\n");
 		return;
 	}
 	memset(&o, 0, sizeof(o));
-	o.kind = strcmp(f[2], "ok") == 0 ? CRM_SIP_OK : CRM_SIP_WRONG;
+	o.kind = q->outcome == PROTO_OK ? CRM_SIP_OK : CRM_SIP_WRONG;
 	snprintf(o.user, sizeof(o.user), "%s", a->user);
 	snprintf(o.service, sizeof(o.service), "%s", a->service);
 	snprintf(o.rhost, sizeof(o.rhost), "%s", a->rhost);
@@ -448,8 +406,7 @@ static void do_result(struct daemon *d, int ci, char **f)
 static void handle_line(struct daemon *d, int ci, char *line)
 {
 	struct client *c = &d->clients[ci];
-	char *f[7];
-	size_t n = split(line, f, 6);
+	struct proto_request q;
 
 	/* Whatever this line writes names the peer that sent it. */
 	if (c->name[0] != '\0')
@@ -460,16 +417,24 @@ static void handle_line(struct daemon *d, int ci, char *line)
 	d->ctx.actor = d->actor;
 	d->ctx.caller_uid = (long)c->uid;
 
-	if (n == 1 && strcmp(f[0], "PING") == 0)
+	proto_request_parse(line, &q);
+	switch (q.kind) {
+	case PROTO_PING:
 		reply(c, "PONG\n");
-	else if (n == 6 && strcmp(f[0], "CHECK") == 0)
-		do_check(d, ci, f);
-	else if (n == 3 && strcmp(f[0], "RESULT") == 0)
-		do_result(d, ci, f);
-	else if (strcmp(f[0], "CHECK") == 0)
+		break;
+	case PROTO_CHECK:
+		do_check(d, ci, &q);
+		break;
+	case PROTO_RESULT:
+		do_result(d, ci, &q);
+		break;
+	case PROTO_INVALID:
 		reply(c, "DENY invalid\n");
-	else
+		break;
+	default:
 		reply(c, "ERROR malformed\n");
+		break;
+	}
 }
 
 /* ---- connections ---- */
@@ -519,32 +484,34 @@ static void accept_client(struct daemon *d)
 	close(fd);
 }
 
+/* The connection a line was read from. */
+struct line_from {
+	struct daemon *d;
+	int ci;
+};
+
+static void on_line(void *arg, char *line)
+{
+	struct line_from *from = arg;
+
+	if (line == NULL)
+		reply(&from->d->clients[from->ci], "ERROR malformed\n");
+	else
+		handle_line(from->d, from->ci, line);
+}
+
 /* Reads what c sent and answers each complete line. 0, or -1 to close. */
 static int read_client(struct daemon *d, int ci)
 {
 	struct client *c = &d->clients[ci];
+	struct line_from from = { d, ci };
 	char buf[4096];
 	ssize_t got = read(c->fd, buf, sizeof(buf));
 
 	if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR))
 		return -1;
-	for (ssize_t i = 0; i < got; i++) {
-		if (buf[i] != '\n') {
-			if (c->nin < sizeof(c->in) - 1)
-				c->in[c->nin++] = buf[i];
-			else
-				c->overlong = 1;
-			continue;
-		}
-		c->in[c->nin] = '\0';
-		if (c->overlong)
-			reply(c, "ERROR malformed\n");
-		else
-			handle_line(d, ci, c->in);
-		sodium_memzero(c->in, c->nin);
-		c->nin = 0;
-		c->overlong = 0;
-	}
+	if (got > 0)
+		proto_input_feed(&c->pin, buf, (size_t)got, on_line, &from);
 	sodium_memzero(buf, sizeof(buf));
 	return c->nout >= sizeof(c->out) ? -1 : 0;
 }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs every test of one build directory: cmocka unit tests, PAM integration
-# tests (pam_wrapper/libpamtest) and the shell tests of the command and of
-# time-dependent behaviour. Prints a closing "N passed, N failed" line and
+# tests (pam_wrapper/libpamtest), the shell tests of the command and of
+# time-dependent behaviour, and the replay of the fuzz targets' inputs. Prints a closing "N passed, N failed" line and
 # writes it to BUILD/test-summary; exits non-zero on any failure.
 set -u
 BUILD=$(cd "${1:?usage: run-tests.sh BUILD}" && pwd)
@@ -84,7 +84,7 @@ if [ -n "${CRM_TEST_PG:-}" ]; then
 		run "pam-pg/$t" env CRM_TEST_BACKEND=postgresql "$BUILD/tests/$t"
 	done < tests/pg/pam-tests
 fi
-for s in tests/cli/*.sh tests/pam/*.sh tests/pg/*.sh; do
+for s in tests/cli/*.sh tests/pam/*.sh tests/pg/*.sh tests/fuzz/*.sh; do
 	[ -f "$s" ] && run "$s" bash "$s" "$BUILD"
 done
 echo "$pass passed, $fail failed" | tee "$BUILD/test-summary"

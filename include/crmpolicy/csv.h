@@ -43,11 +43,15 @@ void crm_csv_free(struct crm_csv *csv);
 
 /*
  * Writes one field as RFC 4180 wants it: quoted (quotes doubled) when it
- * holds a comma, a quote, CR or LF.
+ * holds a comma, a quote, CR or LF, or starts with a UTF-8 byte-order
+ * mark (which the reader skips at the start of a file).
  */
 void crm_csv_put(FILE *f, const char *field);
 
-/* Writes n fields as one record ended by CRLF. */
+/*
+ * Writes n fields as one record ended by CRLF; a lone empty field is
+ * written "" so that the record is not read as a blank line.
+ */
 void crm_csv_put_row(FILE *f, const char *const *fields, size_t n);
 
 #endif

@@ -135,6 +135,34 @@ static void writes_fields_quoted_only_when_needed(void **state)
 	free(buf);
 }
 
+/*
+ * Records that written bare would read back as something else: a lone
+ * empty field (a blank line, skipped) and a first field starting with a
+ * byte-order mark (skipped as the file's). Both found by fuzz_csv.
+ */
+static void writes_records_that_read_back_the_same(void **state)
+{
+	const char *empty[] = { "" }, *bom[] = { "\xef\xbb\xbfx", "y" };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct crm_csv c;
+
+	(void)state;
+	crm_csv_put_row(f, bom, 2);
+	crm_csv_put_row(f, empty, 1);
+	fclose(f);
+	assert_string_equal(buf, "\"\xef\xbb\xbfx\",y\r\n\"\"\r\n");
+	parse_ok(buf, &c);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.row[0].n, 2);
+	assert_string_equal(c.row[0].field[0], bom[0]);
+	assert_int_equal(c.row[1].n, 1);
+	assert_string_equal(c.row[1].field[0], "");
+	crm_csv_free(&c);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +173,7 @@ int main(void)
 		cmocka_unit_test(refuses_malformed_quoting_naming_the_line),
 		cmocka_unit_test(refuses_nul_bytes_and_too_many_fields),
 		cmocka_unit_test(writes_fields_quoted_only_when_needed),
+		cmocka_unit_test(writes_records_that_read_back_the_same),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
