@@ -309,25 +309,6 @@ static unsigned casing(uint32_t cp, uint32_t *lower)
 	return 0;
 }
 
-long crm_utf8_len(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	long n = 0;
-
-	if (!s)
-		return -1;
-	while (*p) {
-		uint32_t cp;
-		size_t k = decode(p, &cp);
-
-		if (k == 0)
-			return -1;
-		p += k;
-		n++;
-	}
-	return n;
-}
-
 unsigned crm_utf8_classes(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -529,7 +510,19 @@ static int wide(uint32_t cp)
 		(cp >= 0x20000 && cp <= 0x3fffd);
 }
 
-long crm_utf8_width(const char *s)
+/* Columns of cp: combining marks none, wide characters two. */
+static long columns(uint32_t cp)
+{
+	if ((cp >= 0x300 && cp <= 0x36f) || cp == 0x200b)
+		return 0;
+	return wide(cp) ? 2 : 1;
+}
+
+/*
+ * The characters of s (by_width 0) or their columns (1); -1 for NULL or
+ * invalid UTF-8.
+ */
+static long measure(const char *s, int by_width)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	long n = 0;
@@ -543,9 +536,17 @@ long crm_utf8_width(const char *s)
 		if (k == 0)
 			return -1;
 		p += k;
-		if ((cp >= 0x300 && cp <= 0x36f) || cp == 0x200b)
-			continue;
-		n += wide(cp) ? 2 : 1;
+		n += by_width ? columns(cp) : 1;
 	}
 	return n;
+}
+
+long crm_utf8_len(const char *s)
+{
+	return measure(s, 0);
+}
+
+long crm_utf8_width(const char *s)
+{
+	return measure(s, 1);
 }
