@@ -229,6 +229,25 @@ json_is() {
 	fi
 }
 
+# one_syslog_line NAME LINES PATTERN...: LINES (the error-level syslog
+# lines of a run) is exactly one line, matching every PATTERN (grep -E).
+one_syslog_line() {
+	name=$1 got=$2
+	shift 2
+	n=$(printf '%s' "$got" | grep -c '')
+	echo "# syslog: $got"
+	if [ "$n" != 1 ]; then
+		check "$name: one syslog line" 1 "$n" "$got"
+		return
+	fi
+	for needle in "$@"; do
+		printf '%s' "$got" | grep -qE -- "$needle" && continue
+		check "$name: the line names '$needle'" "$needle" "$got"
+		return
+	done
+	ok "$name: one syslog line naming it"
+}
+
 # t_end: the closing line; its status is the script's exit status.
 t_end() {
 	echo "$T_NAME: $PASSED passed, $FAILED failed"

@@ -172,18 +172,7 @@ one_line() {
 		check "$name: audit lines only for the rows kept" \
 			"$(( $(audit_rows) - R0 ))" "$(notices)"
 	got=$(errlines)
-	n=$(printf '%s' "$got" | grep -c '')
-	echo "# syslog: $got"
-	if [ "$n" != 1 ]; then
-		check "$name: one syslog line" 1 "$n" "$got"
-		return
-	fi
-	for needle in "$@"; do
-		printf '%s' "$got" | grep -qE -- "$needle" && continue
-		check "$name: the line names '$needle'" "$needle" "$got"
-		return
-	done
-	ok "$name: one syslog line naming it"
+	one_syslog_line "$name" "$got" "$@"
 }
 
 # crm_line NAME NEEDLE: crmpasswd's stderr (in err) has one line other
