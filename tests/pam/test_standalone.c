@@ -379,6 +379,12 @@ static void dialogue_speaks_the_users_language(void **state)
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(auth_with("alice", WRONG, "127.0.6.5"),
 			PAM_AUTH_ERR);
+	/* A stranger's guess hears nothing of the lock: asked, refused. */
+	penv_conv_init(&c, WRONG, NULL);
+	assert_int_equal(penv_op("standalone", "alice", "127.0.6.5", &c,
+		PAMTEST_AUTHENTICATE, 0), PAM_AUTH_ERR);
+	assert_int_equal(c.nprompts, 1);
+	assert_int_equal(c.nerr + c.ninfo, 0);
 	penv_conv_init(&c, INIT, NULL);
 	assert_int_equal(penv_op("standalone", "alice", "127.0.6.5", &c,
 		PAMTEST_AUTHENTICATE, 0), PAM_AUTH_ERR);
