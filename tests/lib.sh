@@ -74,14 +74,32 @@ drive() {
 	"$BUILD/tests/pamdrive" --confdir "$TMP/pam.d" "$@"
 }
 
+# t_faketime OFFSET CMD...: CMD with libfaketime preloaded and its clock at
+# OFFSET (libfaketime's FAKETIME: "+85d", "-3600", "@2026-03-01 12:00:00").
+# Not the faketime wrapper: it keeps a semaphore and a shared memory object
+# named by its own pid in /dev/shm, leaves them behind when it is killed,
+# and refuses to start when a stale pair carries the pid it was given.
+t_faketime() {
+	local off=$1
+	shift
+	if [ -z "${T_FAKETIME_LIB:-}" ]; then
+		T_FAKETIME_LIB=$(ls /usr/lib/*/faketime/libfaketime.so.1 2> /dev/null | head -n 1)
+	fi
+	if [ -z "$T_FAKETIME_LIB" ]; then
+		echo "t_faketime: libfaketime.so.1 is missing" >&2
+		return 127
+	fi
+	env LD_PRELOAD="$T_FAKETIME_LIB${LD_PRELOAD:+:$LD_PRELOAD}" FAKETIME="$off" "$@"
+}
+
 # at OFFSET crm|drive ARGS...: crm or drive with the clock moved by OFFSET
-# ("+85d") by faketime.
+# ("+85d").
 at() {
 	t_off=$1 t_what=$2
 	shift 2
 	case "$t_what" in
-	crm) faketime -f "$t_off" "$BUILD/crmpasswd" --conf "$CONF" "$@" ;;
-	drive) faketime -f "$t_off" "$BUILD/tests/pamdrive" \
+	crm) t_faketime "$t_off" "$BUILD/crmpasswd" --conf "$CONF" "$@" ;;
+	drive) t_faketime "$t_off" "$BUILD/tests/pamdrive" \
 		--confdir "$TMP/pam.d" "$@" ;;
 	esac
 }

@@ -258,23 +258,23 @@ expect 0 "backup verify does not warn" $C2 backup verify "$PRE"
 [ -s "$TMP/err" ] && not_ok "... nothing on stderr" || ok "... nothing on stderr"
 expect 0 "status (not an administration command) does not warn" $C2 status user1
 [ -s "$TMP/err" ] && not_ok "... nothing on stderr" || ok "... nothing on stderr"
-expect 0 "backup does not warn" faketime -f "@2026-03-01 12:00:00" $C2 backup
+expect 0 "backup does not warn" t_faketime "@2026-03-01 12:00:00" $C2 backup
 [ -s "$TMP/err" ] && not_ok "... nothing on stderr" || ok "... nothing on stderr"
-expect 0 "a day later" faketime -f "@2026-03-02 12:00:00" $C2 user list
+expect 0 "a day later" t_faketime "@2026-03-02 12:00:00" $C2 user list
 [ -s "$TMP/err" ] && not_ok "... no warning" || ok "... no warning"
 expect 0 "a minute short of two days later" \
-	faketime -f "@2026-03-03 11:59:00" $C2 user list
+	t_faketime "@2026-03-03 11:59:00" $C2 user list
 [ -s "$TMP/err" ] && not_ok "... no warning yet" || ok "... no warning yet"
 # A minute of slack either side: the clock runs on from each start time,
 # and a loaded machine (or the ASan build) may take seconds to get there.
-expect 0 "two days later" faketime -f "@2026-03-03 12:01:00" $C2 rule list
+expect 0 "two days later" t_faketime "@2026-03-03 12:01:00" $C2 rule list
 grep_err "warns: too old" \
 	"warning: the newest backup, $TMP/bk2/crmpolicy-sun.db, is 2 days old (made 2026-03-01; backup_warn_days = 2)"
-expect 0 "a week later" faketime -f "@2026-03-08 13:00:00" $C2 user list
+expect 0 "a week later" t_faketime "@2026-03-08 13:00:00" $C2 user list
 grep_err "... saying how old" \
 	"warning: the newest backup, $TMP/bk2/crmpolicy-sun.db, is 7 days old"
 echo 'backup_warn_days = 0' >> "$TMP/conf2"
-expect 0 "backup_warn_days = 0" faketime -f "@2026-06-01 12:00:00" $C2 user list
+expect 0 "backup_warn_days = 0" t_faketime "@2026-06-01 12:00:00" $C2 user list
 [ -s "$TMP/err" ] && not_ok "... silences the warning" ||
 	ok "... silences the warning"
 rm -f "$TMP/bk2"/*

@@ -176,8 +176,8 @@ def cron_runs(ctx, days):
             os.unlink(f'{S["cron"]}/{user}')
     ahead = time.time() + days * 86400
     start = ahead - time.localtime(ahead).tm_sec + 57
-    argv = ['faketime', '-f', time.strftime('@%Y-%m-%d %H:%M:%S', time.localtime(start)),
-            '/usr/sbin/cron', '-f']
+    argv = L.faketime(time.strftime('@%Y-%m-%d %H:%M:%S', time.localtime(start))) + [
+        '/usr/sbin/cron', '-f']
     if system_cron_pid():
         # The host's cron holds /run/crond.pid: this one gets a file of its
         # own there, in a mount namespace of its own.
@@ -204,6 +204,14 @@ def cron_runs(ctx, days):
             need(ours, f'the job of {u} was run by pid {pid}, not by the test cron')
     finally:
         svc.stop()
+        # libfaketime shares the clock with its children through a
+        # semaphore and a shared memory object named by cron's pid, which
+        # its exit would remove; a stopped cron leaves them.
+        for name in (f'sem.faketime_sem_{svc.pgid}', f'faketime_shm_{svc.pgid}'):
+            try:
+                os.unlink(os.path.join('/dev/shm', name))
+            except FileNotFoundError:
+                pass
 
 
 def no_store_row():

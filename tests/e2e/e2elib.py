@@ -6,6 +6,7 @@ real programs on a pseudo-terminal."""
 
 import email
 import email.policy
+import glob
 import io
 import json
 import os
@@ -71,6 +72,19 @@ def logins(user):
     """The login history of USER, newest first."""
     rows = crm_json('logins', user)
     return sorted(rows, key=lambda r: r['last_time'], reverse=True)
+
+
+def faketime(spec):
+    """The argv prefix that runs a command with libfaketime preloaded and its
+    clock at SPEC (libfaketime's FAKETIME: "+960", "@2026-03-01 12:00:00").
+    Not the faketime wrapper: it keeps a semaphore and a shared memory
+    object named by its own pid in /dev/shm, leaves them behind when it is
+    killed (as a stopped service is), and refuses to start when a stale
+    pair carries the pid it was given."""
+    libs = sorted(glob.glob('/usr/lib/*/faketime/libfaketime.so.1'))
+    need(libs, 'libfaketime.so.1 is missing (Debian package faketime)')
+    preload = ':'.join([libs[0]] + ([os.environ['LD_PRELOAD']] if os.environ.get('LD_PRELOAD') else []))
+    return ['env', f'LD_PRELOAD={preload}', f'FAKETIME={spec}']
 
 
 def free_port():

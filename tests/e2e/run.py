@@ -143,7 +143,7 @@ class Context:
         """pamdrive on /etc/pam.d/SERVICE; returns (exit, output)."""
         argv = [self.pamdrive] + (['--rhost', rhost] if rhost else []) + [service, user] + ops
         if faketime:
-            argv = ['faketime', '-f', faketime] + argv
+            argv = L.faketime(faketime) + argv
         r = L.run(argv, input=''.join(a + '\n' for a in answers))
         return r.returncode, r.stdout + r.stderr
 
