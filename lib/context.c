@@ -44,6 +44,8 @@ int crm_ctx_open(struct crm_ctx *ctx, const struct crm_config *cfg,
 		&ctx->db, err);
 	if (r == CRM_OK)
 		r = crm_audit_adopt(ctx->db, ctx->audit_key, err);
+	if (r == CRM_OK && (flags & CRM_OPEN_LOGIN))
+		crm_db_defer_writes(ctx->db);
 	if (r != CRM_OK)
 		crm_ctx_close(ctx);
 	return r;

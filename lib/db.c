@@ -148,6 +148,12 @@ int crm_db_in_transaction(struct crm_db *db)
 	return db->ops->in_transaction(db);
 }
 
+void crm_db_defer_writes(struct crm_db *db)
+{
+	if (db != NULL && db->kind == CRM_DB_POSTGRESQL)
+		crm_db_pg_defer_writes(db);
+}
+
 void crm_db_log_at_commit(struct crm_db *db,
 	void (*log)(void *arg, int priority, const char *msg), void *arg,
 	int priority, const char *msg)

@@ -96,6 +96,8 @@ void crm_db_free_statements(struct crm_db *db);
  */
 int crm_db_open_pg(const char *conninfo, struct crm_db **db,
 	struct crm_error *err);
+/* crm_db_defer_writes on a PostgreSQL connection. */
+void crm_db_pg_defer_writes(struct crm_db *db);
 /* The schema version of a PostgreSQL store (its schema_version row). */
 int crm_db_pg_version(struct crm_db *db, int *version,
 	struct crm_error *err);

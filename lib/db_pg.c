@@ -10,6 +10,17 @@
  * read-check-write of every host runs in turn, exactly as SQLite's
  * single writer makes the processes of one host run in turn. That is
  * what makes lockout, throttling and code replay exact across the fleet.
+ *
+ * Round trips are what a login through a pooler pays for, so a
+ * transaction's BEGIN (and its lock) goes out with its first statement,
+ * and, on a connection opened for a login (crm_db_defer_writes), a write
+ * whose caller reads nothing back from it waits, sent but unread, for the
+ * transaction's next statement or COMMIT: they travel in one pipelined
+ * request and their results are checked in order before that next
+ * statement's is handed over. A write that failed fails that request, so
+ * the transaction is rolled back and nothing is committed without every
+ * one of its writes done; the writes still run in the order the core
+ * made them, under the same lock.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -46,14 +57,40 @@
 #define LOCK_WAIT "SELECT set_config('lock_timeout', '15s', true)" \
 	" WHERE current_setting('lock_timeout') = '0'"
 
+/* What a request sent in pipeline mode was, to check its result. */
+enum pend_kind {
+	P_BEGIN,	/* a piece of BEGIN: the transaction, its lock */
+	P_PREPARE,	/* a statement's Parse, before its first run */
+	P_WRITE,	/* a deferred write */
+	P_RUN,		/* the statement whose result is wanted */
+	P_COMMIT,
+	P_END,		/* a reader's ROLLBACK */
+};
+
+struct pend {
+	enum pend_kind kind;
+	struct crm_pg_stmt *ps;	/* P_PREPARE: marked not ready on failure */
+	enum crm_q q;		/* P_WRITE: named in the error */
+};
+
+/* Requests in one pipeline at most: a flush comes before it fills. */
+#define MAX_PEND 48
+
 struct crm_pg_conn {
 	PGconn *conn;
 	pid_t pid;		/* the opener: a forked child leaves it alone */
 	char where[160];	/* host(s)/dbname, for messages */
 	char msg[256];		/* the last error */
+	char failed[96];	/* what failed, when not the caller's step */
 	unsigned prepared;	/* statements prepared: names them */
 	unsigned session;	/* counts reconnections */
 	int in_tx;		/* a transaction was begun and not ended */
+	int begin;		/* 0, or the enum crm_tx + 1 of a BEGIN unsent */
+	int writer;		/* the transaction is a writer's */
+	int defer;		/* writes that return nothing may wait */
+	int npend;		/* requests sent, their results unread */
+	int checks;		/* of them, writes whose count is checked */
+	struct pend pend[MAX_PEND];
 };
 
 struct crm_pg_stmt {
@@ -68,6 +105,7 @@ struct crm_pg_stmt {
 	PGresult *res;
 	int row, nrows;
 	int lost;		/* a value could not be kept: never run */
+	int deferred;		/* run as a deferred write: no rows to read */
 	unsigned char *blob;	/* the last bytea read, decoded */
 	size_t blob_len;
 	int blob_col;
@@ -89,6 +127,8 @@ static int pg_error(struct crm_db *db, const char *what, struct crm_error *err)
 {
 	struct crm_pg_conn *pc = db->pg;
 
+	if (pc->failed[0] != '\0')
+		what = pc->failed;
 	return crm_error_set(err, CRM_ESTORE, "store postgresql %s: %s: %s",
 		pc->where, what, pc->msg[0] ? pc->msg : "unknown error");
 }
@@ -124,6 +164,7 @@ static int count_params(const char *sql, char used[MAX_PARAMS])
 }
 
 static void revive(struct crm_pg_conn *pc);
+static int flush(struct crm_pg_conn *pc, PGresult **last);
 
 static int pg_prepare(struct crm_stmt *st, struct crm_error *err)
 {
@@ -155,7 +196,7 @@ static int pg_prepare(struct crm_stmt *st, struct crm_error *err)
 		ps->types[i] = used[i] ? 0 : TEXTOID;
 	/*
 	 * Nested uses of one statement get their own prepared name. It is
-	 * prepared at its first run, in the same round trip (run_first).
+	 * prepared at its first run, in the same round trip (send_stmt).
 	 */
 	snprintf(ps->name, sizeof(ps->name), "crm_%d_%u", (int)st->q,
 		pc->prepared++);
@@ -173,8 +214,13 @@ static int pg_prepare(struct crm_stmt *st, struct crm_error *err)
  */
 static void revive(struct crm_pg_conn *pc)
 {
-	if (pc->in_tx || PQstatus(pc->conn) != CONNECTION_BAD)
+	/* pc->begin: the transaction has sent nothing yet. */
+	if ((pc->in_tx && pc->begin == 0) ||
+			PQstatus(pc->conn) != CONNECTION_BAD)
 		return;
+	/* Only a reader's end can be waiting: it went with the session. */
+	if (pc->npend > 0)
+		(void)flush(pc, NULL);
 	PQreset(pc->conn);
 	if (PQstatus(pc->conn) == CONNECTION_OK)
 		pc->session++;
@@ -203,6 +249,7 @@ static void clear_result(struct crm_pg_stmt *ps)
 	ps->blob_col = -1;
 	PQclear(ps->res);
 	ps->res = NULL;
+	ps->deferred = 0;
 	ps->row = ps->nrows = 0;
 }
 
@@ -280,130 +327,315 @@ static void pg_bind_null(struct crm_stmt *st, int i)
 	ps->lengths[i - 1] = 0;
 }
 
-/*
- * A statement's first run in a session: Parse, Bind and Execute sent
- * together in pipeline mode, one round trip where preparing on its own
- * took two. A connection lives as long as its PAM handle, and most of a
- * login's statements run once or twice in it, so the prepares alone were
- * a third of its round trips. The statement's result, or the prepare's
- * error (the run is then skipped by the server), becomes ps->res.
- */
-static void run_first(struct crm_stmt *st)
-{
-	struct crm_pg_conn *pc = st->db->pg;
-	struct crm_pg_stmt *ps = st->pg;
-	PGresult *res, *prep = NULL, *out = NULL;
-	int synced = 0, nulls = 0;
+/* ---- pipelined requests ---- */
 
-	if (!PQenterPipelineMode(pc->conn))
-		return;
-	if (!PQsendPrepare(pc->conn, ps->name, crm_sql_pg[st->q], ps->nparams,
-			ps->types) ||
-	    !PQsendQueryPrepared(pc->conn, ps->name, ps->nparams,
-			(const char *const *)ps->values, ps->lengths, ps->formats,
-			0) ||
-	    !PQpipelineSync(pc->conn)) {
-		(void)PQexitPipelineMode(pc->conn);
-		return;
-	}
-	/*
-	 * The prepare's result, the run's, then the sync; a NULL ends each
-	 * request's results. Two NULLs running mean nothing more will come
-	 * (the connection was lost).
-	 */
-	while (!synced && nulls < 2) {
-		if ((res = PQgetResult(pc->conn)) == NULL) {
-			nulls++;
-			continue;
-		}
-		nulls = 0;
-		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
-			synced = 1;
-			PQclear(res);
-		} else if (prep == NULL) {
-			prep = res;
-		} else if (out == NULL) {
-			out = res;
-		} else {
-			PQclear(res);
-		}
-	}
-	(void)PQexitPipelineMode(pc->conn);
-	if (prep != NULL && PQresultStatus(prep) == PGRES_COMMAND_OK) {
-		ps->session = pc->session;
-		ps->ready = 1;
-		PQclear(prep);
-		ps->res = out;
-	} else {
-		PQclear(out);
-		ps->res = prep;
+/*
+ * The writes that may wait (on a connection opened for a login): their
+ * callers read no row back, and no outcome but success or failure,
+ * except the account's update, which must have changed its one row.
+ */
+static int deferrable(enum crm_q q, int *expect_one)
+{
+	*expect_one = q == CRM_Q_ACCOUNT_UPDATE;
+	switch (q) {
+	case CRM_Q_SETTING_SET:
+	case CRM_Q_ACCOUNT_UPDATE:
+	case CRM_Q_KNOWNIP_PRUNE:
+	case CRM_Q_KNOWNIP_INSERT:
+	case CRM_Q_AUDIT_ADD:
+	case CRM_Q_LOGIN_INSERT:
+	case CRM_Q_LOGIN_MERGE:
+	case CRM_Q_LOCKOUT_LAPSE:
+	case CRM_Q_LOCKOUT_RELEASE:
+	case CRM_Q_LOCKOUT_RELEASE_OLDEST:
+	case CRM_Q_THROTTLE_FAILURES_LAPSE:
+	case CRM_Q_THROTTLE_FAILURE_ADD:
+	case CRM_Q_THROTTLE_BLOCK_COUNT:
+		return 1;
+	default:
+		return 0;
 	}
 }
 
-static ExecStatusType exec_prepared(struct crm_stmt *st)
+static void pend_add(struct crm_pg_conn *pc, enum pend_kind kind,
+	struct crm_pg_stmt *ps, enum crm_q q)
+{
+	pc->pend[pc->npend].kind = kind;
+	pc->pend[pc->npend].ps = ps;
+	pc->pend[pc->npend].q = q;
+	pc->npend++;
+}
+
+/* Sends a BEGIN pg_begin left unsent, a request for each of its pieces. */
+static int send_begin(struct crm_pg_conn *pc)
+{
+	static const char *const reader[] = {
+		"BEGIN ISOLATION LEVEL REPEATABLE READ", NULL,
+	};
+	static const char *const writer[] = {
+		"BEGIN", LOCK_WAIT,
+		"SELECT pg_advisory_xact_lock(" LOCK_WRITE ")", NULL,
+	};
+	static const char *const relaxed[] = {
+		"BEGIN", "SET LOCAL synchronous_commit = off", LOCK_WAIT,
+		"SELECT pg_advisory_xact_lock(" LOCK_WRITE ")", NULL,
+	};
+	const char *const *piece;
+
+	if (pc->begin == 0)
+		return 1;
+	piece = pc->begin - 1 == CRM_TX_WRITE ? writer :
+		pc->begin - 1 == CRM_TX_WRITE_RELAXED ? relaxed : reader;
+	pc->begin = 0;
+	for (; *piece != NULL; piece++) {
+		if (!PQsendQueryParams(pc->conn, *piece, 0, NULL, NULL, NULL,
+				NULL, 0))
+			return 0;
+		pend_add(pc, P_BEGIN, NULL, CRM_Q_COUNT);
+	}
+	return 1;
+}
+
+/*
+ * Sends a run of the statement, preceded by its Parse at its first run in
+ * a session: Parse, Bind and Execute then go together, where preparing on
+ * its own took a round trip of its own.
+ */
+static int send_stmt(struct crm_stmt *st, enum pend_kind kind)
 {
 	struct crm_pg_conn *pc = st->db->pg;
 	struct crm_pg_stmt *ps = st->pg;
 
-	revive(pc);
 	if (!ps->ready || ps->session != pc->session) {
-		run_first(st);
-		return ps->res != NULL ? PQresultStatus(ps->res) :
-			PGRES_FATAL_ERROR;
+		if (!PQsendPrepare(pc->conn, ps->name, crm_sql_pg[st->q],
+				ps->nparams, ps->types))
+			return 0;
+		/* Prepared from here on, for a second run in this pipeline;
+		 * a failed Parse takes it back (flush). */
+		ps->ready = 1;
+		ps->session = pc->session;
+		pend_add(pc, P_PREPARE, ps, st->q);
 	}
-	ps->res = PQexecPrepared(pc->conn, ps->name, ps->nparams,
-		(const char *const *)ps->values, ps->lengths, ps->formats, 0);
-	return PQresultStatus(ps->res);
+	if (!PQsendQueryPrepared(pc->conn, ps->name, ps->nparams,
+			(const char *const *)ps->values, ps->lengths, ps->formats,
+			0))
+		return 0;
+	pend_add(pc, kind, ps, st->q);
+	return 1;
+}
+
+/* Names what failed, when it was not the statement the caller stepped. */
+static void name_failure(struct crm_pg_conn *pc, const struct pend *p,
+	const struct pend *next)
+{
+	switch (p->kind) {
+	case P_BEGIN:
+		snprintf(pc->failed, sizeof(pc->failed),
+			"starting a transaction");
+		break;
+	case P_COMMIT:
+	case P_END:
+		snprintf(pc->failed, sizeof(pc->failed), "ending a transaction");
+		break;
+	case P_PREPARE:
+		if (next != NULL && next->kind == P_WRITE)
+			name_failure(pc, next, NULL);
+		break;
+	case P_WRITE:
+		snprintf(pc->failed, sizeof(pc->failed), "writing (%s)",
+			crm_q_name(p->q));
+		break;
+	case P_RUN:
+		break;
+	}
+}
+
+/*
+ * Ends the pipeline: a sync, then the result of every request sent, in
+ * order. The P_RUN statement's result goes to *last (the caller clears
+ * it). Returns CRM_OK, or the first failure's code with its message kept
+ * (pc->failed naming it when it was not the P_RUN statement), CRM_EEXIST
+ * when a constraint refused the P_RUN statement.
+ */
+static int flush(struct crm_pg_conn *pc, PGresult **last)
+{
+	int n = pc->npend, r = CRM_OK, broken = 0, i;
+
+	if (last != NULL)
+		*last = NULL;
+	pc->npend = 0;
+	pc->checks = 0;
+	if (!PQpipelineSync(pc->conn))
+		broken = 1;
+	for (i = 0; i < n && !broken; i++) {
+		const struct pend *p = &pc->pend[i];
+		PGresult *res = PQgetResult(pc->conn), *more;
+		ExecStatusType s;
+		int ok;
+
+		if (res == NULL) {
+			broken = 1;
+			break;
+		}
+		/* A NULL ends each request's results. */
+		while ((more = PQgetResult(pc->conn)) != NULL)
+			PQclear(more);
+		s = PQresultStatus(res);
+		ok = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+		if (ok && p->kind == P_WRITE && p->q == CRM_Q_ACCOUNT_UPDATE &&
+				strcmp(PQcmdTuples(res), "1") != 0) {
+			ok = 0;
+			if (r == CRM_OK) {
+				keep_msg(pc, "the account to update has vanished");
+				name_failure(pc, p, NULL);
+				r = CRM_ESTORE;
+			}
+		}
+		if (ok && p->kind == P_COMMIT &&
+				strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+			ok = 0;
+			if (r == CRM_OK) {
+				keep_msg(pc, "the commit was rolled back");
+				name_failure(pc, p, NULL);
+				r = CRM_ESTORE;
+			}
+		}
+		if (!ok && p->kind == P_PREPARE)
+			p->ps->ready = 0;
+		if (!ok && r == CRM_OK && s != PGRES_PIPELINE_ABORTED) {
+			const char *state =
+				PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+			keep_msg(pc, PQresultErrorMessage(res));
+			name_failure(pc, p, i + 1 < n ? &pc->pend[i + 1] : NULL);
+			/* Class 23: an integrity constraint refused it. */
+			r = p->kind == P_RUN && state != NULL &&
+				strncmp(state, "23", 2) == 0 ? CRM_EEXIST :
+				CRM_ESTORE;
+		}
+		if (ok && p->kind == P_RUN && last != NULL)
+			*last = res;
+		else
+			PQclear(res);
+	}
+	if (!broken) {
+		/* The sync's own result; two NULLs running: nothing comes. */
+		int nulls = 0;
+		PGresult *res;
+
+		while (nulls < 2) {
+			if ((res = PQgetResult(pc->conn)) == NULL) {
+				nulls++;
+				continue;
+			}
+			nulls = 0;
+			if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+				PQclear(res);
+				break;
+			}
+			PQclear(res);
+		}
+		if (nulls >= 2)
+			broken = 1;
+	}
+	if (broken) {
+		for (; i < n; i++)
+			if (pc->pend[i].kind == P_PREPARE)
+				pc->pend[i].ps->ready = 0;
+		if (r == CRM_OK) {
+			keep_msg(pc, PQerrorMessage(pc->conn));
+			r = CRM_ESTORE;
+		}
+		if (last != NULL) {
+			PQclear(*last);
+			*last = NULL;
+		}
+	}
+	(void)PQexitPipelineMode(pc->conn);
+	return r;
+}
+
+/*
+ * Sends the statement, after the transaction's BEGIN if still unsent,
+ * behind the writes waiting; a deferrable write stops there, anything
+ * else ends the pipeline and takes its result.
+ */
+static int run_once(struct crm_stmt *st)
+{
+	struct crm_pg_conn *pc = st->db->pg;
+	struct crm_pg_stmt *ps = st->pg;
+	int expect_one, r, defer = pc->defer && pc->in_tx && pc->writer &&
+		deferrable(st->q, &expect_one);
+	PGresult *res;
+	ExecStatusType status;
+
+	/* Room for BEGIN's pieces, a Parse and a run. */
+	if (pc->npend + 6 > MAX_PEND && (r = flush(pc, NULL)) != CRM_OK)
+		return r;
+	revive(pc);
+	if ((PQpipelineStatus(pc->conn) == PQ_PIPELINE_OFF &&
+			!PQenterPipelineMode(pc->conn)) || !send_begin(pc) ||
+			!send_stmt(st, defer ? P_WRITE : P_RUN)) {
+		char msg[sizeof(pc->msg)];
+
+		snprintf(msg, sizeof(msg), "%s", PQerrorMessage(pc->conn));
+		(void)flush(pc, NULL);
+		keep_msg(pc, msg);
+		return CRM_ESTORE;
+	}
+	if (defer) {
+		pc->checks += expect_one;
+		st->changes = 1;
+		ps->deferred = 1;
+		ps->nrows = 0;
+		ps->row = -1;
+		return CRM_OK;
+	}
+	if ((r = flush(pc, &res)) != CRM_OK)
+		return r;
+	ps->res = res;
+	status = PQresultStatus(res);
+	{
+		const char *n = PQcmdTuples(res);
+
+		st->changes = n && *n ? strtoll(n, NULL, 10) : 0;
+	}
+	ps->nrows = status == PGRES_TUPLES_OK ? PQntuples(res) : 0;
+	ps->row = -1;
+	return CRM_OK;
 }
 
 static int run(struct crm_stmt *st)
 {
 	struct crm_pg_conn *pc = st->db->pg;
-	struct crm_pg_stmt *ps = st->pg;
-	const char *state;
-	int constraint;
-	ExecStatusType status;
+	int r;
 
-	if (ps->lost) {
+	if (st->pg->lost) {
 		keep_msg(pc, "out of memory binding a value");
 		return CRM_ESTORE;
 	}
-	status = exec_prepared(st);
-
+	pc->failed[0] = '\0';
+	r = run_once(st);
 	/*
 	 * A session found lost by this very statement, outside a
 	 * transaction: a read is asked again on a new session. A write is
 	 * not, since whether it was done cannot be known; its caller gets
 	 * the error, as for any failed write.
 	 */
-	if (status == PGRES_FATAL_ERROR && !pc->in_tx &&
+	if (r == CRM_ESTORE && !pc->in_tx &&
 			PQstatus(pc->conn) == CONNECTION_BAD &&
 			strncmp(crm_sql_pg[st->q], "SELECT", 6) == 0) {
-		clear_result(ps);
-		status = exec_prepared(st);
+		pc->failed[0] = '\0';
+		r = run_once(st);
 	}
-	if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
-		const char *n = PQcmdTuples(ps->res);
-
-		st->changes = n && *n ? strtoll(n, NULL, 10) : 0;
-		ps->nrows = status == PGRES_TUPLES_OK ? PQntuples(ps->res) : 0;
-		ps->row = -1;
-		return CRM_OK;
-	}
-	keep_msg(pc, ps->res ? PQresultErrorMessage(ps->res) :
-		PQerrorMessage(pc->conn));
-	state = ps->res ? PQresultErrorField(ps->res, PG_DIAG_SQLSTATE) : NULL;
-	/* Class 23: an integrity constraint refused the change. */
-	constraint = state != NULL && strncmp(state, "23", 2) == 0;
-	clear_result(ps);	/* state goes with it */
-	return constraint ? CRM_EEXIST : CRM_ESTORE;
+	return r;
 }
 
 static int pg_step(struct crm_stmt *st)
 {
 	struct crm_pg_stmt *ps = st->pg;
 
-	if (ps->res == NULL) {
+	if (ps->res == NULL && !ps->deferred) {
 		int r = run(st);
 
 		if (r != CRM_OK)
@@ -523,37 +755,54 @@ static int pg_in_transaction(struct crm_db *db)
  * A writer waits for the fleet's write lock as its first statement; a
  * relaxed one lets its commit return before the WAL is flushed, which is
  * the same bargain as SQLite's synchronous = NORMAL (see the README).
+ * BEGIN is not sent here but with the transaction's first statement
+ * (send_begin): a failure to start, a lock not granted in time, is that
+ * statement's, named "starting a transaction".
  */
 static void pg_rollback(struct crm_db *db);
 
 static int pg_begin(struct crm_db *db, enum crm_tx tx, struct crm_error *err)
 {
-	char sql[320];
-	int r;
+	struct crm_pg_conn *pc = db->pg;
 
-	switch (tx) {
-	case CRM_TX_WRITE:
-		snprintf(sql, sizeof(sql), "BEGIN; %s; SELECT"
-			" pg_advisory_xact_lock(%s)", LOCK_WAIT, LOCK_WRITE);
-		break;
-	case CRM_TX_WRITE_RELAXED:
-		snprintf(sql, sizeof(sql), "BEGIN; SET LOCAL synchronous_commit"
-			" = off; %s; SELECT pg_advisory_xact_lock(%s)", LOCK_WAIT,
-			LOCK_WRITE);
-		break;
-	default:
-		snprintf(sql, sizeof(sql), "BEGIN ISOLATION LEVEL REPEATABLE"
-			" READ");
-		break;
-	}
-	revive(db->pg);
-	if ((r = exec_simple(db, sql, "starting a transaction", err)) != CRM_OK) {
-		db->pg->in_tx = 1;	/* whatever BEGIN left, end it */
+	if (pc->in_tx) {
+		keep_msg(pc, "a transaction is already open");
 		pg_rollback(db);
-		return r;
+		return pg_error(db, "starting a transaction", err);
 	}
-	db->pg->in_tx = 1;
+	pc->failed[0] = '\0';
+	pc->begin = (int)tx + 1;
+	pc->writer = tx != CRM_TX_READ;
+	pc->in_tx = 1;
 	return CRM_OK;
+}
+
+/*
+ * Ends a reader's transaction without waiting for the answer, on a
+ * login's connection: its COMMIT or ROLLBACK goes out now, so that no
+ * snapshot stays open while the login goes on, and the answer is read
+ * with the next request's. 0 when it cannot be so: the caller ends the
+ * transaction itself, waiting.
+ */
+static int end_reader(struct crm_pg_conn *pc, enum pend_kind kind)
+{
+	if (!pc->defer || pc->writer || !pc->in_tx || pc->begin != 0 ||
+			pc->npend > 0 ||
+			PQtransactionStatus(pc->conn) != PQTRANS_INTRANS)
+		return 0;
+	if (!PQenterPipelineMode(pc->conn))
+		return 0;
+	if (!PQsendQueryParams(pc->conn, kind == P_COMMIT ? "COMMIT" :
+			"ROLLBACK", 0, NULL, NULL, NULL, NULL, 0)) {
+		(void)PQexitPipelineMode(pc->conn);
+		return 0;
+	}
+	pend_add(pc, kind, NULL, CRM_Q_COUNT);
+	pc->in_tx = 0;
+	/* Sent now; a failure to send shows at the next request. */
+	if (PQsendFlushRequest(pc->conn))
+		(void)PQflush(pc->conn);
+	return 1;
 }
 
 static int pg_commit(struct crm_db *db, struct crm_error *err)
@@ -562,6 +811,45 @@ static int pg_commit(struct crm_db *db, struct crm_error *err)
 	PGresult *res;
 	int ok;
 
+	pc->failed[0] = '\0';
+	/* Nothing was sent: there is nothing to commit. */
+	if (pc->in_tx && pc->begin != 0) {
+		pc->begin = 0;
+		pc->in_tx = 0;
+		return CRM_OK;
+	}
+	if (end_reader(pc, P_COMMIT))
+		return CRM_OK;
+	/*
+	 * Writes waiting whose count is checked here, not by the server:
+	 * they are read before COMMIT is sent, which then goes alone.
+	 */
+	if (pc->npend > 0 && pc->checks > 0 && flush(pc, NULL) != CRM_OK) {
+		pg_rollback(db);
+		return pg_error(db, "committing", err);
+	}
+	/* Writes waiting: they and the COMMIT go in one request. */
+	if (pc->npend > 0) {
+		int r = CRM_ESTORE;
+
+		if (PQsendQueryParams(pc->conn, "COMMIT", 0, NULL, NULL, NULL,
+				NULL, 0)) {
+			pend_add(pc, P_COMMIT, NULL, CRM_Q_COUNT);
+			r = flush(pc, NULL);
+		} else {
+			char msg[sizeof(pc->msg)];
+
+			snprintf(msg, sizeof(msg), "%s", PQerrorMessage(pc->conn));
+			(void)flush(pc, NULL);
+			keep_msg(pc, msg);
+		}
+		if (r == CRM_OK) {
+			pc->in_tx = 0;
+			return CRM_OK;
+		}
+		pg_rollback(db);
+		return pg_error(db, "committing", err);
+	}
 	/*
 	 * PostgreSQL answers COMMIT outside a transaction with a warning
 	 * only; SQLite, and so the core, take it for the error it is.
@@ -591,9 +879,25 @@ static int pg_commit(struct crm_db *db, struct crm_error *err)
 static void pg_rollback(struct crm_db *db)
 {
 	struct crm_pg_conn *pc = db->pg;
-	PGTransactionStatusType ts = PQtransactionStatus(pc->conn);
+	PGTransactionStatusType ts;
 
+	if (end_reader(pc, P_END)) {
+		pc->begin = 0;
+		return;
+	}
+	/* Writes waiting are read and dropped; the error said is kept. */
+	if (pc->npend > 0) {
+		char msg[sizeof(pc->msg)], failed[sizeof(pc->failed)];
+
+		memcpy(msg, pc->msg, sizeof(msg));
+		memcpy(failed, pc->failed, sizeof(failed));
+		(void)flush(pc, NULL);
+		memcpy(pc->msg, msg, sizeof(msg));
+		memcpy(pc->failed, failed, sizeof(failed));
+	}
+	pc->begin = 0;
 	pc->in_tx = 0;
+	ts = PQtransactionStatus(pc->conn);
 	if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) {
 		PGresult *res = PQexec(pc->conn, "ROLLBACK");
 
@@ -616,6 +920,11 @@ static int pg_close(struct crm_db *db)
 	free(pc);
 	db->pg = NULL;
 	return 0;
+}
+
+void crm_db_pg_defer_writes(struct crm_db *db)
+{
+	db->pg->defer = 1;
 }
 
 const struct crm_db_ops crm_db_pg_ops = {
@@ -818,6 +1127,33 @@ static int read_version(struct crm_db *db, int *version,
 		err);
 }
 
+/*
+ * The version as a connection opens, in one round trip: read outside any
+ * transaction, a missing table is only an error of that statement, and
+ * read_version's look in the catalog is needed only then.
+ */
+static int read_version_fast(struct crm_db *db, int *version,
+	struct crm_error *err)
+{
+	PGresult *res = PQexec(db->pg->conn, "SELECT version FROM"
+		" schema_version");
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	*version = 0;
+	if (ok && PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
+		*version = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	/* 42P01: undefined_table, a database without the schema yet. */
+	if (!ok && state != NULL && strcmp(state, "42P01") == 0) {
+		PQclear(res);
+		return read_version(db, version, err);
+	}
+	if (!ok)
+		keep_msg(db->pg, PQresultErrorMessage(res));
+	PQclear(res);
+	return ok ? CRM_OK : pg_error(db, "reading the schema version", err);
+}
+
 int crm_db_pg_version(struct crm_db *db, int *version,
 	struct crm_error *err)
 {
@@ -840,7 +1176,7 @@ static int migrate(struct crm_db *db, struct crm_error *err)
 		return crm_error_set(err, CRM_ESTORE, "store postgresql: this"
 			" build has %d migrations for schema version %d", target,
 			CRM_SCHEMA_VERSION);
-	if ((r = read_version(db, &version, err)) != CRM_OK)
+	if ((r = read_version_fast(db, &version, err)) != CRM_OK)
 		return r;
 	if (version == target)
 		return CRM_OK;

@@ -163,7 +163,8 @@ static int ctx_open(struct call *c)
 		c->kept = 1;
 		return CRM_OK;
 	}
-	if ((r = crm_ctx_open(&c->ctx, &c->cfg, 0, &c->err)) != CRM_OK)
+	if ((r = crm_ctx_open(&c->ctx, &c->cfg, CRM_OPEN_LOGIN, &c->err)) !=
+			CRM_OK)
 		return r;
 	if (c->io->kept_set == NULL || db == NULL || key == NULL ||
 			(k = calloc(1, sizeof(*k))) == NULL)

@@ -52,6 +52,7 @@ struct crm_ctx {
 /* Flags of crm_ctx_open. */
 enum {
 	CRM_OPEN_CREATE = 1,	/* create the store, its directory and the key (init) */
+	CRM_OPEN_LOGIN = 2,	/* serves logins: crm_db_defer_writes */
 };
 
 /*

@@ -87,6 +87,16 @@ void crm_stmt_done(struct crm_stmt *st);
 int crm_db_in_transaction(struct crm_db *db);
 
 /*
+ * For a connection that serves logins: a write whose caller reads nothing
+ * back from it (an audit row, a login recorded, a failure counted) may
+ * travel with the transaction's next statement or its commit, where the
+ * backend makes one round trip of them (PostgreSQL); its failure is then
+ * that statement's or the commit's, and the transaction is rolled back.
+ * SQLite has no round trips: nothing changes there.
+ */
+void crm_db_defer_writes(struct crm_db *db);
+
+/*
  * Sends msg to log(arg) when db's transaction commits (crm_store_commit),
  * at once outside one; a rollback, a failed commit or closing the
  * connection drops it. What a log line tells of a change (an audit

@@ -165,6 +165,83 @@ static void rollback_discards_commit_keeps(void **state)
 	assert_string_equal(v, "kept");
 }
 
+/*
+ * On a connection that serves logins (crm_db_defer_writes), a write that
+ * returns nothing may travel with the next statement or the commit: it
+ * is still seen by the reads after it, kept by a commit and dropped by a
+ * rollback, as every write is.
+ */
+static void deferred_writes_keep_their_order_and_their_fate(void **state)
+{
+	struct env *e = *state;
+	struct crm_error err;
+	char v[64];
+
+	crm_db_defer_writes(e->db);
+	assert_int_equal(crm_store_begin(e->db, &err), CRM_OK);
+	assert_int_equal(crm_setting_set(e->db, "k", "v1", &err), CRM_OK);
+	assert_int_equal(crm_setting_get(e->db, "k", v, sizeof(v), &err), 0);
+	assert_string_equal(v, "v1");
+	assert_int_equal(crm_setting_set(e->db, "k", "v2", &err), CRM_OK);
+	assert_int_equal(crm_setting_set(e->db, "j", "w", &err), CRM_OK);
+	assert_int_equal(crm_store_commit(e->db, &err), CRM_OK);
+	assert_false(crm_db_in_transaction(e->db));
+	assert_int_equal(crm_setting_get(e->db, "k", v, sizeof(v), &err), 0);
+	assert_string_equal(v, "v2");
+	assert_int_equal(crm_setting_get(e->db, "j", v, sizeof(v), &err), 0);
+	assert_string_equal(v, "w");
+	assert_int_equal(crm_store_begin_relaxed(e->db, &err), CRM_OK);
+	assert_int_equal(crm_setting_set(e->db, "k", "lost", &err), CRM_OK);
+	crm_store_rollback(e->db);
+	assert_false(crm_db_in_transaction(e->db));
+	assert_int_equal(crm_setting_get(e->db, "k", v, sizeof(v), &err), 0);
+	assert_string_equal(v, "v2");
+	/* A reader's end goes out unawaited; the next request reads it. */
+	assert_int_equal(crm_store_begin_read(e->db, &err), CRM_OK);
+	assert_int_equal(crm_setting_get(e->db, "k", v, sizeof(v), &err), 0);
+	assert_int_equal(crm_store_commit(e->db, &err), CRM_OK);
+	assert_false(crm_db_in_transaction(e->db));
+	assert_int_equal(crm_store_begin(e->db, &err), CRM_OK);
+	assert_int_equal(crm_setting_set(e->db, "k", "v3", &err), CRM_OK);
+	assert_int_equal(crm_store_commit(e->db, &err), CRM_OK);
+	assert_int_equal(crm_setting_get(e->db, "k", v, sizeof(v), &err), 0);
+	assert_string_equal(v, "v3");
+}
+
+/*
+ * A write that fails fails its transaction, also when it was deferred:
+ * the error names it, and none of the transaction's writes is kept.
+ */
+static void a_failed_deferred_write_fails_its_transaction(void **state)
+{
+	struct env *e = *state;
+	struct crm_account a;
+	struct crm_error err;
+	char v[64];
+	int r;
+
+	crm_db_defer_writes(e->db);
+	memset(&a, 0, sizeof(a));
+	a.id = 987654;
+	snprintf(a.name, sizeof(a.name), "ghost");
+	assert_int_equal(crm_setting_set(e->db, "k", "before", &err), CRM_OK);
+	assert_int_equal(crm_store_begin(e->db, &err), CRM_OK);
+	assert_int_equal(crm_setting_set(e->db, "k", "after", &err), CRM_OK);
+	r = crm_account_update(e->db, &a, &err);
+	if (r == CRM_OK) {
+		/* Deferred: the commit finds it out. */
+		r = crm_store_commit(e->db, &err);
+		assert_non_null(strstr(err.msg, "ACCOUNT_UPDATE"));
+	} else {
+		crm_store_rollback(e->db);
+	}
+	assert_int_equal(r, CRM_ESTORE);
+	assert_non_null(strstr(err.msg, "vanished"));
+	assert_false(crm_db_in_transaction(e->db));
+	assert_int_equal(crm_setting_get(e->db, "k", v, sizeof(v), &err), 0);
+	assert_string_equal(v, "before");
+}
+
 static void reopening_finds_the_schema_migrated(void **state)
 {
 	struct env *e = *state;
@@ -474,6 +551,8 @@ int main(void)
 		SQLITE(setting_round_trip_and_missing),
 		SQLITE(hostile_text_is_stored_as_given),
 		SQLITE(rollback_discards_commit_keeps),
+		SQLITE(deferred_writes_keep_their_order_and_their_fate),
+		SQLITE(a_failed_deferred_write_fails_its_transaction),
 		SQLITE(reopening_finds_the_schema_migrated),
 		SQLITE(racing_first_opens_migrate_once),
 		SQLITE(child_closing_leaves_the_parent_alone),
@@ -484,6 +563,8 @@ int main(void)
 		BOTH(setting_round_trip_and_missing),
 		BOTH(hostile_text_is_stored_as_given),
 		BOTH(rollback_discards_commit_keeps),
+		BOTH(deferred_writes_keep_their_order_and_their_fate),
+		BOTH(a_failed_deferred_write_fails_its_transaction),
 		BOTH(reopening_finds_the_schema_migrated),
 		BOTH(racing_first_opens_migrate_once),
 		BOTH(child_closing_leaves_the_parent_alone),

@@ -423,10 +423,15 @@ static void begin_is_immediate_and_excludes_a_second_writer(void **state)
 
 	assert_int_equal(crm_store_begin(t->ctx.db, &e), CRM_OK);
 	if (tenv_pg()) {
+		struct crm_account a;
+
 		/*
 		 * The fleet's write lock (lib/db_pg.c's LOCK_WRITE) is held
-		 * from BEGIN: another session cannot take it.
+		 * from the transaction's first statement, which BEGIN goes
+		 * with: another session cannot take it.
 		 */
+		assert_int_equal(crm_account_get(t->ctx.db, "nobody", &a, &e),
+			CRM_ENOENT);
 		assert_int_equal(tenv_query_int(t, "SELECT"
 			" pg_try_advisory_xact_lock(1668443504,"
 			" hashtext(current_schema()))", NULL,
