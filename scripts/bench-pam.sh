@@ -300,7 +300,7 @@ pg_kept() {
 # from which the report counts the requests to the server: each send to
 # it but a Terminate waits for its answer, one round trip.
 pg_trace() {
-	printf '%s\n' "$PW" | strace -f -qq -e trace=connect,sendto,close -e signal=none \
+	printf '%s\n' "$PW" | strace -f -qq -e trace=connect,sendto,recvfrom,close -e signal=none \
 		-s 1 -o "$dir/strace.$1.$2" "$PAMTX" --confdir "$P" --user "$user" \
 		--procs 0 --tx "$2" --first "$3" "$1" > /dev/null
 }
