@@ -33,6 +33,17 @@ t_need_tools() {
 	done
 }
 
+# t_mail_sink: the test sendmail in $TMP/mail, a directory open to all
+# (it also runs as the users), writing to MAIL, which it sets.
+t_mail_sink() {
+	mkdir -m 1777 "$TMP/mail"
+	cp "$TOP/tests/data/fake-sendmail" "$TMP/mail/sendmail"
+	chmod 0755 "$TMP/mail/sendmail"
+	MAIL=$TMP/mail/sendmail.out
+	: > "$MAIL"
+	chmod 0666 "$MAIL"
+}
+
 # t_conf DB WORDS [LINE...]: CONF with the store at DB, cheap hashing and
 # the lines given; the space-separated WORDS make the bad-words file.
 t_conf() {

@@ -64,12 +64,7 @@ trap 'kill "$LOGD" $READER 2>/dev/null; umount -R -l /dev 2>/dev/null
 trap '' PIPE
 
 # ---- the store, the conf, the stacks and the setuid copies ----
-mkdir -m 1777 "$TMP/mail"
-cp "$TOP/tests/data/fake-sendmail" "$TMP/mail/sendmail"
-chmod 0755 "$TMP/mail/sendmail"
-MAIL=$TMP/mail/sendmail.out
-: > "$MAIL"
-chmod 0666 "$MAIL"
+t_mail_sink
 DB=$TMP/store/crmpolicy.db
 t_conf "$DB" '' 'ip_deny = 0' 'notify_new_ip = no' \
 	"sendmail = $TMP/mail/sendmail" "backup_dir = $TMP/backups" \

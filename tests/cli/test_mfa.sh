@@ -15,13 +15,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 t_need_root
 t_begin mfa crmmfa
 t_need_tools oathtool sqlite3 unshare setpriv python3 zbarimg
-# The test sendmail also runs as the users: its directory is open to all.
-mkdir -m 1777 "$TMP/mail"
-cp "$TOP/tests/data/fake-sendmail" "$TMP/mail/sendmail"
-chmod 0755 "$TMP/mail/sendmail"
-MAIL=$TMP/mail/sendmail.out
-: > "$MAIL"
-chmod 0666 "$MAIL"
+t_mail_sink
 t_conf "$TMP/store/crmpolicy.db" '12345Aa!' 'ip_deny = 0' \
 	'totp_issuer = Example CRM' "sendmail = $TMP/mail/sendmail"
 t_pamd login

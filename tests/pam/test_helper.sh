@@ -16,10 +16,7 @@ t_need_root
 t_begin helper crmhelper
 t_need_tools sqlite3 unshare setpriv oathtool /usr/bin/python3
 PW='Corr3ct!Horse' INIT='Init1al!Pw' WRONG='Wr0ng!Guess'
-mkdir -m 1777 "$TMP/mail"
-cp "$TOP/tests/data/fake-sendmail" "$TMP/mail/sendmail"
-chmod 0755 "$TMP/mail/sendmail"
-MAIL=$TMP/mail/sendmail.out
+t_mail_sink
 t_conf "$TMP/store/crmpolicy.db" '' \
 	'helper_services = crm-web:www-data, crm-stacked:www-data' \
 	'ip_deny = 4' "sendmail = $TMP/mail/sendmail" 'notify_new_ip = no' \
