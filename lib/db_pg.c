@@ -69,8 +69,9 @@ enum pend_kind {
 
 struct pend {
 	enum pend_kind kind;
-	struct crm_pg_stmt *ps;	/* P_PREPARE: marked not ready on failure */
-	enum crm_q q;		/* P_WRITE: named in the error */
+	struct crm_pg_stmt *ps;
+	enum crm_q q;		/* P_PREPARE: not prepared on failure;
+				 * P_WRITE: named in the error */
 };
 
 /* Requests in one pipeline at most: a flush comes before it fills. */
@@ -82,8 +83,10 @@ struct crm_pg_conn {
 	char where[160];	/* host(s)/dbname, for messages */
 	char msg[256];		/* the last error */
 	char failed[96];	/* what failed, when not the caller's step */
-	unsigned prepared;	/* statements prepared: names them */
 	unsigned session;	/* counts reconnections */
+	/* session + 1 where statement q is prepared on the server */
+	unsigned have[CRM_Q_COUNT];
+	char schema[64];	/* current_schema(): names the statements */
 	int in_tx;		/* a transaction was begun and not ended */
 	int begin;		/* 0, or the enum crm_tx + 1 of a BEGIN unsent */
 	int writer;		/* the transaction is a writer's */
@@ -95,8 +98,6 @@ struct crm_pg_conn {
 
 struct crm_pg_stmt {
 	char name[32];
-	unsigned session;	/* the session it was prepared in */
-	int ready;		/* prepared in that session */
 	int nparams;
 	Oid types[MAX_PARAMS];	/* 0: as PostgreSQL infers it */
 	char *values[MAX_PARAMS];
@@ -163,6 +164,71 @@ static int count_params(const char *sql, char used[MAX_PARAMS])
 	return max;
 }
 
+/*
+ * The name statement q is prepared under: its number and a hash of its
+ * text and of the schema its tables are found in. A server session
+ * outlives the client's where a pooler keeps it (PgBouncer in session
+ * mode with a reset that keeps prepared statements): the next login's
+ * connection finds the statement there (learn) and skips preparing it,
+ * which is most of what a pooled session costs the server. The hash
+ * keeps apart two versions of crmpolicy, or two stores in two schemas,
+ * served by one pooled session.
+ */
+static void stmt_name(const struct crm_pg_conn *pc, enum crm_q q,
+	char name[32])
+{
+	unsigned char h[16];
+	crypto_generichash_state state;
+	const char *sql = crm_sql_pg[q];
+
+	crypto_generichash_init(&state, NULL, 0, sizeof(h));
+	crypto_generichash_update(&state, (const unsigned char *)pc->schema,
+		strlen(pc->schema) + 1);
+	crypto_generichash_update(&state, (const unsigned char *)sql,
+		strlen(sql));
+	crypto_generichash_final(&state, h, sizeof(h));
+	snprintf(name, 32, "crm_%d_%02x%02x%02x%02x%02x%02x%02x%02x", (int)q,
+		h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]);
+}
+
+/*
+ * What a session holds already, as the connection opens or is made
+ * again: rows of (current_schema(), name, text) of crmpolicy's prepared
+ * statements, NULL name and text when there are none. A statement is
+ * taken as prepared only under the very name this build gives it and
+ * with the very same text; any other is left alone (and one of the same
+ * name but another text makes preparing it fail, never run).
+ */
+#define LEARN_SQL "SELECT current_schema(), p.name, p.statement FROM" \
+	" (SELECT 1) AS one LEFT JOIN pg_catalog.pg_prepared_statements p" \
+	" ON p.name LIKE 'crm\\_%'"
+
+static int learn(struct crm_pg_conn *pc, const PGresult *res)
+{
+	int n = PQntuples(res);
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || n < 1 ||
+			PQnfields(res) != 3 || PQgetisnull(res, 0, 0))
+		return -1;
+	snprintf(pc->schema, sizeof(pc->schema), "%s", PQgetvalue(res, 0, 0));
+	for (int i = 0; i < n; i++) {
+		const char *name = PQgetvalue(res, i, 1);
+		char want[32];
+		long q;
+
+		if (PQgetisnull(res, i, 1) || PQgetisnull(res, i, 2))
+			continue;
+		q = strtol(name + 4, NULL, 10);
+		if (q < 0 || q >= CRM_Q_COUNT || crm_sql_pg[q] == NULL)
+			continue;
+		stmt_name(pc, (enum crm_q)q, want);
+		if (strcmp(name, want) == 0 &&
+				strcmp(PQgetvalue(res, i, 2), crm_sql_pg[q]) == 0)
+			pc->have[q] = pc->session + 1;
+	}
+	return 0;
+}
+
 static void revive(struct crm_pg_conn *pc);
 static int flush(struct crm_pg_conn *pc, PGresult **last);
 
@@ -195,11 +261,11 @@ static int pg_prepare(struct crm_stmt *st, struct crm_error *err)
 	for (int i = 0; i < ps->nparams; i++)
 		ps->types[i] = used[i] ? 0 : TEXTOID;
 	/*
-	 * Nested uses of one statement get their own prepared name. It is
-	 * prepared at its first run, in the same round trip (send_stmt).
+	 * Prepared at its first run in a session, in the same round trip
+	 * (send_stmt), unless the session has it already; nested uses of
+	 * one statement share it, since results are read whole.
 	 */
-	snprintf(ps->name, sizeof(ps->name), "crm_%d_%u", (int)st->q,
-		pc->prepared++);
+	stmt_name(pc, st->q, ps->name);
 	ps->blob_col = -1;
 	st->pg = ps;
 	return CRM_OK;
@@ -222,8 +288,19 @@ static void revive(struct crm_pg_conn *pc)
 	if (pc->npend > 0)
 		(void)flush(pc, NULL);
 	PQreset(pc->conn);
-	if (PQstatus(pc->conn) == CONNECTION_OK)
+	if (PQstatus(pc->conn) == CONNECTION_OK) {
+		PGresult *res;
+
 		pc->session++;
+		/*
+		 * Unread, every statement is prepared again: one the session
+		 * holds already then fails to prepare, an error of its
+		 * transaction, never a wrong statement run.
+		 */
+		res = PQexec(pc->conn, LEARN_SQL);
+		(void)learn(pc, res);
+		PQclear(res);
+	}
 }
 
 static void clear_params(struct crm_pg_stmt *ps)
@@ -406,14 +483,13 @@ static int send_stmt(struct crm_stmt *st, enum pend_kind kind)
 	struct crm_pg_conn *pc = st->db->pg;
 	struct crm_pg_stmt *ps = st->pg;
 
-	if (!ps->ready || ps->session != pc->session) {
+	if (pc->have[st->q] != pc->session + 1) {
 		if (!PQsendPrepare(pc->conn, ps->name, crm_sql_pg[st->q],
 				ps->nparams, ps->types))
 			return 0;
 		/* Prepared from here on, for a second run in this pipeline;
 		 * a failed Parse takes it back (flush). */
-		ps->ready = 1;
-		ps->session = pc->session;
+		pc->have[st->q] = pc->session + 1;
 		pend_add(pc, P_PREPARE, ps, st->q);
 	}
 	if (!PQsendQueryPrepared(pc->conn, ps->name, ps->nparams,
@@ -501,7 +577,7 @@ static int flush(struct crm_pg_conn *pc, PGresult **last)
 			}
 		}
 		if (!ok && p->kind == P_PREPARE)
-			p->ps->ready = 0;
+			pc->have[p->q] = 0;
 		if (!ok && r == CRM_OK && s != PGRES_PIPELINE_ABORTED) {
 			const char *state =
 				PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -541,7 +617,7 @@ static int flush(struct crm_pg_conn *pc, PGresult **last)
 	if (broken) {
 		for (; i < n; i++)
 			if (pc->pend[i].kind == P_PREPARE)
-				pc->pend[i].ps->ready = 0;
+				pc->have[pc->pend[i].q] = 0;
 		if (r == CRM_OK) {
 			keep_msg(pc, PQerrorMessage(pc->conn));
 			r = CRM_ESTORE;
@@ -1128,29 +1204,54 @@ static int read_version(struct crm_db *db, int *version,
 }
 
 /*
- * The version as a connection opens, in one round trip: read outside any
- * transaction, a missing table is only an error of that statement, and
- * read_version's look in the catalog is needed only then.
+ * The version as a connection opens, with what its session holds
+ * (learn), in one round trip: read outside any transaction, a missing
+ * table is only an error of that statement, and read_version's look in
+ * the catalog is needed only then.
  */
 static int read_version_fast(struct crm_db *db, int *version,
 	struct crm_error *err)
 {
-	PGresult *res = PQexec(db->pg->conn, "SELECT version FROM"
-		" schema_version");
-	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	struct crm_pg_conn *pc = db->pg;
+	PGresult *res, *vres = NULL;
+	int learnt = -1, ok = 0, nres = 0;
+	const char *state;
 
 	*version = 0;
-	if (ok && PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
-		*version = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	if (!PQsendQuery(pc->conn, LEARN_SQL "; SELECT version FROM"
+			" schema_version")) {
+		keep_msg(pc, PQerrorMessage(pc->conn));
+		return pg_error(db, "reading the schema version", err);
+	}
+	while ((res = PQgetResult(pc->conn)) != NULL) {
+		if (nres++ == 0 && PQresultStatus(res) == PGRES_TUPLES_OK) {
+			learnt = learn(pc, res);
+			PQclear(res);
+		} else if (vres == NULL) {
+			vres = res;
+		} else {
+			PQclear(res);
+		}
+	}
+	if (learnt != 0) {
+		keep_msg(pc, vres != NULL ? PQresultErrorMessage(vres) :
+			PQerrorMessage(pc->conn));
+		PQclear(vres);
+		return pg_error(db, "reading the schema version", err);
+	}
+	state = PQresultErrorField(vres, PG_DIAG_SQLSTATE);
+	ok = PQresultStatus(vres) == PGRES_TUPLES_OK;
+	if (ok && PQntuples(vres) > 0 && !PQgetisnull(vres, 0, 0))
+		*version = (int)strtol(PQgetvalue(vres, 0, 0), NULL, 10);
 	/* 42P01: undefined_table, a database without the schema yet. */
 	if (!ok && state != NULL && strcmp(state, "42P01") == 0) {
-		PQclear(res);
+		PQclear(vres);
 		return read_version(db, version, err);
 	}
 	if (!ok)
-		keep_msg(db->pg, PQresultErrorMessage(res));
-	PQclear(res);
+		keep_msg(pc, vres != NULL ? PQresultErrorMessage(vres) :
+			PQerrorMessage(pc->conn));
+	PQclear(vres);
 	return ok ? CRM_OK : pg_error(db, "reading the schema version", err);
 }
 

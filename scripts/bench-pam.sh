@@ -58,7 +58,6 @@ dir=$(mktemp -d)
 user="crmbench$$"
 added=""
 pgdir=""
-pgbdir=""
 opasswd=/etc/security/opasswd
 had_opasswd=0
 [ -e "$opasswd" ] && had_opasswd=1
@@ -70,9 +69,6 @@ cleanup() {
 			sed -i "/^$user:/d" "$opasswd"
 			[ "$had_opasswd" = 1 ] || [ -s "$opasswd" ] || rm -f "$opasswd"
 		fi
-	fi
-	if [ -n "$pgbdir" ] && [ -s "$pgbdir/pgbouncer.pid" ]; then
-		kill "$(cat "$pgbdir/pgbouncer.pid")" 2>/dev/null || true
 	fi
 	[ -z "$pgdir" ] || "$TOP/scripts/pg-cluster.sh" stop "$pgdir" >/dev/null 2>&1 || true
 	rm -rf "$dir"
@@ -149,35 +145,13 @@ pg_sock_url=$PGSOCK_URL
 eval "$("$TOP/scripts/pg-cluster.sh" createdb "$pgdir" crm_pgtcp)"
 pg_tcp_url=$PGTCP_URL
 eval "$("$TOP/scripts/pg-cluster.sh" createdb "$pgdir" crm_pgpool)"
-# PgBouncer in session mode on a socket of its own, run by the cluster's
-# user (it refuses root): each client gets one server connection for its
-# whole session, so the module's prepared statements work as over the
-# direct socket; DISCARD ALL drops them when the client leaves, and the
-# next client's backend is already running with its catalog cached.
-pgbdir="$dir/pgb"
-mkdir -m 711 "$pgbdir"
-pgb_port=6432	# listens on no TCP port: its socket is in a directory of its own
-cat > "$pgbdir/pgbouncer.ini" <<EOF
-[databases]
-crm_pgpool = host=$pgdir port=$(cat "$pgdir/port") dbname=crm_pgpool user=crm
-[pgbouncer]
-listen_addr =
-listen_port = $pgb_port
-unix_socket_dir = $pgbdir
-unix_socket_mode = 0700
-auth_type = any
-pool_mode = session
-server_reset_query = DISCARD ALL
-default_pool_size = 40
-max_client_conn = 200
-logfile = $pgbdir/pgbouncer.log
-pidfile = $pgbdir/pgbouncer.pid
-EOF
-chown -R crmpg "$pgbdir"
-runuser -u crmpg -- pgbouncer -d -q "$pgbdir/pgbouncer.ini"
-for _ in $(seq 1 50); do [ -S "$pgbdir/.s.PGSQL.$pgb_port" ] && break; sleep 0.1; done
-[ -S "$pgbdir/.s.PGSQL.$pgb_port" ] || { echo "bench-pam: pgbouncer did not start" >&2; exit 1; }
-pg_pool_url="host=$pgbdir port=$pgb_port dbname=crm_pgpool user=crm"
+# PgBouncer in session mode on a socket of its own (pg-cluster.sh pool),
+# as the README's fleet set-up has it: each client gets one server
+# connection for its whole session, so the module's prepared statements
+# work as over the direct socket, and its reset keeps them for the next
+# client, whose backend is already running with its catalog cached.
+eval "$("$TOP/scripts/pg-cluster.sh" pool "$pgdir" 40)"
+pg_pool_url="$PGPOOL_URL dbname=crm_pgpool user=crm"
 conf pgsock "" "$pg_sock_url"
 conf pgtcp "" "$pg_tcp_url"
 conf pgpool "" "$pg_pool_url"
@@ -313,7 +287,7 @@ for s in $PG_SVCS; do
 	pg_trace "$s" 1 9700000
 	pg_trace "$s" 11 9800000
 done
-echo "$(cat "$pgdir/port") $pgb_port" > "$dir/pg-port.txt"
+echo "$(cat "$pgdir/port") 6432" > "$dir/pg-port.txt"
 # One round trip with nothing to do: pgbench's prepared SELECT 1 from one
 # client, straight to the server's socket and through PgBouncer's.
 echo 'SELECT 1;' > "$dir/select1.sql"
@@ -322,7 +296,7 @@ rtt() {
 		-h "$1" -p "$2" -U crm "$3" 2>/dev/null |
 		sed -n 's/^latency average = \([0-9.]*\) ms$/\1/p'
 }
-echo "$(rtt "$pgdir" "$(cat "$pgdir/port")" crm_pgsock) $(rtt "$pgbdir" "$pgb_port" crm_pgpool)" > "$dir/pg-rtt.txt"
+echo "$(rtt "$pgdir" "$(cat "$pgdir/port")" crm_pgsock) $(rtt "$pgdir/pool" 6432 crm_pgpool)" > "$dir/pg-rtt.txt"
 pg_version=$("$PG_BIN_DIR/postgres" --version | sed 's/^[^)]*) \([^ ]*\).*/\1/')
 machine() {
 	echo "Last run: $(date -u +%F), tree at $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown);" \

@@ -12,7 +12,7 @@ set -eu
 PKGS="${*:-build-essential pkg-config libpam0g-dev libsodium-dev libsqlite3-dev sqlite3 libpq-dev libcrypt-dev nettle-dev
 libcmocka-dev libpam-wrapper libpamtest0-dev faketime valgrind gettext
 liboath-dev libmaxminddb-dev libqrencode-dev oathtool python3 zbar-tools
-postgresql-15 openssl locales}"
+postgresql-15 pgbouncer openssl locales}"
 # The locales the translations are tested in, as /etc/locale.gen names them.
 LOCALES=""
 [ $# -gt 0 ] || LOCALES="cs_CZ.UTF-8 ja_JP.UTF-8 it_IT.UTF-8 pl_PL.UTF-8"

@@ -15,6 +15,15 @@
 #   pg-cluster.sh createdb DIR NAME      a fresh, empty database NAME owned by
 #                                        crm (dropped first if it exists);
 #                                        prints the assignments for NAME
+#   pg-cluster.sh pool DIR [SIZE]        PgBouncer in front of the running
+#                                        cluster, in session mode, on a socket
+#                                        in DIR/pool, SIZE (default 1) server
+#                                        sessions per database and role, each
+#                                        kept with its prepared statements as
+#                                        the README's fleet set-up says;
+#                                        prints PGPOOL_URL (keywords, no
+#                                        dbname: every database is served).
+#                                        stop stops it too.
 #
 # PORT defaults to the one DIR last used, else 55432; `auto` takes the first
 # free port from 55432 on. As root the server runs as the system user crmpg
@@ -50,6 +59,7 @@ usage() {
 	echo "usage: pg-cluster.sh start DIR [PORT|auto]" >&2
 	echo "       pg-cluster.sh stop DIR" >&2
 	echo "       pg-cluster.sh createdb DIR NAME" >&2
+	echo "       pg-cluster.sh pool DIR [SIZE]" >&2
 	exit 2
 }
 
@@ -331,8 +341,73 @@ cmd_stop() {
 		return 0
 	fi
 	pick_user
+	stop_pool
 	running || return 0
 	as_pg "$PG_BIN/pg_ctl" stop -D "$DATA" -m fast -w -t 60 > /dev/null
+}
+
+# The pool's reset between two clients: what DISCARD ALL does but the
+# DEALLOCATE ALL and DISCARD PLANS, so that a statement prepared by one
+# login serves the next (the README's fleet set-up gives the same line).
+POOL_RESET="RESET ALL; SELECT pg_advisory_unlock_all(); CLOSE ALL;\
+ UNLISTEN *; DISCARD TEMP; DISCARD SEQUENCES"
+
+stop_pool() {
+	local pid
+	[ -s "$DIR/pool/pgbouncer.pid" ] || return 0
+	pid=$(cat "$DIR/pool/pgbouncer.pid")
+	kill "$pid" 2> /dev/null || true
+	for _ in $(seq 1 50); do
+		kill -0 "$pid" 2> /dev/null || break
+		sleep 0.1
+	done
+	rm -f "$DIR/pool/pgbouncer.pid"
+}
+
+cmd_pool() {
+	local size=${2:-1} pool
+	set_dir "$1"
+	[[ "$size" =~ ^[1-9][0-9]{0,2}$ ]] || die "SIZE is a number from 1 to 999: $size"
+	command -v pgbouncer > /dev/null || die "pgbouncer is missing (apt install pgbouncer)"
+	pick_user
+	running || die "no cluster running in $DIR (pg-cluster.sh start $DIR)"
+	PORT=$(running_port)
+	pool=$DIR/pool
+	stop_pool
+	mkdir -p "$pool"
+	[ "$(id -u)" -ne 0 ] || chown "$RUN_USER:" "$pool"
+	chmod 0711 "$pool"
+	check_socket_path 6432
+	# Trust, as the cluster's own socket: only its user and root may open
+	# the pool's (0700). The roles it serves must be named in auth_file.
+	printf '"%s" ""\n"%s" ""\n' "$SUPERUSER" "$ROLE" > "$pool/users.txt"
+	cat > "$pool/pgbouncer.ini" <<EOF
+[databases]
+* = host=$DIR port=$PORT
+[pgbouncer]
+listen_addr =
+listen_port = 6432
+unix_socket_dir = $pool
+unix_socket_mode = 0700
+auth_type = trust
+auth_file = $pool/users.txt
+pool_mode = session
+server_reset_query = $POOL_RESET
+default_pool_size = $size
+max_client_conn = 200
+logfile = $pool/pgbouncer.log
+pidfile = $pool/pgbouncer.pid
+EOF
+	[ "$(id -u)" -ne 0 ] || chown "$RUN_USER:" "$pool"/*
+	as_pg pgbouncer -d -q "$pool/pgbouncer.ini" ||
+		die "pgbouncer did not start (log: $pool/pgbouncer.log)"
+	for _ in $(seq 1 50); do
+		[ -S "$pool/.s.PGSQL.6432" ] && break
+		sleep 0.1
+	done
+	[ -S "$pool/.s.PGSQL.6432" ] ||
+		die "pgbouncer did not start (log: $pool/pgbouncer.log)"
+	echo "PGPOOL_URL='host=$pool port=6432 user=$SUPERUSER'"
 }
 
 cmd_createdb() {
@@ -357,5 +432,6 @@ case "$1" in
 start) [ $# -le 3 ] || usage; cmd_start "$2" "${3:-}" ;;
 stop) [ $# -eq 2 ] || usage; cmd_stop "$2" ;;
 createdb) [ $# -eq 3 ] || usage; cmd_createdb "$2" "$3" ;;
+pool) [ $# -le 3 ] || usage; cmd_pool "$2" "${3:-}" ;;
 *) usage ;;
 esac

@@ -25,6 +25,15 @@ trap 'rm -f "$log"; scripts/pg-cluster.sh stop "$pgdir" >/dev/null 2>&1 || true'
 if pgenv=$(scripts/pg-cluster.sh start "$pgdir" auto 2>"$log"); then
 	eval "$pgenv"
 	export CRM_TEST_PG="$PGSUPER_URL" CRM_TEST_PG_TCP="$PGTCP_URL"
+	# And PgBouncer before it, one kept session per database, for the
+	# statements a pooled session keeps from one login to the next.
+	if pgenv=$(scripts/pg-cluster.sh pool "$pgdir" 2>"$log"); then
+		eval "$pgenv"
+		export CRM_TEST_PG_POOL="$PGPOOL_URL"
+	else
+		echo "---- cannot start PgBouncer ----"; cat "$log"
+		fail=$((fail + 1)); failed_names="$failed_names pg-pool"
+	fi
 else
 	echo "---- cannot start the test PostgreSQL ----"; cat "$log"
 	fail=$((fail + 1)); failed_names="$failed_names pg-cluster"

@@ -435,6 +435,121 @@ static void a_lost_session_is_made_again_between_transactions(void **state)
 }
 
 
+/* ---- through PgBouncer: a server session kept from login to login ---- */
+
+/* The store of e through the test's pool (one server session each). */
+static void pool_info(const struct env *e, char *out, size_t len)
+{
+	const char *pool = getenv("CRM_TEST_PG_POOL");
+
+	if (pool == NULL || !*pool)
+		fail_msg("CRM_TEST_PG_POOL is not set (scripts/run-tests.sh"
+			" sets it)");
+	snprintf(out, len, "%s dbname=%s", pool, e->name);
+}
+
+/*
+ * What the pooled session of e holds of crmpolicy's statements, seen by
+ * a client of the pool after the last one left: "name time" lines.
+ * With forge, that client then makes each of them another statement of
+ * the same name, as another program of the same role could.
+ */
+static void pooled_statements(const struct env *e, int forge,
+	char *out, size_t len)
+{
+	char info[1024], cmd[256];
+	PGconn *c;
+	PGresult *res;
+	size_t at = 0;
+
+	pool_info(e, info, sizeof(info));
+	c = PQconnectdb(info);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	res = PQexec(c, "SELECT name, prepare_time FROM pg_prepared_statements"
+		" WHERE name LIKE 'crm\\_%' ORDER BY name");
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	out[0] = '\0';
+	for (int i = 0; i < PQntuples(res); i++) {
+		at += (size_t)snprintf(out + at, len - at, "%s %s\n",
+			PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+		assert_true(at < len);
+		if (forge) {
+			const char *name = PQgetvalue(res, i, 0);
+			PGresult *r2;
+
+			snprintf(cmd, sizeof(cmd), "DEALLOCATE %s; PREPARE %s"
+				" AS SELECT 'forged'", name, name);
+			r2 = PQexec(c, cmd);
+			if (PQresultStatus(r2) != PGRES_COMMAND_OK)
+				fail_msg("%s: %s", cmd, PQresultErrorMessage(r2));
+			PQclear(r2);
+		}
+	}
+	PQclear(res);
+	PQfinish(c);
+}
+
+/* One login's worth through the pool: k set to v and read back. */
+static void pooled_login(const struct env *e, const char *v)
+{
+	char info[1024], got[64];
+	struct crm_db *db;
+	struct crm_error err;
+
+	pool_info(e, info, sizeof(info));
+	if (crm_store_open(info, 0, &db, &err) != CRM_OK)
+		fail_msg("%s: %s", info, err.msg);
+	assert_int_equal(crm_setting_set(db, "k", v, &err), CRM_OK);
+	assert_int_equal(crm_setting_get(db, "k", got, sizeof(got), &err), 0);
+	assert_string_equal(got, v);
+	crm_store_close(db);
+}
+
+/*
+ * The statements a login prepared in a pooled session serve the next
+ * login there as they are: none is prepared again (which, under the same
+ * name, the server would refuse), none is lost.
+ */
+static void a_pooled_session_keeps_its_statements(void **state)
+{
+	struct env *e = *state;
+	char before[4096], after[4096];
+
+	pooled_login(e, "one");
+	pooled_statements(e, 0, before, sizeof(before));
+	/* BEGIN's pieces go unnamed; the setting's two statements do not. */
+	assert_non_null(strchr(strchr(before, '\n') + 1, '\n'));
+	pooled_login(e, "two");
+	pooled_statements(e, 0, after, sizeof(after));
+	assert_string_equal(before, after);
+}
+
+/*
+ * A statement the session holds under one of crmpolicy's names but with
+ * another text (another program of the same role made it) is never run
+ * for crmpolicy's: preparing its own then fails, an error of the store.
+ */
+static void a_pooled_statement_of_another_text_is_never_run(void **state)
+{
+	struct env *e = *state;
+	char info[1024], seen[4096], v[64];
+	struct crm_db *db;
+	struct crm_error err;
+
+	pooled_login(e, "one");
+	pooled_statements(e, 1, seen, sizeof(seen));
+	assert_true(seen[0] != '\0');
+	pool_info(e, info, sizeof(info));
+	if (crm_store_open(info, 0, &db, &err) != CRM_OK)
+		fail_msg("%s: %s", info, err.msg);
+	v[0] = '\0';
+	assert_int_equal(crm_setting_get(db, "k", v, sizeof(v), &err),
+		CRM_ESTORE);
+	assert_string_equal(v, "");
+	assert_non_null(strstr(err.msg, "already exists"));
+	crm_store_close(db);
+}
+
 /*
  * The cluster's passfile names its host; the test reaches it under
  * another name: a copy whose lines match any host, in pass instead.
@@ -575,6 +690,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			a_lost_session_is_made_again_between_transactions,
 			setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(
+			a_pooled_session_keeps_its_statements, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(
+			a_pooled_statement_of_another_text_is_never_run, setup_pg,
+			teardown),
 		cmocka_unit_test(bad_connection_string_is_refused),
 		cmocka_unit_test(a_password_in_the_connection_string_is_refused),
 		cmocka_unit_test(a_remote_host_is_verified_by_default),
