@@ -425,7 +425,8 @@ def pg(runs, tx):
 
 # The rows of the targets table each benchmark's summary gives; a summary
 # this run did not write (BENCH_ONLY_PG=1) keeps the rows RESULTS.md has.
-PG_TARGETS = ('8 processes: PostgreSQL', 'PostgreSQL (socket)')
+PG_TARGETS = ('8 processes: PostgreSQL', 'PostgreSQL (socket)',
+              'PostgreSQL through')
 
 
 def kept_targets():
