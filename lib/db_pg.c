@@ -208,8 +208,10 @@ static int learn(struct crm_pg_conn *pc, const PGresult *res)
 	int n = PQntuples(res);
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || n < 1 ||
-			PQnfields(res) != 3 || PQgetisnull(res, 0, 0))
+			PQnfields(res) != 3)
 		return -1;
+	if (PQgetisnull(res, 0, 0))
+		return -2;	/* no schema of search_path exists */
 	snprintf(pc->schema, sizeof(pc->schema), "%s", PQgetvalue(res, 0, 0));
 	for (int i = 0; i < n; i++) {
 		const char *name = PQgetvalue(res, i, 1);
@@ -1234,8 +1236,9 @@ static int read_version_fast(struct crm_db *db, int *version,
 		}
 	}
 	if (learnt != 0) {
-		keep_msg(pc, vres != NULL ? PQresultErrorMessage(vres) :
-			PQerrorMessage(pc->conn));
+		keep_msg(pc, learnt == -2 ? "no schema of the search_path"
+			" exists (current_schema() is null)" : vres != NULL ?
+			PQresultErrorMessage(vres) : PQerrorMessage(pc->conn));
 		PQclear(vres);
 		return pg_error(db, "reading the schema version", err);
 	}

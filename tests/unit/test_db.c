@@ -617,6 +617,24 @@ static void a_remote_host_is_verified_by_default(void **state)
 	unlink(pass);
 }
 
+/*
+ * A search_path naming no schema that exists leaves the statements
+ * nowhere to find their tables: the open says so, and nothing is made.
+ */
+static void a_search_path_without_a_schema_is_named(void **state)
+{
+	struct env *e = *state;
+	char info[1200];
+	struct crm_db *db;
+	struct crm_error err;
+
+	snprintf(info, sizeof(info), "%s options=-csearch_path=crm_missing",
+		e->conninfo);
+	assert_int_equal(crm_store_open(info, 0, &db, &err), CRM_ESTORE);
+	assert_non_null(strstr(err.msg, "no schema of the search_path"));
+	assert_non_null(strstr(err.msg, e->name));
+}
+
 static void bad_connection_string_is_refused(void **state)
 {
 	struct crm_db *db;
@@ -694,6 +712,9 @@ int main(void)
 			a_pooled_session_keeps_its_statements, setup_pg, teardown),
 		cmocka_unit_test_setup_teardown(
 			a_pooled_statement_of_another_text_is_never_run, setup_pg,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			a_search_path_without_a_schema_is_named, setup_pg,
 			teardown),
 		cmocka_unit_test(bad_connection_string_is_refused),
 		cmocka_unit_test(a_password_in_the_connection_string_is_refused),
