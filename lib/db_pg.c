@@ -166,13 +166,16 @@ static int count_params(const char *sql, char used[MAX_PARAMS])
 
 /*
  * The name statement q is prepared under: its number and a hash of its
- * text and of the schema its tables are found in. A server session
- * outlives the client's where a pooler keeps it (PgBouncer in session
- * mode with a reset that keeps prepared statements): the next login's
- * connection finds the statement there (learn) and skips preparing it,
- * which is most of what a pooled session costs the server. The hash
- * keeps apart two versions of crmpolicy, or two stores in two schemas,
- * served by one pooled session.
+ * text, of the schema its tables are found in and of the schema's
+ * version. A server session outlives the client's where a pooler keeps
+ * it (PgBouncer in session mode with a reset that keeps prepared
+ * statements): the next login's connection finds the statement there
+ * (learn) and skips preparing it, which is most of what a pooled session
+ * costs the server. The hash keeps apart two versions of crmpolicy, or
+ * two stores in two schemas, served by one pooled session; after a
+ * migration every name is new, so that no statement planned against the
+ * tables before it is run (the server would refuse one whose result
+ * changed shape, in that session for as long as it lasts).
  */
 static void stmt_name(const struct crm_pg_conn *pc, enum crm_q q,
 	char name[32])
@@ -180,8 +183,11 @@ static void stmt_name(const struct crm_pg_conn *pc, enum crm_q q,
 	unsigned char h[16];
 	crypto_generichash_state state;
 	const char *sql = crm_sql_pg[q];
+	const unsigned char version[] = { CRM_SCHEMA_VERSION & 0xff,
+		(CRM_SCHEMA_VERSION >> 8) & 0xff };
 
 	crypto_generichash_init(&state, NULL, 0, sizeof(h));
+	crypto_generichash_update(&state, version, sizeof(version));
 	crypto_generichash_update(&state, (const unsigned char *)pc->schema,
 		strlen(pc->schema) + 1);
 	crypto_generichash_update(&state, (const unsigned char *)sql,
